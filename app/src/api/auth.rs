@@ -1,0 +1,50 @@
+//! Sign-in, sign-out and "who am I".
+
+use crate::dto::UserDto;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The signed-in user, or `None` when anonymous. Public: the shell uses it to decide what to show.
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<Option<UserDto>, AppError> {
+    use super::ctx::*;
+    respond(current_user().await.map(|u| u.map(|u| u.to_dto())))
+}
+
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    use super::ctx::*;
+    use crate::services::auth;
+    respond(
+        async {
+            let (state, parts) = (state()?, parts()?);
+            let ip = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string());
+            let (token, _user) = auth::sign_in(&state, &email, &password, ip.as_deref()).await?;
+            set_cookie(&auth::session_cookie(&state, Some(&token)));
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::ctx::*;
+    use crate::services::auth;
+    respond(
+        async {
+            let (state, parts) = (state()?, parts()?);
+            if let Some(t) = session_token(&parts) {
+                auth::sign_out(&state, &t).await?;
+            }
+            set_cookie(&auth::session_cookie(&state, None));
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,118 @@
+//! Server functions, one file per area. Each one authorizes, parses input into domain types and
+//! calls a service; [`respond`] turns the outcome into the right HTTP status. Endpoints are named
+//! explicitly (`/api/<name>`) so the role table in the tests can list them.
+
+pub mod auth;
+pub mod conversations;
+pub mod operators;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ctx {
+    //! What a server function can reach: the app state, the request, the signed-in user.
+
+    use crate::domain::users::Role;
+    use crate::error::AppError;
+    use crate::services::{auth, AppState};
+    use crate::storage::users::UserRow;
+    use http::request::Parts;
+    use http::{header, HeaderValue, StatusCode};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    pub fn state() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server function context");
+            AppError::Internal
+        })
+    }
+
+    pub fn parts() -> Result<Parts, AppError> {
+        use_context::<Parts>().ok_or(AppError::Internal)
+    }
+
+    pub fn session_token(parts: &Parts) -> Option<String> {
+        parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(auth::token_from_cookie_header)
+            .map(str::to_string)
+    }
+
+    /// The signed-in user of this request, if any.
+    pub async fn current_user() -> Result<Option<UserRow>, AppError> {
+        let (state, parts) = (state()?, parts()?);
+        match session_token(&parts) {
+            Some(t) => auth::user_for_token(&state, &t).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The state and the signed-in user, who must have at least `role`.
+    pub async fn require(role: Role) -> Result<(AppState, UserRow), AppError> {
+        let user = current_user().await?.ok_or(AppError::Unauthorized)?;
+        if !user.role().allows(role) {
+            return Err(AppError::Forbidden);
+        }
+        Ok((state()?, user))
+    }
+
+    pub fn set_cookie(value: &str) {
+        if let (Some(res), Ok(v)) = (
+            use_context::<ResponseOptions>(),
+            HeaderValue::from_str(value),
+        ) {
+            res.append_header(header::SET_COOKIE, v);
+        }
+    }
+
+    fn is_plain_form_post(parts: &Parts) -> bool {
+        parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    }
+
+    /// Gives an error its HTTP status. A plain HTML form post (JavaScript off) is sent back to
+    /// the page it came from with the message in `?error=`, which the page shows.
+    pub fn respond<T>(r: Result<T, AppError>) -> Result<T, AppError> {
+        let Err(e) = &r else { return r };
+        let Some(res) = use_context::<ResponseOptions>() else {
+            return r;
+        };
+        match use_context::<Parts>() {
+            Some(p) if is_plain_form_post(&p) => {
+                let back = p
+                    .headers
+                    .get(header::REFERER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+                    .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+                    .map(|path| path.split('?').next().unwrap_or("/").to_string())
+                    .unwrap_or_else(|| "/".into());
+                let url = format!("{back}?error={}", encode_query(&e.to_string()));
+                if let Ok(v) = HeaderValue::from_str(&url) {
+                    res.insert_header(header::LOCATION, v);
+                    res.set_status(StatusCode::SEE_OTHER);
+                }
+            }
+            _ => res.set_status(
+                StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ),
+        }
+        r
+    }
+
+    fn encode_query(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,67 @@
+//! Account management (admins only).
+
+use crate::dto::UserDto;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(endpoint = "operators/list")]
+pub async fn list_operators() -> Result<Vec<UserDto>, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, _) = require(Role::Admin).await?;
+            crate::services::operators::list(&state).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "operators/create")]
+pub async fn create_operator(
+    email: String,
+    display_name: String,
+    role: String,
+    max_conversations: String,
+    password: String,
+) -> Result<UserDto, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::{NewAccount, Role};
+    respond(
+        async {
+            let (state, _) = require(Role::Admin).await?;
+            let account =
+                NewAccount::parse(&email, &display_name, &role, &max_conversations, &password)?;
+            crate::services::operators::create(&state, account).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "operators/set_role")]
+pub async fn set_operator_role(id: i64, role: String) -> Result<UserDto, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, _) = require(Role::Admin).await?;
+            let role = Role::parse(&role)
+                .ok_or_else(|| AppError::field("role", "Choose operator or admin."))?;
+            crate::services::operators::set_role(&state, id, role).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "operators/set_active")]
+pub async fn set_operator_active(id: i64, active: bool) -> Result<UserDto, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Admin).await?;
+            crate::services::operators::set_active(&state, me.id, id, active).await
+        }
+        .await,
+    )
+}

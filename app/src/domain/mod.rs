@@ -1,0 +1,11 @@
+//! Pure domain core: no framework, no I/O, no clock of its own. Compiled for the server and for the
+//! browser, unit-tested directly.
+//!
+//! Layout:
+//! - [`ownership`]: the one-owner state machine of a conversation and the bot-may-reply rule.
+//! - [`users`]: roles and validated newtypes for accounts (email, display name, password, capacity).
+//! - [`ratelimit`]: the sign-in attempt limiter (time is passed in).
+
+pub mod ownership;
+pub mod ratelimit;
+pub mod users;

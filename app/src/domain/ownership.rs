@@ -1,0 +1,351 @@
+//! The ownership state machine: a conversation has exactly one owner at a time.
+//!
+//! `bot` -> `waiting` (escalate) -> `assigned` (accept) -> `bot` (return) | `waiting` (release) |
+//! another operator (transfer); any -> `closed`; `closed` -> `bot` when the customer writes again.
+//! The storage layer applies a computed transition only if the row still has the state it was
+//! computed from (a conditional update), which is what makes "exactly one accept wins" hold.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub type UserId = i64;
+
+/// Who owns a conversation right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerState {
+    Bot,
+    Waiting,
+    Assigned,
+    Closed,
+}
+
+impl OwnerState {
+    pub const ALL: [OwnerState; 4] = [Self::Waiting, Self::Assigned, Self::Bot, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bot => "bot",
+            Self::Waiting => "waiting",
+            Self::Assigned => "assigned",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+impl fmt::Display for OwnerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The owner state together with the assigned operator (present exactly when `Assigned`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ownership {
+    pub state: OwnerState,
+    pub assignee: Option<UserId>,
+}
+
+/// The person (or the system) asking for a transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub id: UserId,
+    pub is_admin: bool,
+}
+
+/// Every way ownership can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The bot hands the conversation to the queue.
+    Escalate,
+    /// An operator claims a waiting conversation.
+    Accept(Actor),
+    /// An admin takes a conversation from whoever holds it.
+    TakeOver(Actor),
+    /// The assigned operator gives the conversation back to the bot.
+    ReturnToBot(Actor),
+    /// The assigned operator puts the conversation back in the queue.
+    Release(Actor),
+    /// The assigned operator hands the conversation to another operator.
+    Transfer { by: Actor, to: UserId },
+    /// Anyone with access ends the conversation.
+    Close,
+    /// A new customer message arrives in a closed conversation.
+    Reopen,
+}
+
+impl Transition {
+    /// The event kind recorded in the conversation's log.
+    pub fn event_kind(&self) -> &'static str {
+        match self {
+            Self::Escalate => "escalated",
+            Self::Accept(_) => "accepted",
+            Self::TakeOver(_) => "taken_over",
+            Self::ReturnToBot(_) => "returned",
+            Self::Release(_) => "released",
+            Self::Transfer { .. } => "transferred",
+            Self::Close => "closed",
+            Self::Reopen => "reopened",
+        }
+    }
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("the conversation is {from}; it cannot be {action}")]
+    NotAllowed { from: OwnerState, action: &'static str },
+    #[error("the conversation is already taken")]
+    AlreadyTaken { by: UserId },
+    #[error("only the assigned operator can do this")]
+    NotAssignee,
+    #[error("the conversation is already with this operator")]
+    SameOperator,
+}
+
+impl Ownership {
+    pub const BOT: Ownership = Ownership {
+        state: OwnerState::Bot,
+        assignee: None,
+    };
+
+    fn to(state: OwnerState) -> Ownership {
+        Ownership {
+            state,
+            assignee: None,
+        }
+    }
+
+    fn assigned(to: UserId) -> Ownership {
+        Ownership {
+            state: OwnerState::Assigned,
+            assignee: Some(to),
+        }
+    }
+
+    /// Whether `actor` holds the conversation (admins act for anyone).
+    fn held_by(&self, actor: Actor) -> bool {
+        self.state == OwnerState::Assigned && (self.assignee == Some(actor.id) || actor.is_admin)
+    }
+
+    /// Computes the state after `t`, or why `t` is not allowed from here.
+    pub fn apply(&self, t: Transition) -> Result<Ownership, TransitionError> {
+        use OwnerState::*;
+        let refuse = |action| {
+            Err(TransitionError::NotAllowed {
+                from: self.state,
+                action,
+            })
+        };
+        match t {
+            Transition::Escalate => match self.state {
+                Bot => Ok(Self::to(Waiting)),
+                _ => refuse("escalated"),
+            },
+            Transition::Accept(actor) => match (self.state, self.assignee) {
+                (Waiting, _) => Ok(Self::assigned(actor.id)),
+                (Assigned, Some(by)) => Err(TransitionError::AlreadyTaken { by }),
+                _ => refuse("accepted"),
+            },
+            Transition::TakeOver(actor) => match self.state {
+                _ if !actor.is_admin => Err(TransitionError::NotAssignee),
+                Assigned if self.assignee == Some(actor.id) => Err(TransitionError::SameOperator),
+                Bot | Waiting | Assigned => Ok(Self::assigned(actor.id)),
+                Closed => refuse("taken over"),
+            },
+            Transition::ReturnToBot(actor) => self.by_holder(actor, "returned to the bot", Self::BOT),
+            Transition::Release(actor) => self.by_holder(actor, "released", Self::to(Waiting)),
+            Transition::Transfer { by, to } => {
+                if self.assignee == Some(to) {
+                    return Err(TransitionError::SameOperator);
+                }
+                self.by_holder(by, "transferred", Self::assigned(to))
+            }
+            Transition::Close => match self.state {
+                Closed => refuse("closed"),
+                _ => Ok(Self::to(Closed)),
+            },
+            Transition::Reopen => match self.state {
+                Closed => Ok(Self::BOT),
+                _ => refuse("reopened"),
+            },
+        }
+    }
+
+    fn by_holder(
+        &self,
+        actor: Actor,
+        action: &'static str,
+        next: Ownership,
+    ) -> Result<Ownership, TransitionError> {
+        if self.state != OwnerState::Assigned {
+            return Err(TransitionError::NotAllowed {
+                from: self.state,
+                action,
+            });
+        }
+        if !self.held_by(actor) {
+            return Err(TransitionError::NotAssignee);
+        }
+        Ok(next)
+    }
+}
+
+/// The one rule for the bot: it speaks only while it owns the conversation and AI is on for it.
+pub fn bot_may_reply(ownership: &Ownership, ai_enabled: bool) -> bool {
+    ownership.state == OwnerState::Bot && ai_enabled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANA: Actor = Actor {
+        id: 1,
+        is_admin: false,
+    };
+    const BEN: Actor = Actor {
+        id: 2,
+        is_admin: false,
+    };
+    const BOSS: Actor = Actor {
+        id: 9,
+        is_admin: true,
+    };
+
+    fn waiting() -> Ownership {
+        Ownership::BOT.apply(Transition::Escalate).unwrap()
+    }
+
+    fn with_ana() -> Ownership {
+        waiting().apply(Transition::Accept(ANA)).unwrap()
+    }
+
+    #[test]
+    fn escalation_moves_a_bot_conversation_to_the_queue() {
+        assert_eq!(waiting().state, OwnerState::Waiting);
+        assert_eq!(waiting().assignee, None);
+    }
+
+    #[test]
+    fn only_a_bot_conversation_can_be_escalated() {
+        for from in [waiting(), with_ana(), Ownership::to(OwnerState::Closed)] {
+            assert!(matches!(
+                from.apply(Transition::Escalate),
+                Err(TransitionError::NotAllowed { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn accepting_a_waiting_conversation_assigns_it_to_that_operator() {
+        let o = with_ana();
+        assert_eq!(o.state, OwnerState::Assigned);
+        assert_eq!(o.assignee, Some(ANA.id));
+    }
+
+    #[test]
+    fn a_second_accept_is_told_who_has_it() {
+        assert_eq!(
+            with_ana().apply(Transition::Accept(BEN)),
+            Err(TransitionError::AlreadyTaken { by: ANA.id })
+        );
+    }
+
+    #[test]
+    fn a_closed_or_bot_conversation_cannot_be_accepted() {
+        for from in [Ownership::BOT, Ownership::to(OwnerState::Closed)] {
+            assert!(from.apply(Transition::Accept(ANA)).is_err());
+        }
+    }
+
+    #[test]
+    fn the_assignee_can_return_release_and_transfer() {
+        assert_eq!(
+            with_ana().apply(Transition::ReturnToBot(ANA)),
+            Ok(Ownership::BOT)
+        );
+        assert_eq!(
+            with_ana().apply(Transition::Release(ANA)).unwrap().state,
+            OwnerState::Waiting
+        );
+        let moved = with_ana()
+            .apply(Transition::Transfer { by: ANA, to: BEN.id })
+            .unwrap();
+        assert_eq!(moved.assignee, Some(BEN.id));
+    }
+
+    #[test]
+    fn another_operator_cannot_act_on_someone_elses_conversation() {
+        assert_eq!(
+            with_ana().apply(Transition::ReturnToBot(BEN)),
+            Err(TransitionError::NotAssignee)
+        );
+        assert_eq!(
+            with_ana().apply(Transition::Transfer { by: BEN, to: BEN.id }),
+            Err(TransitionError::SameOperator)
+        );
+        assert_eq!(
+            with_ana().apply(Transition::Release(BEN)),
+            Err(TransitionError::NotAssignee)
+        );
+    }
+
+    #[test]
+    fn an_admin_can_act_for_the_assignee_and_take_over() {
+        assert_eq!(
+            with_ana().apply(Transition::ReturnToBot(BOSS)),
+            Ok(Ownership::BOT)
+        );
+        assert_eq!(
+            with_ana().apply(Transition::TakeOver(BOSS)).unwrap().assignee,
+            Some(BOSS.id)
+        );
+        assert_eq!(
+            with_ana().apply(Transition::TakeOver(BEN)),
+            Err(TransitionError::NotAssignee)
+        );
+    }
+
+    #[test]
+    fn transferring_to_the_current_owner_is_refused() {
+        assert_eq!(
+            with_ana().apply(Transition::Transfer { by: ANA, to: ANA.id }),
+            Err(TransitionError::SameOperator)
+        );
+    }
+
+    #[test]
+    fn anything_open_can_be_closed_and_reopening_gives_it_back_to_the_bot() {
+        for from in [Ownership::BOT, waiting(), with_ana()] {
+            let closed = from.apply(Transition::Close).unwrap();
+            assert_eq!(closed.state, OwnerState::Closed);
+            assert_eq!(closed.apply(Transition::Reopen), Ok(Ownership::BOT));
+        }
+        assert!(Ownership::to(OwnerState::Closed)
+            .apply(Transition::Close)
+            .is_err());
+        assert!(Ownership::BOT.apply(Transition::Reopen).is_err());
+    }
+
+    #[test]
+    fn the_bot_replies_only_when_it_owns_the_conversation_and_ai_is_on() {
+        assert!(bot_may_reply(&Ownership::BOT, true));
+        assert!(!bot_may_reply(&Ownership::BOT, false));
+        for o in [waiting(), with_ana(), Ownership::to(OwnerState::Closed)] {
+            assert!(!bot_may_reply(&o, true));
+        }
+    }
+
+    #[test]
+    fn owner_states_round_trip_through_their_names() {
+        for s in OwnerState::ALL {
+            assert_eq!(OwnerState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(OwnerState::parse("queue"), None);
+    }
+}

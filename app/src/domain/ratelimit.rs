@@ -1,0 +1,82 @@
+//! Sign-in attempt limiting: at most `max` failures per key inside a sliding window.
+//! Keys are an account ("acct:ana@x.io") or a client address ("ip:1.2.3.4"); time is passed in.
+
+use std::collections::{HashMap, VecDeque};
+
+#[derive(Debug)]
+pub struct AttemptLimiter {
+    max: usize,
+    window_ms: i64,
+    failures: HashMap<String, VecDeque<i64>>,
+}
+
+impl AttemptLimiter {
+    pub fn new(max: usize, window_ms: i64) -> Self {
+        Self {
+            max,
+            window_ms,
+            failures: HashMap::new(),
+        }
+    }
+
+    fn prune(&mut self, key: &str, now: i64) {
+        if let Some(q) = self.failures.get_mut(key) {
+            while q.front().is_some_and(|t| *t <= now - self.window_ms) {
+                q.pop_front();
+            }
+            if q.is_empty() {
+                self.failures.remove(key);
+            }
+        }
+    }
+
+    /// `Err(ms)` when the key is locked, with how long until the oldest failure leaves the window.
+    pub fn check(&mut self, key: &str, now: i64) -> Result<(), i64> {
+        self.prune(key, now);
+        match self.failures.get(key) {
+            Some(q) if q.len() >= self.max => Err(q[0] + self.window_ms - now),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn record_failure(&mut self, key: &str, now: i64) {
+        self.prune(key, now);
+        self.failures.entry(key.to_string()).or_default().push_back(now);
+        // Bound memory under a flood of distinct keys: forget keys whose window has passed.
+        if self.failures.len() > 100_000 {
+            let horizon = now - self.window_ms;
+            self.failures
+                .retain(|_, q| q.back().is_some_and(|t| *t > horizon));
+        }
+    }
+
+    pub fn reset(&mut self, key: &str) {
+        self.failures.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_locked_after_max_failures_and_unlocks_when_the_window_passes() {
+        let mut l = AttemptLimiter::new(3, 1_000);
+        for t in [0, 10, 20] {
+            assert!(l.check("acct:a", t).is_ok());
+            l.record_failure("acct:a", t);
+        }
+        assert_eq!(l.check("acct:a", 500), Err(500));
+        assert!(l.check("acct:a", 1_000).is_ok());
+    }
+
+    #[test]
+    fn keys_are_independent_and_success_resets() {
+        let mut l = AttemptLimiter::new(1, 1_000);
+        l.record_failure("acct:a", 0);
+        assert!(l.check("acct:a", 1).is_err());
+        assert!(l.check("acct:b", 1).is_ok());
+        l.reset("acct:a");
+        assert!(l.check("acct:a", 2).is_ok());
+    }
+}

@@ -1,0 +1,106 @@
+//! Operator and admin accounts.
+
+use super::{auth::hash_password, now_ms, AppState};
+use crate::domain::users::{NewAccount, Role};
+use crate::dto::{LiveEventKind, UserDto};
+use crate::error::AppError;
+use crate::storage::users::NewUser;
+
+pub async fn list(state: &AppState) -> Result<Vec<UserDto>, AppError> {
+    Ok(state
+        .store
+        .list_users()
+        .await?
+        .iter()
+        .map(|u| u.to_dto())
+        .collect())
+}
+
+pub async fn create(state: &AppState, account: NewAccount) -> Result<UserDto, AppError> {
+    let hash = hash_password(account.password.expose()).await?;
+    let row = state
+        .store
+        .create_user(
+            &NewUser {
+                email: account.email.as_str(),
+                display_name: account.display_name.as_str(),
+                password_hash: &hash,
+                role: account.role,
+                max_conversations: account.max_conversations.get(),
+            },
+            now_ms(),
+        )
+        .await?;
+    tracing::info!(user_id = row.id, role = %account.role, "account created");
+    state.bus.publish(LiveEventKind::OperatorsChanged);
+    Ok(row.to_dto())
+}
+
+async fn existing(state: &AppState, id: i64) -> Result<crate::storage::users::UserRow, AppError> {
+    state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That account no longer exists.".into()))
+}
+
+/// Refuses a change that would leave nobody able to administer Baton.
+async fn keep_an_admin(state: &AppState, target_is_active_admin: bool) -> Result<(), AppError> {
+    if target_is_active_admin && state.store.count_active_admins().await? <= 1 {
+        return Err(AppError::Conflict(
+            "This is the only active admin. Make someone else an admin first.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn set_role(state: &AppState, id: i64, role: Role) -> Result<UserDto, AppError> {
+    let user = existing(state, id).await?;
+    if user.role() == Role::Admin && role != Role::Admin {
+        keep_an_admin(state, user.active).await?;
+    }
+    state.store.set_user_role(id, role, now_ms()).await?;
+    state.bus.publish(LiveEventKind::OperatorsChanged);
+    Ok(existing(state, id).await?.to_dto())
+}
+
+pub async fn set_active(
+    state: &AppState,
+    actor_id: i64,
+    id: i64,
+    active: bool,
+) -> Result<UserDto, AppError> {
+    let user = existing(state, id).await?;
+    if !active {
+        if id == actor_id {
+            return Err(AppError::Conflict(
+                "You cannot deactivate your own account.".into(),
+            ));
+        }
+        keep_an_admin(state, user.role() == Role::Admin && user.active).await?;
+    }
+    state.store.set_user_active(id, active, now_ms()).await?;
+    if !active {
+        tracing::info!(user_id = id, "account deactivated; sessions ended");
+        state
+            .bus
+            .publish(LiveEventKind::UserDeactivated { user_id: id });
+    }
+    state.bus.publish(LiveEventKind::OperatorsChanged);
+    Ok(existing(state, id).await?.to_dto())
+}
+
+/// Production bootstrap: on an empty database, creates the first admin from configuration.
+/// Returns whether an account was created.
+pub async fn bootstrap_admin(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<bool, AppError> {
+    if state.store.count_users().await? > 0 {
+        return Ok(false);
+    }
+    let account = NewAccount::parse(email, "Admin", "admin", "10", password)?;
+    create(state, account).await?;
+    Ok(true)
+}

@@ -1,0 +1,90 @@
+//! The state shared by every request, socket and worker.
+
+use crate::bus::SharedBus;
+use crate::domain::ratelimit::AttemptLimiter;
+use crate::storage::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Settings the services need (the server's configuration is parsed and validated elsewhere).
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// Cookies get `Secure` when Baton is served over https.
+    pub secure_cookies: bool,
+    /// Origins allowed to call server functions and open sockets (scheme://host[:port]).
+    pub public_origin: Option<String>,
+    pub session_ttl_ms: i64,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            public_origin: None,
+            session_ttl_ms: 30 * 24 * 3600 * 1000,
+        }
+    }
+}
+
+/// Failed sign-ins, per account and per client address.
+pub struct SignInLimits {
+    pub per_account: AttemptLimiter,
+    pub per_ip: AttemptLimiter,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        const WINDOW: i64 = 15 * 60 * 1000;
+        Self {
+            per_account: AttemptLimiter::new(5, WINDOW),
+            per_ip: AttemptLimiter::new(30, WINDOW),
+        }
+    }
+}
+
+/// Who has a live socket right now (user id -> open connections).
+#[derive(Default)]
+pub struct Presence {
+    online: Mutex<HashMap<i64, usize>>,
+}
+
+impl Presence {
+    pub fn connect(&self, user: i64) {
+        *self.online.lock().unwrap().entry(user).or_default() += 1;
+    }
+
+    pub fn disconnect(&self, user: i64) {
+        let mut m = self.online.lock().unwrap();
+        if let Some(n) = m.get_mut(&user) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&user);
+            }
+        }
+    }
+
+    pub fn online_count(&self) -> usize {
+        self.online.lock().unwrap().len()
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub bus: SharedBus,
+    pub settings: Arc<ServiceSettings>,
+    pub sign_in_limits: Arc<Mutex<SignInLimits>>,
+    pub presence: Arc<Presence>,
+}
+
+impl AppState {
+    pub fn new(store: Store, bus: SharedBus, settings: ServiceSettings) -> Self {
+        Self {
+            store,
+            bus,
+            settings: Arc::new(settings),
+            sign_in_limits: Arc::default(),
+            presence: Arc::default(),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Contacts, conversations, messages and the conversation event log.
+
+use super::{with_pool, Store};
+use crate::domain::ownership::{OwnerState, Ownership};
+use crate::dto::{Channel, ConversationSummary};
+
+/// A conversation's ownership as stored, with the version a conditional update must match.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnershipRow {
+    pub ownership: Ownership,
+    pub ai_enabled: bool,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RawOwnership {
+    owner: String,
+    assignee_id: Option<i64>,
+    ai_enabled: bool,
+    version: i64,
+}
+
+/// A message to store. `platform_message_id` is unique per channel: a redelivery is ignored.
+pub struct NewMessage<'a> {
+    pub conversation_id: i64,
+    pub channel: Channel,
+    pub sender: &'a str,
+    pub author_id: Option<i64>,
+    pub body: &'a str,
+    pub media_type: Option<&'a str>,
+    pub media_url: Option<&'a str>,
+    pub platform_message_id: Option<&'a str>,
+    pub bot_confidence: Option<f64>,
+    pub context_used: Option<&'a str>,
+    pub delivery_status: Option<&'a str>,
+    pub created_at: i64,
+}
+
+/// A state change to apply only if the conversation is still at `expected_version`.
+pub struct OwnershipChange<'a> {
+    pub conversation_id: i64,
+    pub expected_version: i64,
+    pub next: Ownership,
+    pub ai_enabled: Option<bool>,
+    pub event_kind: &'a str,
+    pub actor_id: Option<i64>,
+    pub target_id: Option<i64>,
+    pub reason: Option<&'a str>,
+    pub now: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    external_id: String,
+    channel: String,
+    owner: String,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    ai_enabled: bool,
+    waiting_since: Option<i64>,
+    assigned_at: Option<i64>,
+    escalation_reason: Option<String>,
+    last_message_at: i64,
+    last_message_preview: String,
+}
+
+impl SummaryRow {
+    fn into_dto(self) -> ConversationSummary {
+        ConversationSummary {
+            id: self.id,
+            contact_name: self
+                .contact_name
+                .or(self.contact_phone)
+                .unwrap_or(self.external_id),
+            channel: Channel::parse(&self.channel).unwrap_or(Channel::Web),
+            owner: OwnerState::parse(&self.owner).unwrap_or(OwnerState::Bot),
+            assignee_id: self.assignee_id,
+            assignee_name: self.assignee_name,
+            ai_enabled: self.ai_enabled,
+            waiting_since: self.waiting_since,
+            assigned_at: self.assigned_at,
+            escalation_reason: self.escalation_reason,
+            last_message_at: self.last_message_at,
+            preview: self.last_message_preview,
+        }
+    }
+}
+
+const SUMMARY_SELECT: &str = "SELECT c.id, ct.name AS contact_name, ct.phone AS contact_phone, \
+    ct.external_id, c.channel, c.owner, c.assignee_id, u.display_name AS assignee_name, c.ai_enabled, \
+    c.waiting_since, c.assigned_at, c.escalation_reason, c.last_message_at, c.last_message_preview \
+    FROM conversations c JOIN contacts ct ON ct.id = c.contact_id \
+    LEFT JOIN users u ON u.id = c.assignee_id";
+
+impl Store {
+    /// Gets or creates the contact for a channel identity in one statement (safe under concurrency).
+    pub async fn upsert_contact(
+        &self,
+        channel: Channel,
+        external_id: &str,
+        name: Option<&str>,
+        phone: Option<&str>,
+        now: i64,
+    ) -> Result<i64, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "INSERT INTO contacts (channel, external_id, name, phone, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (channel, external_id) DO UPDATE SET \
+               name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
+             RETURNING id")
+            .bind(channel.as_str()).bind(external_id).bind(name).bind(phone).bind(now)
+            .fetch_one(p).await)
+    }
+
+    /// Gets or creates the one conversation of a contact, owned by the bot when new.
+    pub async fn upsert_conversation(
+        &self,
+        contact_id: i64,
+        channel: Channel,
+        now: i64,
+    ) -> Result<i64, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
+               last_message_preview, created_at, updated_at) \
+             VALUES ($1, $2, 'bot', TRUE, 0, $3, '', $3, $3) \
+             ON CONFLICT (contact_id) DO UPDATE SET updated_at = conversations.updated_at \
+             RETURNING id")
+            .bind(contact_id).bind(channel.as_str()).bind(now).fetch_one(p).await)
+    }
+
+    /// Stores a message and moves the conversation's "last message" along, in one transaction.
+    /// Returns `None` when the platform message id was already stored (a redelivery).
+    pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<Option<i64>, sqlx::Error> {
+        let preview: String = m.body.chars().take(140).collect();
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO messages (conversation_id, channel, sender, author_id, body, media_type, media_url, \
+                   platform_message_id, bot_confidence, context_used, delivery_status, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
+                .bind(m.conversation_id).bind(m.channel.as_str()).bind(m.sender).bind(m.author_id)
+                .bind(m.body).bind(m.media_type).bind(m.media_url).bind(m.platform_message_id)
+                .bind(m.bot_confidence).bind(m.context_used).bind(m.delivery_status).bind(m.created_at)
+                .fetch_optional(&mut *tx).await?;
+            if id.is_some() {
+                sqlx::query("UPDATE conversations SET last_message_at = $1, last_message_preview = $2, \
+                             updated_at = $1 WHERE id = $3")
+                    .bind(m.created_at).bind(&preview).bind(m.conversation_id)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    pub async fn ownership(&self, conversation_id: i64) -> Result<Option<OwnershipRow>, sqlx::Error> {
+        let row = with_pool!(self, p => sqlx::query_as::<_, RawOwnership>(
+            "SELECT owner, assignee_id, ai_enabled, version FROM conversations WHERE id = $1")
+            .bind(conversation_id).fetch_optional(p).await)?;
+        Ok(row.map(|r| OwnershipRow {
+            ownership: Ownership {
+                state: OwnerState::parse(&r.owner).unwrap_or(OwnerState::Bot),
+                assignee: r.assignee_id,
+            },
+            ai_enabled: r.ai_enabled,
+            version: r.version,
+        }))
+    }
+
+    /// Applies an ownership change if, and only if, nobody changed the conversation since it was
+    /// read (`version` matches): a conditional update, so of N concurrent accepts exactly one wins.
+    /// The event row is written in the same transaction. Returns whether the change was applied.
+    pub async fn apply_ownership(&self, c: &OwnershipChange<'_>) -> Result<bool, sqlx::Error> {
+        let state = c.next.state;
+        let waiting_since = (state == OwnerState::Waiting).then_some(c.now);
+        let assigned_at = (state == OwnerState::Assigned).then_some(c.now);
+        let reason = if state == OwnerState::Waiting { c.reason } else { None };
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let applied = sqlx::query(
+                "UPDATE conversations SET owner = $1, assignee_id = $2, \
+                   waiting_since = CASE WHEN $1 = 'waiting' THEN COALESCE(waiting_since, $3) ELSE NULL END, \
+                   assigned_at = $4, escalation_reason = CASE WHEN $1 = 'waiting' THEN COALESCE($5, escalation_reason) ELSE NULL END, \
+                   ai_enabled = COALESCE($6, ai_enabled), version = version + 1, updated_at = $7, \
+                   closed_at = CASE WHEN $1 = 'closed' THEN $7 ELSE NULL END \
+                 WHERE id = $8 AND version = $9")
+                .bind(state.as_str()).bind(c.next.assignee).bind(waiting_since).bind(assigned_at)
+                .bind(reason).bind(c.ai_enabled).bind(c.now).bind(c.conversation_id).bind(c.expected_version)
+                .execute(&mut *tx).await?.rows_affected() == 1;
+            if applied {
+                sqlx::query("INSERT INTO conversation_events (conversation_id, kind, actor_id, target_id, reason, created_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(c.conversation_id).bind(c.event_kind).bind(c.actor_id).bind(c.target_id)
+                    .bind(c.reason).bind(c.now).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(applied)
+        })
+    }
+
+    pub async fn conversation_summary(&self, id: i64) -> Result<Option<ConversationSummary>, sqlx::Error> {
+        let sql = format!("{SUMMARY_SELECT} WHERE c.id = $1");
+        let row = with_pool!(self, p => sqlx::query_as::<_, SummaryRow>(&sql).bind(id).fetch_optional(p).await)?;
+        Ok(row.map(SummaryRow::into_dto))
+    }
+
+    /// Conversations in one owner state, in queue order: longest waiting first for the queue,
+    /// most recent activity first otherwise.
+    pub async fn conversations_in(&self, state: OwnerState, limit: i64) -> Result<Vec<ConversationSummary>, sqlx::Error> {
+        let order = match state {
+            OwnerState::Waiting => "c.waiting_since ASC, c.id ASC",
+            OwnerState::Assigned => "c.assigned_at ASC, c.id ASC",
+            OwnerState::Bot | OwnerState::Closed => "c.last_message_at DESC, c.id DESC",
+        };
+        let sql = format!("{SUMMARY_SELECT} WHERE c.owner = $1 ORDER BY {order} LIMIT $2");
+        let rows = with_pool!(self, p => sqlx::query_as::<_, SummaryRow>(&sql)
+            .bind(state.as_str()).bind(limit).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(SummaryRow::into_dto).collect())
+    }
+
+    /// How many conversations each owner state has.
+    pub async fn count_by_owner(&self) -> Result<Vec<(OwnerState, i64)>, sqlx::Error> {
+        let rows: Vec<(String, i64)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT owner, COUNT(*) FROM conversations GROUP BY owner").fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(o, n)| OwnerState::parse(&o).map(|o| (o, n)))
+            .collect())
+    }
+
+    pub async fn count_conversations(&self) -> Result<i64, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM conversations").fetch_one(p).await)
+    }
+}

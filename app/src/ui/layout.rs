@@ -1,0 +1,144 @@
+//! The signed-in frame: header with the live-connection indicator, navigation (a side bar on
+//! desktop, a tab bar on phones), and the role gate for admin pages.
+
+use super::icons;
+use super::live::{LiveState, LiveStatus};
+use super::{set_page_status, Session};
+use crate::dto::UserDto;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_location;
+
+/// The signed-in user, available to every page inside [`AppLayout`].
+#[derive(Clone)]
+pub struct CurrentUser(pub UserDto);
+
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+    admin_only: bool,
+    icon: fn() -> AnyView,
+}
+
+const NAV: &[NavItem] = &[
+    NavItem { href: "/conversations", label: "Conversations", admin_only: false, icon: || icons::chats().into_any() },
+    NavItem { href: "/monitoring", label: "Monitoring", admin_only: false, icon: || icons::pulse().into_any() },
+    NavItem { href: "/scenarios", label: "Scenarios", admin_only: false, icon: || icons::branch().into_any() },
+    NavItem { href: "/operators", label: "Operators", admin_only: true, icon: || icons::people().into_any() },
+    NavItem { href: "/settings", label: "Settings", admin_only: true, icon: || icons::gear().into_any() },
+];
+
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    let session = expect_context::<Session>();
+    view! {
+        <Suspense fallback=|| view! { <div class="boot">"Loading Baton…"</div> }>
+            {move || Suspend::new(async move {
+                match session.me.await {
+                    Ok(Some(user)) => view! { <SignedIn user/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! {
+                        <div class="boot error" role="alert">{e.to_string()}</div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SignedIn(user: UserDto) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let is_admin = user.is_admin();
+    let name = user.display_name.clone();
+    let role = user.role.as_str();
+    provide_context(CurrentUser(user));
+    let live = expect_context::<LiveState>();
+    let path = use_location().pathname;
+    Effect::new(move |_| live.connect());
+
+    let nav = NAV
+        .iter()
+        .map(|item| {
+            let href = item.href;
+            let current = move || path.get().starts_with(href);
+            if item.admin_only && !is_admin {
+                view! {
+                    <span class="nav-item locked" aria-disabled="true" title="Admins only">
+                        {(item.icon)()}
+                        <span class="nav-label">{item.label}</span>
+                        {icons::lock()}
+                    </span>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <A href=href attr:class="nav-item" attr:aria-current=move || current().then_some("page")>
+                        {(item.icon)()}
+                        <span class="nav-label">{item.label}</span>
+                    </A>
+                }
+                .into_any()
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <span class="brand">"Baton"</span>
+                <ConnectionIndicator status=live.status/>
+                <span class="who">
+                    <span class="who-name">{name}</span>
+                    <span class="role-badge">{role}</span>
+                </span>
+                <ActionForm action=session.sign_out attr:class="signout">
+                    <button type="submit" class="btn ghost">"Sign out"</button>
+                </ActionForm>
+            </header>
+            <nav class="nav" aria-label="Main">{nav}</nav>
+            <main class="content">
+                <Outlet/>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn ConnectionIndicator(status: RwSignal<LiveStatus>) -> impl IntoView {
+    view! {
+        <span class="conn" role="status" aria-live="polite"
+            data-state=move || status.get().as_str()
+            title=move || status.get().hint()>
+            <span class="dot"></span>
+            <span class="conn-label">{move || status.get().label()}</span>
+        </span>
+    }
+}
+
+/// Renders its children for admins; everyone else gets a 403 page (the server functions behind
+/// the page refuse operators on their own, this is only the presentation).
+#[component]
+pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    move || {
+        if user.0.is_admin() {
+            children().into_any()
+        } else {
+            set_page_status(403);
+            view! { <Forbidden/> }.into_any()
+        }
+    }
+}
+
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    view! {
+        <section class="page forbidden" aria-labelledby="forbidden-title">
+            <h1 id="forbidden-title">"403 · Admins only"</h1>
+            <p>"This part of Baton is for admins. Ask an admin if you need access."</p>
+            <A href="/conversations" attr:class="btn">"Back to conversations"</A>
+        </section>
+    }
+}
+

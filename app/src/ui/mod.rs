@@ -1,0 +1,94 @@
+//! The user interface: the HTML shell, the router, the signed-in layout and the pages.
+
+pub mod icons;
+pub mod layout;
+pub mod live;
+pub mod pages;
+
+use crate::api::auth::{get_me, SignIn, SignOut};
+use crate::dto::UserDto;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The document around the app: head, manifest, hydration scripts.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover, interactive-widget=resizes-content"/>
+                <meta name="theme-color" content="#1f6feb"/>
+                <meta name="color-scheme" content="light dark"/>
+                <meta name="apple-mobile-web-app-capable" content="yes"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="icon" href="/icons/icon-192.png" type="image/png"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in, refetched whenever someone signs in or out.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: Resource<Result<Option<UserDto>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let me = Resource::new(
+        move || (sign_in.version().get(), sign_out.version().get()),
+        |_| get_me(),
+    );
+    provide_context(Session {
+        me,
+        sign_in,
+        sign_out,
+    });
+    live::provide_live();
+
+    view! {
+        <Stylesheet id="baton" href="/pkg/baton.css"/>
+        <Title text="Baton"/>
+        <Meta name="description" content="Baton: run your chatbot's human takeover from your phone."/>
+        <Link rel="preload" href="/icons/icon-192.png" as_="image"/>
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=layout::AppLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=|| view! { <Redirect path="/conversations"/> } ssr=SsrMode::Async/>
+                    <Route path=path!("conversations") view=pages::conversations::ConversationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("monitoring") view=pages::monitoring::MonitoringPage ssr=SsrMode::Async/>
+                    <Route path=path!("scenarios") view=pages::scenarios::ScenariosPage ssr=SsrMode::Async/>
+                    <Route path=path!("operators") view=|| view! { <layout::AdminOnly><pages::operators::OperatorsPage/></layout::AdminOnly> } ssr=SsrMode::Async/>
+                    <Route path=path!("settings") view=|| view! { <layout::AdminOnly><pages::settings::SettingsPage/></layout::AdminOnly> } ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Sets the HTTP status of the page being rendered on the server (no-op in the browser).
+pub fn set_page_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(s) = http::StatusCode::from_u16(_code) {
+            res.set_status(s);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The sign-in page. Works without JavaScript: the form posts to the server function, which
+//! redirects home on success or back here with `?error=`.
+
+use crate::ui::Session;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let query = use_query_map();
+    let error = move || {
+        match session.sign_in.value().get() {
+            Some(Err(e)) => Some(e.to_string()),
+            Some(Ok(())) => None,
+            None => query.read().get("error"),
+        }
+    };
+    let pending = session.sign_in.pending();
+    view! {
+        <main class="login">
+            <div class="login-card">
+                <div class="login-brand">
+                    <img src="/icons/icon-192.png" alt="" width="56" height="56"/>
+                    <h1>"Baton"</h1>
+                    <p class="muted">"Your chatbot's human takeover, in your pocket."</p>
+                </div>
+                <ActionForm action=session.sign_in attr:class="form">
+                    <label class="field">
+                        <span>"Email"</span>
+                        <input type="email" name="email" autocomplete="username" required inputmode="email"/>
+                    </label>
+                    <label class="field">
+                        <span>"Password"</span>
+                        <input type="password" name="password" autocomplete="current-password" required/>
+                    </label>
+                    {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                    <button type="submit" class="btn primary wide" disabled=move || pending.get()>
+                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}

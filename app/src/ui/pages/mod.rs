@@ -1,0 +1,47 @@
+//! One module per page.
+
+pub mod conversations;
+pub mod login;
+pub mod monitoring;
+pub mod not_found;
+pub mod operators;
+pub mod scenarios;
+pub mod settings;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A short, human message for a failed load, with the page's own retry.
+pub fn load_error(e: &AppError) -> AnyView {
+    view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()
+}
+
+/// "4 min", "1 h 5 min", "just now": how long ago `since` was, at `now` (both unix ms).
+pub fn elapsed(since: i64, now: i64) -> String {
+    let mins = (now - since).max(0) / 60_000;
+    match mins {
+        0 => "just now".into(),
+        1..=59 => format!("{mins} min"),
+        _ if mins < 24 * 60 => match mins % 60 {
+            0 => format!("{} h", mins / 60),
+            m => format!("{} h {m} min", mins / 60),
+        },
+        _ => format!("{} d", mins / (24 * 60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elapsed;
+
+    #[test]
+    fn elapsed_time_reads_naturally() {
+        let m = 60_000;
+        assert_eq!(elapsed(0, 30_000), "just now");
+        assert_eq!(elapsed(0, 4 * m), "4 min");
+        assert_eq!(elapsed(0, 65 * m), "1 h 5 min");
+        assert_eq!(elapsed(0, 120 * m), "2 h");
+        assert_eq!(elapsed(0, 49 * 60 * m), "2 d");
+        assert_eq!(elapsed(10, 0), "just now");
+    }
+}

@@ -1,0 +1,40 @@
+//! Monitoring: how many conversations are in each state and who is online.
+
+use super::conversations::group_title;
+use super::load_error;
+use crate::api::conversations::monitoring;
+use crate::ui::live::LiveState;
+use leptos::prelude::*;
+
+#[component]
+pub fn MonitoringPage() -> impl IntoView {
+    let live = expect_context::<LiveState>();
+    let tick = Memo::new(move |_| live.last.with(|e| e.as_ref().map(|e| e.seq).unwrap_or(0)));
+    let snap = Resource::new(move || tick.get(), |_| monitoring());
+    view! {
+        <section class="page" aria-labelledby="mon-title">
+            <h1 id="mon-title" class="page-title">"Monitoring"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match snap.await {
+                        Ok(s) => view! {
+                            <div class="cards">
+                                {s.by_state.iter().map(|(state, n)| view! {
+                                    <div class="card stat" data-state=state.as_str()>
+                                        <span class="stat-n">{*n}</span>
+                                        <span class="stat-label">{group_title(*state)}</span>
+                                    </div>
+                                }).collect_view()}
+                                <div class="card stat">
+                                    <span class="stat-n">{s.operators_online}</span>
+                                    <span class="stat-label">"Operators online"</span>
+                                </div>
+                            </div>
+                        }.into_any(),
+                        Err(e) => load_error(&e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,149 @@
+//! Operators (admins only): list accounts, create one, change a role, deactivate or reactivate.
+
+use super::load_error;
+use crate::api::operators::{list_operators, CreateOperator, SetOperatorActive, SetOperatorRole};
+use crate::dto::UserDto;
+use crate::error::AppError;
+use crate::ui::layout::CurrentUser;
+use leptos::prelude::*;
+
+#[component]
+pub fn OperatorsPage() -> impl IntoView {
+    let create = ServerAction::<CreateOperator>::new();
+    let set_role = ServerAction::<SetOperatorRole>::new();
+    let set_active = ServerAction::<SetOperatorActive>::new();
+    let list = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                set_role.version().get(),
+                set_active.version().get(),
+            )
+        },
+        |_| list_operators(),
+    );
+    let row_error = move || {
+        let e = set_role.value().get().and_then(Result::err);
+        e.or_else(|| set_active.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <section class="page operators" aria-labelledby="ops-title">
+            <h1 id="ops-title" class="page-title">"Operators"</h1>
+            {row_error}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(users) => view! {
+                            <ul class="people">
+                                {users.into_iter().map(|u| view! { <Person u set_role set_active/> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => load_error(&e),
+                    }
+                })}
+            </Transition>
+            <NewOperatorForm create/>
+        </section>
+    }
+}
+
+#[component]
+fn Person(
+    u: UserDto,
+    set_role: ServerAction<SetOperatorRole>,
+    set_active: ServerAction<SetOperatorActive>,
+) -> impl IntoView {
+    let me = expect_context::<CurrentUser>().0;
+    let id = u.id;
+    let is_me = me.id == id;
+    let active = u.active;
+    let other_role = if u.is_admin() { "operator" } else { "admin" };
+    view! {
+        <li class="person" class:inactive=!active data-email=u.email.clone()>
+            <span class="avatar" aria-hidden="true">
+                {u.display_name.chars().next().unwrap_or('?').to_uppercase().to_string()}
+            </span>
+            <span class="person-main">
+                <span class="name">{u.display_name.clone()} {is_me.then_some(" (you)")}</span>
+                <span class="muted small">{u.email.clone()}</span>
+                <span class="muted small">
+                    {format!("{} · up to {} conversations", u.role.as_str(), u.max_conversations)}
+                    {(!active).then_some(" · deactivated")}
+                </span>
+            </span>
+            <span class="person-actions">
+                <button type="button" class="btn small"
+                    on:click=move |_| { set_role.dispatch(SetOperatorRole { id, role: other_role.into() }); }>
+                    {format!("Make {other_role}")}
+                </button>
+                {(!is_me).then(|| view! {
+                    <button type="button" class=if active { "btn small danger" } else { "btn small" }
+                        on:click=move |_| { set_active.dispatch(SetOperatorActive { id, active: !active }); }>
+                        {if active { "Deactivate" } else { "Reactivate" }}
+                    </button>
+                })}
+            </span>
+        </li>
+    }
+}
+
+#[component]
+fn NewOperatorForm(create: ServerAction<CreateOperator>) -> impl IntoView {
+    let err = move |field: &'static str| {
+        move || {
+            create
+                .value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e: AppError| e.for_field(field))
+                .map(|m| view! { <span class="field-error" role="alert">{m}</span> })
+        }
+    };
+    let general = move || match create.value().get() {
+        Some(Err(e @ AppError::Invalid(_))) => {
+            let _ = e;
+            None
+        }
+        Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
+        Some(Ok(u)) => Some(view! { <p class="notice ok" role="status">{format!("Created {}.", u.display_name)}</p> }.into_any()),
+        None => None,
+    };
+    view! {
+        <section class="card" aria-labelledby="new-op">
+            <h2 id="new-op">"Add an operator"</h2>
+            <ActionForm action=create attr:class="form grid">
+                <label class="field">
+                    <span>"Email"</span>
+                    <input type="email" name="email" autocomplete="off" required/>
+                    {err("email")}
+                </label>
+                <label class="field">
+                    <span>"Name"</span>
+                    <input type="text" name="display_name" autocomplete="off" required/>
+                    {err("display_name")}
+                </label>
+                <label class="field">
+                    <span>"Role"</span>
+                    <select name="role">
+                        <option value="operator" selected>"Operator"</option>
+                        <option value="admin">"Admin"</option>
+                    </select>
+                    {err("role")}
+                </label>
+                <label class="field">
+                    <span>"Max conversations"</span>
+                    <input type="number" name="max_conversations" min="1" max="50" value="5" inputmode="numeric"/>
+                    {err("max_conversations")}
+                </label>
+                <label class="field">
+                    <span>"Initial password"</span>
+                    <input type="password" name="password" autocomplete="new-password" required/>
+                    {err("password")}
+                </label>
+                {general}
+                <button type="submit" class="btn primary">"Create operator"</button>
+            </ActionForm>
+        </section>
+    }
+}

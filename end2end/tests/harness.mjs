@@ -1,0 +1,109 @@
+// Shared browser-test harness: starts the real `baton` binary on a free port with a fresh demo
+// database, and opens Debian's Chromium through playwright-core (no browser download).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SHOTS = join(ROOT, 'end2end', 'screenshots');
+export const ADMIN = { email: 'admin@baton.demo', password: 'baton-admin-demo' };
+export const OPERATOR = { email: 'ana@baton.demo', password: 'baton-operator-demo' };
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** Starts Baton in demo mode; returns { url, stop }. */
+export async function startBaton() {
+  const bin = process.env.BATON_BIN || join(ROOT, 'target', 'debug', 'baton');
+  const dir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+  const port = await freePort();
+  const proc = spawn(bin, [], {
+    env: {
+      ...process.env,
+      DATABASE_URL: `sqlite://${join(dir, 'baton.db')}`,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: join(ROOT, 'target', 'site'),
+      BATON_DEMO: '1',
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`baton exited with ${proc.exitCode}`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error('baton did not become ready in 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--user-data-dir=${userDataDir}`,
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function signIn(page, baseUrl, who) {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await Promise.all([
+    page.waitForURL(`${baseUrl}/conversations`),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
+}
+
+/** Waits until the WASM has hydrated the page (the live indicator leaves its SSR state). */
+export async function waitHydrated(page) {
+  await page.waitForFunction(() => {
+    const el = document.querySelector('.conn');
+    return el && el.dataset.state !== 'idle';
+  }, null, { timeout: 20_000 });
+}
+
+export function shot(name) {
+  mkdirSync(SHOTS, { recursive: true });
+  return join(SHOTS, `${name}.png`);
+}

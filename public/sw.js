@@ -1,0 +1,116 @@
+// Baton service worker.
+//
+// Goal: the installed PWA opens fast and shows something sensible when the
+// phone has no signal. Baton is a live console, so fresh data always wins:
+// we only cache the shell, and never anything that talks to the backend.
+
+// Bump the version whenever the shell list or caching rules change; the
+// activate step then drops every older cache.
+const CACHE = 'baton-shell-v1';
+const OFFLINE_URL = '/offline.html';
+
+const SHELL = [
+  OFFLINE_URL,
+  '/manifest.webmanifest',
+  '/icons/icon-192.png',
+  '/icons/icon-512.png',
+  '/pkg/baton.css',
+  '/pkg/baton.js',
+  '/pkg/baton.wasm',
+];
+
+// Live traffic: server functions, the websocket, the embeddable widget and
+// inbound webhooks. Serving any of these from a cache would be wrong.
+// Written with a trailing slash so '/ws' and '/ws/...' match but '/wsx' does not.
+const BYPASS = ['/api/', '/ws/', '/widget/', '/webhooks/'];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches.open(CACHE).then((cache) =>
+      // Add one by one instead of a single addAll: addAll is all-or-nothing,
+      // and a single missing asset (e.g. a dev build without a CSS file)
+      // should not leave us with no service worker at all.
+      Promise.all(
+        SHELL.map((url) =>
+          // 'reload' skips the HTTP cache so we never precache a stale copy.
+          cache.add(new Request(url, { cache: 'reload' })).catch((err) => {
+            console.warn('[sw] precache failed for', url, err);
+          }),
+        ),
+      ),
+    ),
+  );
+  // Operators should not have to close every tab to get a new version.
+  self.skipWaiting();
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+function isBypassed(path) {
+  return BYPASS.some((p) => (path + '/').startsWith(p));
+}
+
+function isStaticAsset(path) {
+  return path.startsWith('/pkg/') || path.startsWith('/icons/') || path === '/manifest.webmanifest';
+}
+
+// Only keep responses that are safe to replay: same-origin, successful and not
+// the result of a redirect (browsers reject a redirected response for a
+// navigation, e.g. after a bounce to the login page).
+function cacheable(res) {
+  return res && res.ok && res.type === 'basic' && !res.redirected;
+}
+
+function put(request, res) {
+  return caches.open(CACHE).then((cache) => cache.put(request, res));
+}
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  if (request.method !== 'GET') return;
+
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || isBypassed(url.pathname)) return;
+
+  if (request.mode === 'navigate') {
+    // Network first: pages are server-rendered with live, signed-in data, so
+    // they are never stored on the phone. Offline, the offline page explains
+    // what is going on instead of the browser's error screen.
+    event.respondWith(fetch(request).catch(() => caches.match(OFFLINE_URL)));
+    return;
+  }
+
+  if (isStaticAsset(url.pathname)) {
+    // Network first, refreshing the cache: bundle names carry no hash, so a
+    // cache-first bundle would pair last version's WASM with this version's
+    // HTML after a deploy. Offline, the cached shell still starts.
+    event.respondWith(
+      fetch(request)
+        .then((res) => {
+          if (cacheable(res)) event.waitUntil(put(request, res.clone()));
+          return res;
+        })
+        .catch(() => caches.match(request).then((hit) => hit || Response.error())),
+    );
+    return;
+  }
+
+  // Everything else: the network is the source of truth; the cache only
+  // covers for it when offline. Nothing new is stored here.
+  event.respondWith(
+    fetch(request).catch(() =>
+      caches.match(request).then((hit) => hit || Response.error()),
+    ),
+  );
+});
+
+// ---------------------------------------------------------------------------
+// Push notifications: added with the queue and paging work.
+// ---------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Shared helpers for run.sh and test.sh: install what a fresh machine lacks, build the site.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen crate version pinned in Cargo.toml
+BINARYEN_VERSION="132"           # npm's build of wasm-opt (Debian's older one breaks hydration)
+TOOLS="$ROOT/.tools"
+export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+ensure_rust_tools() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first (https://rustup.rs)."
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once, about 3 minutes)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  fi
+  if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ]; then
+    command -v npm >/dev/null || die "npm is missing: install Node.js 18 or newer."
+    say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+    mkdir -p "$TOOLS"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION"
+  fi
+}
+
+# build_site PROFILE: the hydrate WASM bundle, CSS and public assets into target/site.
+# PROFILE is "dev" (quick, used by the tests) or "wasm-release" (size-optimised, used by run.sh).
+build_site() {
+  local profile="$1" site="$ROOT/target/site" out
+  say "building the browser bundle ($profile)"
+  cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$profile"
+  case "$profile" in dev) out=debug ;; *) out="$profile" ;; esac
+  rm -rf "$site" && mkdir -p "$site/pkg"
+  cp -r "$ROOT/public/." "$site/"
+  wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name baton \
+    "$ROOT/target/wasm32-unknown-unknown/$out/app.wasm"
+  mv "$site/pkg/baton_bg.wasm" "$site/pkg/baton.wasm"
+  if [ "$profile" != dev ]; then
+    say "optimising the WASM for size (wasm-opt -Oz)"
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      -o "$site/pkg/baton.wasm" "$site/pkg/baton.wasm"
+  fi
+  cp "$ROOT/style/main.css" "$site/pkg/baton.css"
+}
+
+# Prints the bundle size, raw and gzipped.
+report_wasm_size() {
+  local f="$ROOT/target/site/pkg/baton.wasm"
+  printf 'baton.wasm: %s bytes raw, %s bytes gzipped\n' "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
+}

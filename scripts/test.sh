@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, clippy (ssr and hydrate), unit and integration tests against SQLite
+# and PostgreSQL, and the browser tests in Chromium. One build serves all of them.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+PG_ADMIN_URL="${BATON_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return 0; fi
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && return 0; sleep 1; done
+  fi
+  return 1
+}
+
+ensure_browser() {
+  if ! command -v chromium >/dev/null; then
+    say "installing Chromium (Debian package)"
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+  fi
+  if [ ! -d end2end/node_modules/playwright-core ]; then
+    say "installing the browser test driver (playwright-core)"
+    (cd end2end && npm ci --silent --no-audit --no-fund)
+  fi
+}
+
+drop_test_databases() {
+  psql "$PG_ADMIN_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'baton_t_%'" 2>/dev/null |
+    while read -r db; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true; done
+}
+
+ensure_rust_tools
+ensure_browser
+if ensure_postgres; then
+  export BATON_TEST_POSTGRES_URL="$PG_ADMIN_URL"
+  drop_test_databases
+elif [ "${CI:-}" = "true" ]; then
+  die "PostgreSQL is not reachable at 127.0.0.1:5432 and CI=true: the PostgreSQL tests must run in CI."
+else
+  printf '\033[1;33mnotice:\033[0m PostgreSQL is not reachable; its tests are SKIPPED on this machine.\n'
+  export BATON_TEST_POSTGRES_URL=""
+fi
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "clippy (server build: ssr)"
+cargo clippy --workspace --all-targets -- -D warnings
+say "clippy (browser build: hydrate)"
+cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
+say "unit and integration tests (SQLite and PostgreSQL)"
+cargo test --workspace
+[ -n "${BATON_TEST_POSTGRES_URL:-}" ] && drop_test_databases
+
+build_site dev
+say "browser tests (Chromium, phone and desktop, hydrated and without JavaScript)"
+BATON_BIN="$ROOT/target/debug/baton" node --test --test-concurrency=1 end2end/tests/

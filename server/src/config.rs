@@ -1,0 +1,184 @@
+//! Configuration from environment variables. Every value is checked at startup; a bad one stops
+//! Baton with a message naming the variable and what it expects.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub site_addr: SocketAddr,
+    pub site_root: PathBuf,
+    pub public_url: Option<String>,
+    pub admin: Option<(String, String)>,
+    pub demo: bool,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads configuration through `get` (the environment in production, a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/baton.db".into());
+        let scheme_ok = ["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| database_url.starts_with(p));
+        if !scheme_ok {
+            return Err(bad(
+                "DATABASE_URL",
+                format!("expected sqlite://path/to/file.db or postgres://user@host/db, got {database_url:?}"),
+            ));
+        }
+        let db_max_connections = match get("BATON_DB_MAX_CONNECTIONS") {
+            None => 8,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .ok_or_else(|| bad("BATON_DB_MAX_CONNECTIONS", format!("expected a number from 1 to 256, got {v:?}")))?,
+        };
+        let addr = get("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let site_addr = addr.trim().parse().map_err(|_| {
+            bad("LEPTOS_SITE_ADDR", format!("expected host:port such as 127.0.0.1:3000, got {addr:?}"))
+        })?;
+        let site_root = PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
+        let public_url = match get("BATON_PUBLIC_URL") {
+            None => None,
+            Some(u) => {
+                let u = u.trim().trim_end_matches('/').to_string();
+                let rest = u
+                    .strip_prefix("https://")
+                    .or_else(|| u.strip_prefix("http://"))
+                    .filter(|r| !r.is_empty() && !r.contains('/'));
+                if rest.is_none() {
+                    return Err(bad(
+                        "BATON_PUBLIC_URL",
+                        format!("expected the origin users open, such as https://baton.example.com, got {u:?}"),
+                    ));
+                }
+                Some(u)
+            }
+        };
+        let admin = match (get("BATON_ADMIN_EMAIL"), get("BATON_ADMIN_PASSWORD")) {
+            (None, None) => None,
+            (Some(e), Some(p)) => {
+                app::domain::users::Email::parse(&e)
+                    .map_err(|_| bad("BATON_ADMIN_EMAIL", format!("expected an email address, got {e:?}")))?;
+                app::domain::users::NewPassword::parse(&p).map_err(|err| bad("BATON_ADMIN_PASSWORD", err.message))?;
+                Some((e, p))
+            }
+            (Some(_), None) => return Err(bad("BATON_ADMIN_PASSWORD", "must be set together with BATON_ADMIN_EMAIL")),
+            (None, Some(_)) => return Err(bad("BATON_ADMIN_EMAIL", "must be set together with BATON_ADMIN_PASSWORD")),
+        };
+        let demo = match get("BATON_DEMO").as_deref().map(str::trim) {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(v) => return Err(bad("BATON_DEMO", format!("expected 1 or 0, got {v:?}"))),
+        };
+        let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
+        tracing_subscriber::EnvFilter::try_new(&log_filter)
+            .map_err(|e| bad("RUST_LOG", format!("not a valid filter ({e}); try RUST_LOG=info")))?;
+        let log_format = match get("BATON_LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(v) => return Err(bad("BATON_LOG_FORMAT", format!("expected text or json, got {v:?}"))),
+        };
+        Ok(Config {
+            database_url,
+            db_max_connections,
+            site_addr,
+            site_root,
+            public_url,
+            admin,
+            demo,
+            log_filter,
+            log_format,
+        })
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_give_a_local_sqlite_console() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://data/baton.db");
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(!c.demo && !c.secure_cookies() && c.admin.is_none());
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: &[(&str, &str)] = &[
+            ("DATABASE_URL", "mysql://x"),
+            ("LEPTOS_SITE_ADDR", "localhost"),
+            ("BATON_PUBLIC_URL", "baton.example.com"),
+            ("BATON_LOG_FORMAT", "xml"),
+            ("BATON_DEMO", "yes please"),
+            ("BATON_DB_MAX_CONNECTIONS", "0"),
+            ("RUST_LOG", "info,[="),
+        ];
+        for (var, value) in cases {
+            let err = with(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, *var, "{value}");
+            assert!(err.to_string().starts_with(var));
+        }
+    }
+
+    #[test]
+    fn the_admin_needs_both_email_and_a_strong_password() {
+        assert_eq!(with(&[("BATON_ADMIN_EMAIL", "a@b.c")]).unwrap_err().var, "BATON_ADMIN_PASSWORD");
+        assert_eq!(
+            with(&[("BATON_ADMIN_EMAIL", "a@b.c"), ("BATON_ADMIN_PASSWORD", "short")]).unwrap_err().var,
+            "BATON_ADMIN_PASSWORD"
+        );
+        let c = with(&[("BATON_ADMIN_EMAIL", "a@b.c"), ("BATON_ADMIN_PASSWORD", "long enough pw")]).unwrap();
+        assert_eq!(c.admin.unwrap().0, "a@b.c");
+    }
+
+    #[test]
+    fn https_public_urls_turn_on_secure_cookies() {
+        let c = with(&[("BATON_PUBLIC_URL", "https://baton.example.com/")]).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://baton.example.com"));
+        assert!(c.secure_cookies());
+    }
+}

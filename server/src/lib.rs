@@ -1,0 +1,11 @@
+//! The Baton server: configuration, start-up, and the HTTP/WebSocket routes that sit beside the
+//! Leptos pages and server functions of the `app` crate.
+//!
+//! Layout: [`config`] (environment -> typed settings), [`startup`] (database, bus, router),
+//! [`routes`] (health, live socket, cross-site guard), [`telemetry`] (tracing set-up).
+
+pub mod config;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,5 @@
+//! Plain HTTP and WebSocket routes beside the Leptos pages and server functions.
+
+pub mod guard;
+pub mod health;
+pub mod ws;

@@ -1,0 +1,136 @@
+//! Start-up: open the database (running migrations), build the state, seed or bootstrap accounts,
+//! and assemble the router.
+
+use crate::config::Config;
+use crate::routes::{guard, health, ws};
+use crate::state::ServerState;
+use app::bus::LocalBus;
+use app::services::state::ServiceSettings;
+use app::services::{demo, operators, AppState};
+use app::storage::Store;
+use app::{shell, App};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database at DATABASE_URL ({0}). Check that it is reachable and that Baton may write there.")]
+    Database(#[source] sqlx::Error),
+    #[error("cannot create the first accounts: {0}")]
+    Accounts(String),
+    #[error("cannot listen on {addr}: {source}. Set LEPTOS_SITE_ADDR to a free address.")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Everything a running Baton needs, ready to serve.
+pub struct Built {
+    pub router: Router,
+    pub state: AppState,
+}
+
+pub async fn build(config: &Config) -> Result<Built, StartError> {
+    let store = Store::connect(&config.database_url, config.db_max_connections)
+        .await
+        .map_err(StartError::Database)?;
+    let settings = ServiceSettings {
+        secure_cookies: config.secure_cookies(),
+        public_origin: config.public_url.clone(),
+        ..ServiceSettings::default()
+    };
+    let state = AppState::new(store, Arc::new(LocalBus::new(1024)), settings);
+
+    if config.demo && demo::seed(&state).await.map_err(|e| StartError::Accounts(e.to_string()))? {
+        tracing::info!("demo data created");
+    }
+    if let Some((email, password)) = &config.admin {
+        if operators::bootstrap_admin(&state, email, password)
+            .await
+            .map_err(|e| StartError::Accounts(e.to_string()))?
+        {
+            tracing::info!(%email, "first admin account created");
+        }
+    }
+
+    let leptos = LeptosOptions::builder()
+        .output_name("baton")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.site_addr)
+        .env(Env::PROD)
+        .build();
+    let server_state = ServerState {
+        leptos: leptos.clone(),
+        app: state.clone(),
+    };
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    let router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/ws", get(ws::upgrade))
+        .leptos_routes_with_context(
+            &server_state,
+            routes,
+            move || provide_context(ctx_state.clone()),
+            {
+                let leptos = leptos.clone();
+                move || shell(leptos.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            server_state.clone(),
+            guard::reject_cross_site,
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(server_state);
+    Ok(Built { router, state })
+}
+
+/// Builds Baton and serves it until Ctrl-C / SIGTERM.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let built = build(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.site_addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.site_addr,
+            source,
+        })?;
+    tracing::info!(addr = %config.site_addr, "Baton is listening");
+    serve(listener, built.router).await;
+    built.state.store.close().await;
+    Ok(())
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) {
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(e) = axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    {
+        tracing::error!(error = %e, "server stopped with an error");
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

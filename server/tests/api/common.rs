@@ -1,0 +1,203 @@
+//! Test harness: spawns the real Baton on 127.0.0.1:0 with a fresh database (a temporary SQLite
+//! file, or a new PostgreSQL database), and talks to it over HTTP like a browser would.
+
+
+use app::services::AppState;
+use app::storage::users::NewUser;
+use app::domain::users::Role;
+use rand::Rng;
+use server::config::Config;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub db: Db,
+    cleanup: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(p) = self.cleanup.take() {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+        }
+    }
+}
+
+fn rand_name() -> String {
+    let n: u64 = rand::thread_rng().gen();
+    format!("{n:016x}")
+}
+
+/// The PostgreSQL server to create test databases on, or `None` to skip those tests. In CI a
+/// missing server is a failure, never a skip.
+fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("BATON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    if url.is_empty() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but BATON_TEST_POSTGRES_URL is empty: PostgreSQL tests must run in CI");
+        }
+        eprintln!("notice: PostgreSQL tests skipped (BATON_TEST_POSTGRES_URL is empty)");
+        return None;
+    }
+    Some(url)
+}
+
+async fn database_url(db: Db) -> Option<(String, Option<std::path::PathBuf>)> {
+    match db {
+        Db::Sqlite => {
+            let path = std::env::temp_dir().join(format!("baton-test-{}.db", rand_name()));
+            Some((format!("sqlite://{}", path.display()), Some(path)))
+        }
+        Db::Postgres => {
+            let admin = postgres_admin_url()?;
+            use sqlx::Connection;
+            let mut conn = match sqlx::PgConnection::connect(&admin).await {
+                Ok(c) => c,
+                Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                    eprintln!("notice: PostgreSQL tests skipped: cannot connect to {admin}: {e}");
+                    return None;
+                }
+                Err(e) => panic!("cannot connect to PostgreSQL at {admin}: {e}"),
+            };
+            let name = format!("baton_t_{}", rand_name());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            Some((format!("{base}/{name}"), None))
+        }
+    }
+}
+
+/// Starts Baton on a free port with a fresh database. `None` when the backend is unavailable
+/// outside CI (the test then returns early, after printing a notice).
+pub async fn spawn(db: Db) -> Option<TestApp> {
+    spawn_with(db, &[]).await
+}
+
+pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
+    let (url, cleanup) = database_url(db).await?;
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("DATABASE_URL".into(), url),
+        ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
+        ("LEPTOS_SITE_ROOT".into(), "../target/site".into()),
+        ("RUST_LOG".into(), "warn".into()),
+    ]);
+    for (k, v) in extra {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
+    let built = server::startup::build(&config).await.expect("build app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::startup::serve(listener, built.router));
+    Some(TestApp {
+        addr,
+        state: built.state,
+        db,
+        cleanup,
+    })
+}
+
+/// A cheap, valid argon2id hash of "password-for-tests" so tests can create many accounts fast.
+pub const TEST_PASSWORD: &str = "password-for-tests";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A browser-like client with its own cookie jar.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Creates an account directly in the store (fast: the hash is computed once per process).
+    pub async fn user(&self, email: &str, role: Role) -> i64 {
+        static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        let hash = HASH
+            .get_or_init(|| async { app::services::auth::hash_password(TEST_PASSWORD).await.unwrap() })
+            .await;
+        self.state
+            .store
+            .create_user(
+                &NewUser {
+                    email,
+                    display_name: email.split('@').next().unwrap(),
+                    password_hash: hash,
+                    role,
+                    max_conversations: 5,
+                },
+                app::services::now_ms(),
+            )
+            .await
+            .expect("create user")
+            .id
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded POST).
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("origin", format!("http://{}", self.addr))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A client signed in as a new account with `role`.
+    pub async fn signed_in(&self, email: &str, role: Role) -> (reqwest::Client, i64) {
+        let id = self.user(email, role).await;
+        let c = self.client();
+        let r = self
+            .call(&c, "sign_in", &[("email", email), ("password", TEST_PASSWORD)])
+            .await;
+        assert!(r.status().is_success(), "sign in failed: {}", r.status());
+        (c, id)
+    }
+}
+
+/// Declares each test twice, once per database: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_databases {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    let $app = common::spawn(common::Db::Sqlite).await.expect("sqlite app");
+                    $body
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    let Some($app) = common::spawn(common::Db::Postgres).await else { return };
+                    $body
+                }
+            }
+        )*
+    };
+}

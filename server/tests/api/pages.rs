@@ -1,0 +1,75 @@
+//! Server-rendered pages: what a browser without JavaScript receives.
+
+use app::domain::users::Role;
+use reqwest::StatusCode;
+
+both_databases! {
+    async fn the_sign_in_page_renders_from_the_server(app) {
+        let r = app.client().get(app.url("/login")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.unwrap();
+        for needle in ["<span>Email</span>", "<span>Password</span>", "Sign in", "action=\"/api/sign_in\"", "manifest.webmanifest"] {
+            assert!(html.contains(needle), "{needle} missing");
+        }
+    }
+
+    async fn anonymous_visitors_are_sent_to_sign_in(app) {
+        let r = app.client().get(app.url("/conversations")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FOUND);
+        assert_eq!(r.headers()["location"], "/login");
+    }
+
+    async fn an_operator_gets_a_403_page_for_admin_urls_and_locked_navigation(app) {
+        let (op, _) = app.signed_in("ana@x.io", Role::Operator).await;
+        for path in ["/operators", "/settings"] {
+            let r = op.get(app.url(path)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+            assert!(r.text().await.unwrap().contains("Admins only"));
+        }
+        let r = op.get(app.url("/conversations")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.unwrap();
+        assert_eq!(html.matches("aria-disabled=\"true\"").count(), 2, "Operators and Settings are locked");
+        assert!(html.contains("Awaiting operator"));
+    }
+
+    async fn an_admin_sees_every_page(app) {
+        let (admin, _) = app.signed_in("boss@x.io", Role::Admin).await;
+        for (path, text) in [("/conversations", "Awaiting operator"), ("/monitoring", "Operators online"),
+                             ("/scenarios", "Scenarios"), ("/operators", "Add an operator"), ("/settings", "Your account")] {
+            let r = admin.get(app.url(path)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            let html = r.text().await.unwrap();
+            assert!(html.contains(text), "{path} lacks {text}");
+            assert!(!html.contains("aria-disabled=\"true\""), "{path}: nothing is locked for admins");
+        }
+    }
+
+    async fn a_plain_form_post_with_a_bad_password_comes_back_with_the_message(app) {
+        app.user("ana@x.io", Role::Operator).await;
+        let r = app.client()
+            .post(app.url("/api/sign_in"))
+            .header("accept", "text/html")
+            .header("referer", app.url("/login"))
+            .form(&[("email", "ana@x.io"), ("password", "wrong password")])
+            .send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let loc = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(loc.starts_with("/login?error="), "{loc}");
+        let page = app.client().get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("do not match an active account"));
+    }
+
+    async fn a_plain_form_post_that_signs_in_goes_home_with_a_cookie(app) {
+        app.user("ana@x.io", Role::Operator).await;
+        let r = app.client()
+            .post(app.url("/api/sign_in"))
+            .header("accept", "text/html")
+            .header("referer", app.url("/login"))
+            .form(&[("email", "ana@x.io"), ("password", crate::common::TEST_PASSWORD)])
+            .send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FOUND);
+        assert_eq!(r.headers()["location"], "/");
+        assert!(r.headers().get("set-cookie").is_some());
+    }
+}

@@ -1,0 +1,102 @@
+//! Every server function and guarded route, checked for its role: anonymous -> 401, an operator on
+//! an admin action -> 403, the right role -> not refused.
+
+use crate::common::{self, TestApp};
+use app::domain::users::Role;
+use reqwest::StatusCode;
+
+/// (server function endpoint, form, the role it needs)
+const TABLE: &[(&str, &[(&str, &str)], Role)] = &[
+    ("conversations/list", &[], Role::Operator),
+    ("monitoring", &[], Role::Operator),
+    ("conversations/accept", &[("id", "999999")], Role::Operator),
+    ("operators/list", &[], Role::Admin),
+    (
+        "operators/create",
+        &[
+            ("email", "new@x.io"),
+            ("display_name", "New"),
+            ("role", "operator"),
+            ("max_conversations", "3"),
+            ("password", "a long password"),
+        ],
+        Role::Admin,
+    ),
+    ("operators/set_role", &[("id", "1"), ("role", "admin")], Role::Admin),
+    ("operators/set_active", &[("id", "1"), ("active", "true")], Role::Admin),
+];
+
+async fn check_table(app: TestApp) {
+    let anon = app.client();
+    let (operator, _) = app.signed_in("op@x.io", Role::Operator).await;
+    let (admin, _) = app.signed_in("boss@x.io", Role::Admin).await;
+    for (endpoint, form, needs) in TABLE {
+        let r = app.call(&anon, endpoint, form).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "anonymous {endpoint}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body.to_string().contains("Unauthorized"), "{endpoint}: {body}");
+
+        let r = app.call(&operator, endpoint, form).await;
+        match needs {
+            Role::Admin => assert_eq!(r.status(), StatusCode::FORBIDDEN, "operator {endpoint}"),
+            Role::Operator => assert!(
+                ![401, 403].contains(&r.status().as_u16()),
+                "operator refused {endpoint}: {}",
+                r.status()
+            ),
+        }
+        let r = app.call(&admin, endpoint, form).await;
+        assert!(
+            ![401, 403].contains(&r.status().as_u16()),
+            "admin refused {endpoint}: {}",
+            r.status()
+        );
+    }
+
+    // The live socket needs a session too.
+    let r = anon.get(app.url("/ws")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "anonymous /ws");
+}
+
+both_databases! {
+    async fn every_route_checks_its_role(app) {
+        check_table(app).await;
+    }
+
+    async fn a_foreign_site_cannot_call_server_functions(app) {
+        let (admin, _) = app.signed_in("boss@x.io", Role::Admin).await;
+        let r = admin
+            .post(app.url("/api/operators/list"))
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = admin
+            .post(app.url("/api/operators/list"))
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = app.call(&admin, "operators/list", &[]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}
+
+#[test]
+fn the_table_lists_every_server_function() {
+    // Every endpoint the app registers must appear in TABLE or be a public one.
+    const PUBLIC: &[&str] = &["me", "sign_in", "sign_out"];
+    let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    assert!(!registered.is_empty());
+    for p in &registered {
+        assert!(
+            PUBLIC.contains(&p.as_str()) || TABLE.iter().any(|(e, _, _)| e == p),
+            "server function /api/{p} is missing from the role table"
+        );
+    }
+    let _ = common::Db::Sqlite;
+}

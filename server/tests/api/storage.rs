@@ -1,0 +1,130 @@
+//! The storage suite: the same assertions against SQLite and PostgreSQL.
+
+use crate::common::{self, TEST_PASSWORD};
+use app::domain::ownership::{OwnerState, Ownership};
+use app::domain::users::Role;
+use app::dto::Channel;
+use app::storage::conversations::{NewMessage, OwnershipChange};
+use app::storage::users::NewUser;
+use app::storage::StoreError;
+
+fn message<'a>(conversation_id: i64, platform_id: Option<&'a str>, body: &'a str, at: i64) -> NewMessage<'a> {
+    NewMessage {
+        conversation_id,
+        channel: Channel::Whatsapp,
+        sender: "customer",
+        author_id: None,
+        body,
+        media_type: None,
+        media_url: None,
+        platform_message_id: platform_id,
+        bot_confidence: None,
+        context_used: None,
+        delivery_status: None,
+        created_at: at,
+    }
+}
+
+both_databases! {
+    async fn emails_are_unique(app) {
+        let s = &app.state.store;
+        let u = NewUser { email: "a@x.io", display_name: "A", password_hash: TEST_PASSWORD, role: Role::Operator, max_conversations: 2 };
+        s.create_user(&u, 1).await.unwrap();
+        assert!(matches!(s.create_user(&u, 2).await, Err(StoreError::Duplicate("email"))));
+        let row = s.user_by_email("a@x.io").await.unwrap().unwrap();
+        assert_eq!((row.role(), row.active, row.max_conversations), (Role::Operator, true, 2));
+    }
+
+    async fn sessions_expire_and_die_with_deactivation(app) {
+        let s = &app.state.store;
+        let id = app.user("a@x.io", Role::Operator).await;
+        s.create_session("h1", id, 0, 1_000).await.unwrap();
+        s.create_session("h2", id, 0, i64::MAX).await.unwrap();
+        assert!(s.session_user("h1", 999).await.unwrap().is_some());
+        assert!(s.session_user("h1", 1_000).await.unwrap().is_none(), "expired");
+        assert_eq!(s.delete_expired_sessions(5_000).await.unwrap(), 1);
+        s.set_user_active(id, false, 10).await.unwrap();
+        assert!(s.session_user("h2", 11).await.unwrap().is_none());
+        s.set_user_active(id, true, 12).await.unwrap();
+        assert!(s.session_user("h2", 13).await.unwrap().is_none(), "deactivation deleted the session");
+    }
+
+    async fn contacts_and_conversations_are_got_or_created(app) {
+        let s = &app.state.store;
+        let a = s.upsert_contact(Channel::Telegram, "42", Some("Eve"), None, 1).await.unwrap();
+        let b = s.upsert_contact(Channel::Telegram, "42", None, Some("+1 555"), 2).await.unwrap();
+        let other = s.upsert_contact(Channel::Whatsapp, "42", None, None, 3).await.unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, other);
+        let c1 = s.upsert_conversation(a, Channel::Telegram, 1).await.unwrap();
+        let c2 = s.upsert_conversation(a, Channel::Telegram, 2).await.unwrap();
+        assert_eq!(c1, c2);
+        let summary = s.conversation_summary(c1).await.unwrap().unwrap();
+        assert_eq!(summary.contact_name, "Eve", "the name survives a later upsert without one");
+        assert_eq!(summary.owner, OwnerState::Bot);
+        assert!(summary.ai_enabled);
+    }
+
+    async fn a_platform_message_id_is_stored_once_per_channel(app) {
+        let s = &app.state.store;
+        let ct = s.upsert_contact(Channel::Whatsapp, "1", None, None, 1).await.unwrap();
+        let conv = s.upsert_conversation(ct, Channel::Whatsapp, 1).await.unwrap();
+        assert!(s.insert_message(&message(conv, Some("wamid.A"), "hola", 10)).await.unwrap().is_some());
+        assert!(s.insert_message(&message(conv, Some("wamid.A"), "hola", 11)).await.unwrap().is_none());
+        // Messages without a platform id never collide.
+        assert!(s.insert_message(&message(conv, None, "one", 12)).await.unwrap().is_some());
+        assert!(s.insert_message(&message(conv, None, "two", 13)).await.unwrap().is_some());
+        let summary = s.conversation_summary(conv).await.unwrap().unwrap();
+        assert_eq!((summary.preview.as_str(), summary.last_message_at), ("two", 13));
+    }
+
+    async fn an_ownership_change_applies_only_at_the_version_it_was_read(app) {
+        let s = &app.state.store;
+        let op = app.user("a@x.io", Role::Operator).await;
+        let ct = s.upsert_contact(Channel::Web, "v1", None, None, 1).await.unwrap();
+        let conv = s.upsert_conversation(ct, Channel::Web, 1).await.unwrap();
+        let read = s.ownership(conv).await.unwrap().unwrap();
+        let change = |version, next| OwnershipChange {
+            conversation_id: conv, expected_version: version, next, ai_enabled: Some(false),
+            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword"), now: 50,
+        };
+        let waiting = Ownership { state: OwnerState::Waiting, assignee: None };
+        assert!(s.apply_ownership(&change(read.version, waiting)).await.unwrap());
+        assert!(!s.apply_ownership(&change(read.version, waiting)).await.unwrap(), "stale version refused");
+        let now = s.ownership(conv).await.unwrap().unwrap();
+        assert_eq!(now.version, read.version + 1);
+        assert!(!now.ai_enabled);
+        let summary = s.conversation_summary(conv).await.unwrap().unwrap();
+        assert_eq!((summary.waiting_since, summary.escalation_reason.as_deref()), (Some(50), Some("keyword")));
+        let assigned = Ownership { state: OwnerState::Assigned, assignee: Some(op) };
+        assert!(s.apply_ownership(&change(now.version, assigned)).await.unwrap());
+        let summary = s.conversation_summary(conv).await.unwrap().unwrap();
+        assert_eq!((summary.owner, summary.assignee_id, summary.waiting_since), (OwnerState::Assigned, Some(op), None));
+    }
+
+    async fn the_queue_lists_the_longest_waiting_first(app) {
+        let s = &app.state.store;
+        for (i, waited_since) in [(1, 300), (2, 100), (3, 200)] {
+            let ct = s.upsert_contact(Channel::Web, &format!("v{i}"), Some(&format!("c{i}")), None, 1).await.unwrap();
+            let conv = s.upsert_conversation(ct, Channel::Web, 1).await.unwrap();
+            let v = s.ownership(conv).await.unwrap().unwrap().version;
+            s.apply_ownership(&OwnershipChange {
+                conversation_id: conv, expected_version: v, next: Ownership { state: OwnerState::Waiting, assignee: None },
+                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, now: waited_since,
+            }).await.unwrap();
+        }
+        let names: Vec<String> = s.conversations_in(OwnerState::Waiting, 10).await.unwrap().into_iter().map(|c| c.contact_name).collect();
+        assert_eq!(names, ["c2", "c3", "c1"]);
+        assert_eq!(s.count_by_owner().await.unwrap(), vec![(OwnerState::Waiting, 3)]);
+    }
+
+    async fn demo_data_covers_every_owner_state(app) {
+        assert!(app::services::demo::seed(&app.state).await.unwrap());
+        assert!(!app::services::demo::seed(&app.state).await.unwrap(), "seeding twice adds nothing");
+        let counts = app.state.store.count_by_owner().await.unwrap();
+        for s in OwnerState::ALL {
+            assert!(counts.iter().any(|(o, n)| *o == s && *n > 0), "no {s} conversation");
+        }
+        let _ = common::Db::Sqlite;
+    }
+}
