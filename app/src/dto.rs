@@ -109,9 +109,15 @@ pub struct LiveEvent {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveEventKind {
     /// Sent first on every connection.
-    Hello { user_id: i64 },
-    ConversationUpdated { conversation: ConversationSummary },
+    Hello {
+        user_id: i64,
+    },
+    ConversationUpdated {
+        conversation: ConversationSummary,
+    },
     /// An account was deactivated: its sockets close.
-    UserDeactivated { user_id: i64 },
+    UserDeactivated {
+        user_id: i64,
+    },
     OperatorsChanged,
 }

@@ -61,13 +61,22 @@ impl Config {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=256).contains(n))
-                .ok_or_else(|| bad("BATON_DB_MAX_CONNECTIONS", format!("expected a number from 1 to 256, got {v:?}")))?,
+                .ok_or_else(|| {
+                    bad(
+                        "BATON_DB_MAX_CONNECTIONS",
+                        format!("expected a number from 1 to 256, got {v:?}"),
+                    )
+                })?,
         };
         let addr = get("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         let site_addr = addr.trim().parse().map_err(|_| {
-            bad("LEPTOS_SITE_ADDR", format!("expected host:port such as 127.0.0.1:3000, got {addr:?}"))
+            bad(
+                "LEPTOS_SITE_ADDR",
+                format!("expected host:port such as 127.0.0.1:3000, got {addr:?}"),
+            )
         })?;
-        let site_root = PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
+        let site_root =
+            PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
         let public_url = match get("BATON_PUBLIC_URL") {
             None => None,
             Some(u) => {
@@ -88,13 +97,28 @@ impl Config {
         let admin = match (get("BATON_ADMIN_EMAIL"), get("BATON_ADMIN_PASSWORD")) {
             (None, None) => None,
             (Some(e), Some(p)) => {
-                app::domain::users::Email::parse(&e)
-                    .map_err(|_| bad("BATON_ADMIN_EMAIL", format!("expected an email address, got {e:?}")))?;
-                app::domain::users::NewPassword::parse(&p).map_err(|err| bad("BATON_ADMIN_PASSWORD", err.message))?;
+                app::domain::users::Email::parse(&e).map_err(|_| {
+                    bad(
+                        "BATON_ADMIN_EMAIL",
+                        format!("expected an email address, got {e:?}"),
+                    )
+                })?;
+                app::domain::users::NewPassword::parse(&p)
+                    .map_err(|err| bad("BATON_ADMIN_PASSWORD", err.message))?;
                 Some((e, p))
             }
-            (Some(_), None) => return Err(bad("BATON_ADMIN_PASSWORD", "must be set together with BATON_ADMIN_EMAIL")),
-            (None, Some(_)) => return Err(bad("BATON_ADMIN_EMAIL", "must be set together with BATON_ADMIN_PASSWORD")),
+            (Some(_), None) => {
+                return Err(bad(
+                    "BATON_ADMIN_PASSWORD",
+                    "must be set together with BATON_ADMIN_EMAIL",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "BATON_ADMIN_EMAIL",
+                    "must be set together with BATON_ADMIN_PASSWORD",
+                ))
+            }
         };
         let demo = match get("BATON_DEMO").as_deref().map(str::trim) {
             None | Some("0") | Some("false") => false,
@@ -102,12 +126,21 @@ impl Config {
             Some(v) => return Err(bad("BATON_DEMO", format!("expected 1 or 0, got {v:?}"))),
         };
         let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
-        tracing_subscriber::EnvFilter::try_new(&log_filter)
-            .map_err(|e| bad("RUST_LOG", format!("not a valid filter ({e}); try RUST_LOG=info")))?;
+        tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|e| {
+            bad(
+                "RUST_LOG",
+                format!("not a valid filter ({e}); try RUST_LOG=info"),
+            )
+        })?;
         let log_format = match get("BATON_LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
-            Some(v) => return Err(bad("BATON_LOG_FORMAT", format!("expected text or json, got {v:?}"))),
+            Some(v) => {
+                return Err(bad(
+                    "BATON_LOG_FORMAT",
+                    format!("expected text or json, got {v:?}"),
+                ))
+            }
         };
         Ok(Config {
             database_url,
@@ -123,7 +156,9 @@ impl Config {
     }
 
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 }
 
@@ -133,7 +168,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| m.get(k).cloned())
     }
 
@@ -166,12 +204,24 @@ mod tests {
 
     #[test]
     fn the_admin_needs_both_email_and_a_strong_password() {
-        assert_eq!(with(&[("BATON_ADMIN_EMAIL", "a@b.c")]).unwrap_err().var, "BATON_ADMIN_PASSWORD");
         assert_eq!(
-            with(&[("BATON_ADMIN_EMAIL", "a@b.c"), ("BATON_ADMIN_PASSWORD", "short")]).unwrap_err().var,
+            with(&[("BATON_ADMIN_EMAIL", "a@b.c")]).unwrap_err().var,
             "BATON_ADMIN_PASSWORD"
         );
-        let c = with(&[("BATON_ADMIN_EMAIL", "a@b.c"), ("BATON_ADMIN_PASSWORD", "long enough pw")]).unwrap();
+        assert_eq!(
+            with(&[
+                ("BATON_ADMIN_EMAIL", "a@b.c"),
+                ("BATON_ADMIN_PASSWORD", "short")
+            ])
+            .unwrap_err()
+            .var,
+            "BATON_ADMIN_PASSWORD"
+        );
+        let c = with(&[
+            ("BATON_ADMIN_EMAIL", "a@b.c"),
+            ("BATON_ADMIN_PASSWORD", "long enough pw"),
+        ])
+        .unwrap();
         assert_eq!(c.admin.unwrap().0, "a@b.c");
     }
 

@@ -15,8 +15,16 @@ async fn main() {
     telemetry::init(&config);
     if config.demo {
         println!("Baton demo mode: http://{}", config.site_addr);
-        println!("  admin:    {} / {}", app::services::demo::ADMIN_EMAIL, app::services::demo::ADMIN_PASSWORD);
-        println!("  operator: {} / {}", app::services::demo::OPERATOR_EMAIL, app::services::demo::OPERATOR_PASSWORD);
+        println!(
+            "  admin:    {} / {}",
+            app::services::demo::ADMIN_EMAIL,
+            app::services::demo::ADMIN_PASSWORD
+        );
+        println!(
+            "  operator: {} / {}",
+            app::services::demo::OPERATOR_EMAIL,
+            app::services::demo::OPERATOR_PASSWORD
+        );
     }
     if let Err(e) = startup::run(config).await {
         tracing::error!("{e}");

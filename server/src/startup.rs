@@ -46,7 +46,11 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
     };
     let state = AppState::new(store, Arc::new(LocalBus::new(1024)), settings);
 
-    if config.demo && demo::seed(&state).await.map_err(|e| StartError::Accounts(e.to_string()))? {
+    if config.demo
+        && demo::seed(&state)
+            .await
+            .map_err(|e| StartError::Accounts(e.to_string()))?
+    {
         tracing::info!("demo data created");
     }
     if let Some((email, password)) = &config.admin {
@@ -85,6 +89,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::from_fn(guard::api_error_status))
         .layer(axum::middleware::from_fn_with_state(
             server_state.clone(),
             guard::reject_cross_site,
@@ -125,7 +130,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -41,7 +41,10 @@ impl AttemptLimiter {
 
     pub fn record_failure(&mut self, key: &str, now: i64) {
         self.prune(key, now);
-        self.failures.entry(key.to_string()).or_default().push_back(now);
+        self.failures
+            .entry(key.to_string())
+            .or_default()
+            .push_back(now);
         // Bound memory under a flood of distinct keys: forget keys whose window has passed.
         if self.failures.len() > 100_000 {
             let horizon = now - self.window_ms;

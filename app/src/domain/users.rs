@@ -135,10 +135,7 @@ impl NewPassword {
             ));
         }
         if n > 200 {
-            return Err(FieldError::new(
-                "password",
-                "Use at most 200 characters.",
-            ));
+            return Err(FieldError::new("password", "Use at most 200 characters."));
         }
         Ok(Self(raw.to_string()))
     }
@@ -195,8 +192,8 @@ impl NewAccount {
     ) -> Result<Self, Vec<FieldError>> {
         let email = Email::parse(email);
         let name = DisplayName::parse(display_name);
-        let role = Role::parse(role)
-            .ok_or_else(|| FieldError::new("role", "Choose operator or admin."));
+        let role =
+            Role::parse(role).ok_or_else(|| FieldError::new("role", "Choose operator or admin."));
         let cap = Capacity::parse(max_conversations);
         let pw = NewPassword::parse(password);
         match (email, name, role, cap, pw) {
@@ -265,7 +262,13 @@ mod tests {
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["email", "display_name", "role", "max_conversations", "password"]
+            [
+                "email",
+                "display_name",
+                "role",
+                "max_conversations",
+                "password"
+            ]
         );
     }
 

@@ -85,19 +85,25 @@ pub async fn sign_in(
             false
         }
     };
-    let mut limits = state.sign_in_limits.lock().unwrap();
-    let Some(user) = user.filter(|_| ok) else {
-        limits.per_account.record_failure(&acct_key, now);
-        if let Some(k) = &ip_key {
-            limits.per_ip.record_failure(k, now);
+    let user = {
+        let mut limits = state.sign_in_limits.lock().unwrap();
+        match user.filter(|_| ok) {
+            Some(user) => {
+                limits.per_account.reset(&acct_key);
+                user
+            }
+            None => {
+                limits.per_account.record_failure(&acct_key, now);
+                if let Some(k) = &ip_key {
+                    limits.per_ip.record_failure(k, now);
+                }
+                return Err(AppError::field(
+                    "password",
+                    "That email and password do not match an active account.",
+                ));
+            }
         }
-        return Err(AppError::field(
-            "password",
-            "That email and password do not match an active account.",
-        ));
     };
-    limits.per_account.reset(&acct_key);
-    drop(limits);
 
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);

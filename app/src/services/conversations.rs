@@ -18,9 +18,9 @@ async fn describe(state: &AppState, e: TransitionError) -> AppError {
             };
             AppError::Conflict(format!("Taken by {name}"))
         }
-        TransitionError::NotAssignee => AppError::Conflict(
-            "Only the operator who holds this conversation can do that.".into(),
-        ),
+        TransitionError::NotAssignee => {
+            AppError::Conflict("Only the operator who holds this conversation can do that.".into())
+        }
         other => AppError::Conflict(format!("Not possible now: {other}.")),
     }
 }

@@ -27,8 +27,13 @@ struct Sample {
 
 enum End {
     Bot,
-    Waiting { minutes_ago: i64, reason: &'static str },
-    WithAna { minutes_ago: i64 },
+    Waiting {
+        minutes_ago: i64,
+        reason: &'static str,
+    },
+    WithAna {
+        minutes_ago: i64,
+    },
     Closed,
 }
 
@@ -42,9 +47,16 @@ const SAMPLES: &[Sample] = &[
             (9, "customer", "Hola, mi pedido #4411 no ha llegado"),
             (9, "bot", "Lo siento. ¿Me das tu número de pedido completo?"),
             (4, "customer", "quiero hablar con un humano"),
-            (4, "bot", "Enseguida te comunico con alguien de nuestro equipo."),
+            (
+                4,
+                "bot",
+                "Enseguida te comunico con alguien de nuestro equipo.",
+            ),
         ],
-        end: End::Waiting { minutes_ago: 4, reason: "keyword \"humano\"" },
+        end: End::Waiting {
+            minutes_ago: 4,
+            reason: "keyword \"humano\"",
+        },
     },
     Sample {
         channel: Channel::Telegram,
@@ -52,18 +64,32 @@ const SAMPLES: &[Sample] = &[
         name: Some("Jonas Berg"),
         phone: None,
         lines: &[
-            (2, "customer", "Can I change the delivery address after paying?"),
+            (
+                2,
+                "customer",
+                "Can I change the delivery address after paying?",
+            ),
             (1, "customer", "talk to a person please"),
         ],
-        end: End::Waiting { minutes_ago: 1, reason: "keyword \"talk to a person\"" },
+        end: End::Waiting {
+            minutes_ago: 1,
+            reason: "keyword \"talk to a person\"",
+        },
     },
     Sample {
         channel: Channel::Web,
         external_id: "visitor-7f3a",
         name: None,
         phone: None,
-        lines: &[(0, "customer", "Is the store open on Sunday? Need a refund for a broken item")],
-        end: End::Waiting { minutes_ago: 0, reason: "no scenario matched twice" },
+        lines: &[(
+            0,
+            "customer",
+            "Is the store open on Sunday? Need a refund for a broken item",
+        )],
+        end: End::Waiting {
+            minutes_ago: 0,
+            reason: "no scenario matched twice",
+        },
     },
     Sample {
         channel: Channel::Whatsapp,
@@ -96,7 +122,11 @@ const SAMPLES: &[Sample] = &[
         phone: None,
         lines: &[
             (12, "customer", "Do you ship to Canada?"),
-            (12, "bot", "Yes! Shipping to Canada takes 5–7 business days."),
+            (
+                12,
+                "bot",
+                "Yes! Shipping to Canada takes 5–7 business days.",
+            ),
         ],
         end: End::Bot,
     },
@@ -132,7 +162,13 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
     .await?;
     operators::create(
         state,
-        NewAccount::parse("ben@baton.demo", "Ben", "operator", "3", "baton-operator-ben")?,
+        NewAccount::parse(
+            "ben@baton.demo",
+            "Ben",
+            "operator",
+            "3",
+            "baton-operator-ben",
+        )?,
     )
     .await?;
     let _ = admin;

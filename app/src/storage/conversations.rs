@@ -156,7 +156,10 @@ impl Store {
         })
     }
 
-    pub async fn ownership(&self, conversation_id: i64) -> Result<Option<OwnershipRow>, sqlx::Error> {
+    pub async fn ownership(
+        &self,
+        conversation_id: i64,
+    ) -> Result<Option<OwnershipRow>, sqlx::Error> {
         let row = with_pool!(self, p => sqlx::query_as::<_, RawOwnership>(
             "SELECT owner, assignee_id, ai_enabled, version FROM conversations WHERE id = $1")
             .bind(conversation_id).fetch_optional(p).await)?;
@@ -177,7 +180,11 @@ impl Store {
         let state = c.next.state;
         let waiting_since = (state == OwnerState::Waiting).then_some(c.now);
         let assigned_at = (state == OwnerState::Assigned).then_some(c.now);
-        let reason = if state == OwnerState::Waiting { c.reason } else { None };
+        let reason = if state == OwnerState::Waiting {
+            c.reason
+        } else {
+            None
+        };
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
             let applied = sqlx::query(
@@ -201,7 +208,10 @@ impl Store {
         })
     }
 
-    pub async fn conversation_summary(&self, id: i64) -> Result<Option<ConversationSummary>, sqlx::Error> {
+    pub async fn conversation_summary(
+        &self,
+        id: i64,
+    ) -> Result<Option<ConversationSummary>, sqlx::Error> {
         let sql = format!("{SUMMARY_SELECT} WHERE c.id = $1");
         let row = with_pool!(self, p => sqlx::query_as::<_, SummaryRow>(&sql).bind(id).fetch_optional(p).await)?;
         Ok(row.map(SummaryRow::into_dto))
@@ -209,7 +219,11 @@ impl Store {
 
     /// Conversations in one owner state, in queue order: longest waiting first for the queue,
     /// most recent activity first otherwise.
-    pub async fn conversations_in(&self, state: OwnerState, limit: i64) -> Result<Vec<ConversationSummary>, sqlx::Error> {
+    pub async fn conversations_in(
+        &self,
+        state: OwnerState,
+        limit: i64,
+    ) -> Result<Vec<ConversationSummary>, sqlx::Error> {
         let order = match state {
             OwnerState::Waiting => "c.waiting_since ASC, c.id ASC",
             OwnerState::Assigned => "c.assigned_at ASC, c.id ASC",

@@ -97,13 +97,17 @@ impl Store {
 
     pub async fn set_user_role(&self, id: i64, role: Role, now: i64) -> Result<bool, sqlx::Error> {
         with_pool!(self, p => sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
-            .bind(role.as_str()).bind(now).bind(id).execute(p).await)
-        .map(|r| r.rows_affected() == 1)
+            .bind(role.as_str()).bind(now).bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
     }
 
     /// Activates or deactivates an account. Deactivating ends every session of the account in the
     /// same transaction, so the next request of that person is anonymous.
-    pub async fn set_user_active(&self, id: i64, active: bool, now: i64) -> Result<bool, sqlx::Error> {
+    pub async fn set_user_active(
+        &self,
+        id: i64,
+        active: bool,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
             let changed = sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
@@ -125,29 +129,34 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         with_pool!(self, p => sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash).bind(user_id).bind(now).bind(expires_at).execute(p).await)
-        .map(|_| ())
+            .bind(token_hash).bind(user_id).bind(now).bind(expires_at).execute(p).await.map(|_| ()))
     }
 
     /// The active user behind a live session, if any.
-    pub async fn session_user(&self, token_hash: &str, now: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<UserRow>, sqlx::Error> {
         let sql = format!(
             "SELECT {} FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active",
-            USER_COLS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+            USER_COLS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(token_hash).bind(now).fetch_optional(p).await)
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
         with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash).execute(p).await)
-        .map(|_| ())
+            .bind(token_hash).execute(p).await.map(|_| ()))
     }
 
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64, sqlx::Error> {
         with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now).execute(p).await)
-        .map(|r| r.rows_affected())
+            .bind(now).execute(p).await.map(|r| r.rows_affected()))
     }
 }

@@ -21,11 +21,36 @@ struct NavItem {
 }
 
 const NAV: &[NavItem] = &[
-    NavItem { href: "/conversations", label: "Conversations", admin_only: false, icon: || icons::chats().into_any() },
-    NavItem { href: "/monitoring", label: "Monitoring", admin_only: false, icon: || icons::pulse().into_any() },
-    NavItem { href: "/scenarios", label: "Scenarios", admin_only: false, icon: || icons::branch().into_any() },
-    NavItem { href: "/operators", label: "Operators", admin_only: true, icon: || icons::people().into_any() },
-    NavItem { href: "/settings", label: "Settings", admin_only: true, icon: || icons::gear().into_any() },
+    NavItem {
+        href: "/conversations",
+        label: "Conversations",
+        admin_only: false,
+        icon: || icons::chats().into_any(),
+    },
+    NavItem {
+        href: "/monitoring",
+        label: "Monitoring",
+        admin_only: false,
+        icon: || icons::pulse().into_any(),
+    },
+    NavItem {
+        href: "/scenarios",
+        label: "Scenarios",
+        admin_only: false,
+        icon: || icons::branch().into_any(),
+    },
+    NavItem {
+        href: "/operators",
+        label: "Operators",
+        admin_only: true,
+        icon: || icons::people().into_any(),
+    },
+    NavItem {
+        href: "/settings",
+        label: "Settings",
+        admin_only: true,
+        icon: || icons::gear().into_any(),
+    },
 ];
 
 #[component]
@@ -141,4 +166,3 @@ pub fn Forbidden() -> impl IntoView {
         </section>
     }
 }
-

@@ -84,12 +84,18 @@ mod client {
 
     fn socket_url() -> Option<String> {
         let loc = web_sys::window()?.location();
-        let scheme = if loc.protocol().ok()? == "https:" { "wss" } else { "ws" };
+        let scheme = if loc.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
         Some(format!("{scheme}://{}/ws", loc.host().ok()?))
     }
 
     fn online() -> bool {
-        web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true)
+        web_sys::window()
+            .map(|w| w.navigator().on_line())
+            .unwrap_or(true)
     }
 
     pub async fn run(state: LiveState) {

@@ -39,6 +39,27 @@ pub async fn reject_cross_site(State(s): State<ServerState>, req: Request, next:
     next.run(req).await
 }
 
+/// Middleware for `/api/*`: server functions whose arguments cannot even be decoded fail before
+/// Baton's code runs, and leptos answers those with 500. The body is Baton's own error, so the
+/// status is taken from it (400 for a bad request) rather than blaming the server.
+pub async fn api_error_status(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_api || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(e) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(s) = axum::http::StatusCode::from_u16(e.status_code()) {
+            parts.status = s;
+        }
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,14 +74,32 @@ mod tests {
 
     #[test]
     fn own_pages_pass_and_foreign_pages_do_not() {
-        assert!(same_origin(&h(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]), None));
-        assert!(!same_origin(&h(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]), None));
-        assert!(!same_origin(&h(&[("origin", "null"), ("host", "127.0.0.1:3000")]), None));
+        assert!(same_origin(
+            &h(&[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            None
+        ));
+        assert!(!same_origin(
+            &h(&[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            None
+        ));
+        assert!(!same_origin(
+            &h(&[("origin", "null"), ("host", "127.0.0.1:3000")]),
+            None
+        ));
     }
 
     #[test]
     fn the_configured_public_origin_passes_behind_a_proxy() {
-        let hs = h(&[("origin", "https://baton.example.com"), ("host", "10.0.0.5:3000")]);
+        let hs = h(&[
+            ("origin", "https://baton.example.com"),
+            ("host", "10.0.0.5:3000"),
+        ]);
         assert!(same_origin(&hs, Some("https://baton.example.com")));
         assert!(!same_origin(&hs, None));
     }

@@ -18,7 +18,10 @@ pub async fn readyz(State(s): State<ServerState>) -> (StatusCode, Json<Value>) {
         Backend::Postgres => "postgres",
     };
     match s.app.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": database }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": database })),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "readiness check: database unreachable");
             (

@@ -1,6 +1,7 @@
 //! `/ws`: the operators' live channel. Authenticated by the session cookie; sends every bus event
 //! as JSON; closes when the account is deactivated.
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -13,7 +14,13 @@ use app::dto::{LiveEvent, LiveEventKind};
 use app::error::AppError;
 use app::services::{auth, AppState};
 
-pub async fn upgrade(State(s): State<ServerState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+/// Authentication comes first, so an anonymous caller learns it must sign in (401) whether or not
+/// it asked for a WebSocket upgrade.
+pub async fn upgrade(
+    State(s): State<ServerState>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
     let token = headers
         .get_all(header::COOKIE)
         .iter()
@@ -25,7 +32,10 @@ pub async fn upgrade(State(s): State<ServerState>, headers: HeaderMap, ws: WebSo
         None => Ok(None),
     };
     match user {
-        Ok(Some(user)) => ws.on_upgrade(move |socket| session(socket, s.app, user.id)),
+        Ok(Some(user)) => match ws {
+            Ok(ws) => ws.on_upgrade(move |socket| session(socket, s.app, user.id)),
+            Err(rejection) => rejection.into_response(),
+        },
         Ok(None) => AppError::Unauthorized.into_response(),
         Err(e) => e.into_response(),
     }

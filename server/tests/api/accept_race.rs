@@ -11,9 +11,21 @@ use reqwest::StatusCode;
 
 async fn waiting_conversation(app: &common::TestApp) -> i64 {
     let now = app::services::now_ms();
-    let contact = app.state.store.upsert_contact(Channel::Whatsapp, "5215500000000", Some("Race"), None, now).await.unwrap();
-    let id = app.state.store.upsert_conversation(contact, Channel::Whatsapp, now).await.unwrap();
-    transition(&app.state, id, Transition::Escalate, Some("keyword")).await.unwrap();
+    let contact = app
+        .state
+        .store
+        .upsert_contact(Channel::Whatsapp, "5215500000000", Some("Race"), None, now)
+        .await
+        .unwrap();
+    let id = app
+        .state
+        .store
+        .upsert_conversation(contact, Channel::Whatsapp, now)
+        .await
+        .unwrap();
+    transition(&app.state, id, Transition::Escalate, Some("keyword"))
+        .await
+        .unwrap();
     id
 }
 

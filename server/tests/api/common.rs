@@ -1,10 +1,9 @@
 //! Test harness: spawns the real Baton on 127.0.0.1:0 with a fresh database (a temporary SQLite
 //! file, or a new PostgreSQL database), and talks to it over HTTP like a browser would.
 
-
+use app::domain::users::Role;
 use app::services::AppState;
 use app::storage::users::NewUser;
-use app::domain::users::Role;
 use rand::Rng;
 use server::config::Config;
 use std::collections::HashMap;
@@ -132,7 +131,11 @@ impl TestApp {
     pub async fn user(&self, email: &str, role: Role) -> i64 {
         static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
         let hash = HASH
-            .get_or_init(|| async { app::services::auth::hash_password(TEST_PASSWORD).await.unwrap() })
+            .get_or_init(|| async {
+                app::services::auth::hash_password(TEST_PASSWORD)
+                    .await
+                    .unwrap()
+            })
             .await;
         self.state
             .store
@@ -172,7 +175,11 @@ impl TestApp {
         let id = self.user(email, role).await;
         let c = self.client();
         let r = self
-            .call(&c, "sign_in", &[("email", email), ("password", TEST_PASSWORD)])
+            .call(
+                &c,
+                "sign_in",
+                &[("email", email), ("password", TEST_PASSWORD)],
+            )
             .await;
         assert!(r.status().is_success(), "sign in failed: {}", r.status());
         (c, id)
@@ -189,12 +196,12 @@ macro_rules! both_databases {
                 use super::*;
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn sqlite() {
-                    let $app = common::spawn(common::Db::Sqlite).await.expect("sqlite app");
+                    let $app = crate::common::spawn(crate::common::Db::Sqlite).await.expect("sqlite app");
                     $body
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    let Some($app) = common::spawn(common::Db::Postgres).await else { return };
+                    let Some($app) = crate::common::spawn(crate::common::Db::Postgres).await else { return };
                     $body
                 }
             }

@@ -14,7 +14,7 @@ both_databases! {
     }
 
     async fn anonymous_visitors_are_sent_to_sign_in(app) {
-        let r = app.client().get(app.url("/conversations")).send().await.unwrap();
+        let r = app.client().get(app.url("/conversations")).header("accept", "text/html").send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FOUND);
         assert_eq!(r.headers()["location"], "/login");
     }

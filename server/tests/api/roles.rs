@@ -22,19 +22,37 @@ const TABLE: &[(&str, &[(&str, &str)], Role)] = &[
         ],
         Role::Admin,
     ),
-    ("operators/set_role", &[("id", "1"), ("role", "admin")], Role::Admin),
-    ("operators/set_active", &[("id", "1"), ("active", "true")], Role::Admin),
+    // TARGET is replaced by the id of a third account, so no call changes the callers' roles.
+    (
+        "operators/set_role",
+        &[("id", "TARGET"), ("role", "operator")],
+        Role::Admin,
+    ),
+    (
+        "operators/set_active",
+        &[("id", "TARGET"), ("active", "true")],
+        Role::Admin,
+    ),
 ];
 
 async fn check_table(app: TestApp) {
     let anon = app.client();
     let (operator, _) = app.signed_in("op@x.io", Role::Operator).await;
     let (admin, _) = app.signed_in("boss@x.io", Role::Admin).await;
+    let target = app.user("target@x.io", Role::Operator).await.to_string();
     for (endpoint, form, needs) in TABLE {
+        let form: Vec<(&str, &str)> = form
+            .iter()
+            .map(|&(k, v)| (k, if v == "TARGET" { target.as_str() } else { v }))
+            .collect();
+        let form = form.as_slice();
         let r = app.call(&anon, endpoint, form).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "anonymous {endpoint}");
         let body: serde_json::Value = r.json().await.unwrap();
-        assert!(body.to_string().contains("Unauthorized"), "{endpoint}: {body}");
+        assert!(
+            body.to_string().contains("Unauthorized"),
+            "{endpoint}: {body}"
+        );
 
         let r = app.call(&operator, endpoint, form).await;
         match needs {
@@ -56,6 +74,16 @@ async fn check_table(app: TestApp) {
     // The live socket needs a session too.
     let r = anon.get(app.url("/ws")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "anonymous /ws");
+    match tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            assert_eq!(
+                res.status(),
+                StatusCode::UNAUTHORIZED.as_u16(),
+                "anonymous upgrade"
+            )
+        }
+        other => panic!("anonymous socket was not refused: {other:?}"),
+    }
 }
 
 both_databases! {

@@ -8,7 +8,12 @@ use app::storage::conversations::{NewMessage, OwnershipChange};
 use app::storage::users::NewUser;
 use app::storage::StoreError;
 
-fn message<'a>(conversation_id: i64, platform_id: Option<&'a str>, body: &'a str, at: i64) -> NewMessage<'a> {
+fn message<'a>(
+    conversation_id: i64,
+    platform_id: Option<&'a str>,
+    body: &'a str,
+    at: i64,
+) -> NewMessage<'a> {
     NewMessage {
         conversation_id,
         channel: Channel::Whatsapp,

@@ -9,12 +9,10 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let session = expect_context::<Session>();
     let query = use_query_map();
-    let error = move || {
-        match session.sign_in.value().get() {
-            Some(Err(e)) => Some(e.to_string()),
-            Some(Ok(())) => None,
-            None => query.read().get("error"),
-        }
+    let error = move || match session.sign_in.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(())) => None,
+        None => query.read().get("error"),
     };
     let pending = session.sign_in.pending();
     view! {

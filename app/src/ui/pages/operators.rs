@@ -100,7 +100,8 @@ fn NewOperatorForm(create: ServerAction<CreateOperator>) -> impl IntoView {
                 .map(|m| view! { <span class="field-error" role="alert">{m}</span> })
         }
     };
-    let general = move || match create.value().get() {
+    let general = move || {
+        match create.value().get() {
         Some(Err(e @ AppError::Invalid(_))) => {
             let _ = e;
             None
@@ -108,6 +109,7 @@ fn NewOperatorForm(create: ServerAction<CreateOperator>) -> impl IntoView {
         Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
         Some(Ok(u)) => Some(view! { <p class="notice ok" role="status">{format!("Created {}.", u.display_name)}</p> }.into_any()),
         None => None,
+    }
     };
     view! {
         <section class="card" aria-labelledby="new-op">
