@@ -16,7 +16,7 @@ const SHELL = [
   '/icons/icon-512.png',
   '/pkg/baton.css',
   '/pkg/baton.js',
-  '/pkg/baton.wasm',
+  '/pkg/baton_bg.wasm',
 ];
 
 // Live traffic: server functions, the websocket, the embeddable widget and

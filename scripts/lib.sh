@@ -40,18 +40,18 @@ build_site() {
   cp -r "$ROOT/public/." "$site/"
   wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name baton \
     "$ROOT/target/wasm32-unknown-unknown/$out/app.wasm"
-  mv "$site/pkg/baton_bg.wasm" "$site/pkg/baton.wasm"
+  # Leptos' hydration script loads <output-name>_bg.wasm: keep wasm-bindgen's name.
   if [ "$profile" != dev ]; then
     say "optimising the WASM for size (wasm-opt -Oz)"
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      -o "$site/pkg/baton.wasm" "$site/pkg/baton.wasm"
+      -o "$site/pkg/baton_bg.wasm" "$site/pkg/baton_bg.wasm"
   fi
   cp "$ROOT/style/main.css" "$site/pkg/baton.css"
 }
 
 # Prints the bundle size, raw and gzipped.
 report_wasm_size() {
-  local f="$ROOT/target/site/pkg/baton.wasm"
-  printf 'baton.wasm: %s bytes raw, %s bytes gzipped\n' "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
+  local f="$ROOT/target/site/pkg/baton_bg.wasm"
+  printf 'baton_bg.wasm: %s bytes raw, %s bytes gzipped\n' "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
 }

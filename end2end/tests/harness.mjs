@@ -66,21 +66,19 @@ export async function startBaton() {
 }
 
 export async function launchBrowser() {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'baton-chromium-'));
+  // playwright-core gives every launch a fresh, temporary profile.
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${userDataDir}`,
     ],
   });
   return {
     browser,
     async close() {
       await browser.close();
-      rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }

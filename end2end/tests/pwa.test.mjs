@@ -40,7 +40,7 @@ test('the service worker caches the shell and shows the offline page without a n
     const keys = await caches.keys();
     if (!keys.length) return false;
     const c = await caches.open(keys[0]);
-    return !!(await c.match('/offline.html')) && !!(await c.match('/pkg/baton.wasm'));
+    return !!(await c.match('/offline.html')) && !!(await c.match('/pkg/baton_bg.wasm'));
   }, null, { timeout: 15_000, polling: 200 });
   await ctx.setOffline(true);
   await page.goto(`${baton.url}/monitoring`);

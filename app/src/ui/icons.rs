@@ -35,3 +35,14 @@ pub fn lock() -> impl IntoView {
         </svg>
     }
 }
+
+/// The mark of a customer's channel.
+pub fn channel(c: crate::dto::Channel) -> impl IntoView {
+    use crate::dto::Channel;
+    match c {
+        // A phone handset in a bubble (WhatsApp), a paper plane (Telegram), a globe (web chat).
+        Channel::Whatsapp => svg("M3 21l1.65-4.95A9 9 0 1 1 8 19.5L3 21zM9 8.5c0 3.5 3 6.5 6.5 6.5l1-1.5-2-1-1 1a4 4 0 0 1-3-3l1-1-1-2z"),
+        Channel::Telegram => svg("M22 2L11 13M22 2l-7 20-4-9-9-4 20-7z"),
+        Channel::Web => svg("M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM2 12h20M12 2a15.3 15.3 0 0 1 4 10 15.3 15.3 0 0 1-4 10 15.3 15.3 0 0 1-4-10 15.3 15.3 0 0 1 4-10z"),
+    }
+}

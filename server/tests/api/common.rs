@@ -196,12 +196,12 @@ macro_rules! both_databases {
                 use super::*;
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn sqlite() {
-                    let $app = crate::common::spawn(crate::common::Db::Sqlite).await.expect("sqlite app");
+                    let $app = $crate::common::spawn($crate::common::Db::Sqlite).await.expect("sqlite app");
                     $body
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    let Some($app) = crate::common::spawn(crate::common::Db::Postgres).await else { return };
+                    let Some($app) = $crate::common::spawn($crate::common::Db::Postgres).await else { return };
                     $body
                 }
             }

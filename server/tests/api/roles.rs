@@ -5,8 +5,11 @@ use crate::common::{self, TestApp};
 use app::domain::users::Role;
 use reqwest::StatusCode;
 
+/// A server function's form fields.
+type Form = &'static [(&'static str, &'static str)];
+
 /// (server function endpoint, form, the role it needs)
-const TABLE: &[(&str, &[(&str, &str)], Role)] = &[
+const TABLE: &[(&str, Form, Role)] = &[
     ("conversations/list", &[], Role::Operator),
     ("monitoring", &[], Role::Operator),
     ("conversations/accept", &[("id", "999999")], Role::Operator),

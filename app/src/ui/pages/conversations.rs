@@ -5,6 +5,7 @@ use crate::api::conversations::list_conversations;
 use crate::domain::ownership::OwnerState;
 use crate::dto::{ConversationGroup, ConversationSummary, LiveEventKind};
 use crate::ui::live::LiveState;
+
 use leptos::prelude::*;
 
 pub fn group_title(s: OwnerState) -> &'static str {
@@ -87,8 +88,9 @@ fn Row(c: ConversationSummary, now: i64) -> impl IntoView {
     };
     view! {
         <li class="row" data-id=c.id>
-            <span class=format!("channel ch-{}", c.channel.as_str()) title=c.channel.label()>
-                {c.channel.label().chars().next().unwrap_or('?').to_string()}
+            <span class=format!("channel ch-{}", c.channel.as_str()) title=c.channel.label()
+                role="img" aria-label=c.channel.label()>
+                {crate::ui::icons::channel(c.channel)}
             </span>
             <span class="row-main">
                 <span class="row-top">

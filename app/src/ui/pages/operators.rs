@@ -102,19 +102,23 @@ fn NewOperatorForm(create: ServerAction<CreateOperator>) -> impl IntoView {
     };
     let general = move || {
         match create.value().get() {
-        Some(Err(e @ AppError::Invalid(_))) => {
-            let _ = e;
-            None
-        }
+        Some(Err(AppError::Invalid(_))) => None,
         Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
         Some(Ok(u)) => Some(view! { <p class="notice ok" role="status">{format!("Created {}.", u.display_name)}</p> }.into_any()),
         None => None,
     }
     };
+    // A created account empties the form for the next one.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(f)) = (create.value().get(), form.get()) {
+            f.reset();
+        }
+    });
     view! {
         <section class="card" aria-labelledby="new-op">
             <h2 id="new-op">"Add an operator"</h2>
-            <ActionForm action=create attr:class="form grid">
+            <ActionForm action=create node_ref=form attr:class="form grid" attr:novalidate=true>
                 <label class="field">
                     <span>"Email"</span>
                     <input type="email" name="email" autocomplete="off" required/>
