@@ -120,4 +120,37 @@ pub enum LiveEventKind {
         user_id: i64,
     },
     OperatorsChanged,
+    /// A message was stored in a conversation (customer, bot or operator).
+    MessageCreated {
+        conversation_id: i64,
+        message_id: i64,
+    },
+    /// An outbound message's delivery status moved (sent, delivered, read, failed).
+    MessageUpdated {
+        message_id: i64,
+        delivery_status: String,
+    },
+}
+
+/// A scenario as the editor shows it (triggers one per line, see `domain::bot::parse_trigger_lines`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioDto {
+    pub id: i64,
+    pub name: String,
+    pub triggers: String,
+    pub response: String,
+    pub enabled: bool,
+    pub priority: i64,
+    /// Empty: every channel.
+    pub channels: Vec<Channel>,
+}
+
+/// What the bot would do with a message, for the editor's "Try a message" box.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum TryResult {
+    Reply { scenario: String, response: String },
+    Escalate { reason: String },
+    ExternalBot,
+    NoMatch,
 }

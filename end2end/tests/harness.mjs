@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,40 +27,61 @@ function freePort() {
   });
 }
 
-/** Starts Baton in demo mode; returns { url, stop }. */
-export async function startBaton() {
-  const bin = process.env.BATON_BIN || join(ROOT, 'target', 'debug', 'baton');
-  const dir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
-  const port = await freePort();
-  const proc = spawn(bin, [], {
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite://${join(dir, 'baton.db')}`,
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: join(ROOT, 'target', 'site'),
-      BATON_DEMO: '1',
-      RUST_LOG: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
+async function waitReady(url, proc) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`baton exited with ${proc.exitCode}`);
     try {
       const r = await fetch(`${url}/readyz`);
-      if (r.ok) break;
+      if (r.ok) return;
     } catch {
       /* not up yet */
     }
     if (Date.now() > deadline) throw new Error('baton did not become ready in 30 s');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+function kill(proc) {
+  proc.kill('SIGTERM');
+  return new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+}
+
+/**
+ * Starts Baton in demo mode on a fresh database; returns { url, stop, pause, resume }.
+ * `pause` stops the process and `resume` starts it again on the same port and database.
+ */
+export async function startBaton() {
+  const bin = process.env.BATON_BIN || join(ROOT, 'target', 'debug', 'baton');
+  const dir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const launch = async () => {
+    const proc = spawn(bin, [], {
+      env: {
+        ...process.env,
+        DATABASE_URL: `sqlite://${join(dir, 'baton.db')}`,
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: join(ROOT, 'target', 'site'),
+        BATON_DEMO: '1',
+        RUST_LOG: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    await waitReady(url, proc);
+    return proc;
+  };
+  let proc = await launch();
   return {
     url,
+    async pause() {
+      await kill(proc);
+    },
+    async resume() {
+      proc = await launch();
+    },
     async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null ? r() : proc.once('exit', r)));
+      await kill(proc);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -104,4 +126,18 @@ export async function waitHydrated(page) {
 export function shot(name) {
   mkdirSync(SHOTS, { recursive: true });
   return join(SHOTS, `${name}.png`);
+}
+
+/** Registers before/after hooks for one Baton and one browser per test file; fills `env`. */
+export function withBatonAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.baton = await startBaton();
+    env.chrome = await launchBrowser();
+  });
+  after(async () => {
+    await env.chrome?.close();
+    await env.baton?.stop();
+  });
+  return env;
 }

@@ -1,20 +1,12 @@
 // The installable PWA: manifest, service worker, and the offline page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBaton, launchBrowser, signIn, waitHydrated, OPERATOR, PHONE } from './harness.mjs';
+import { withBatonAndBrowser, signIn, waitHydrated, OPERATOR, PHONE } from './harness.mjs';
 
-let baton, chrome;
-before(async () => {
-  baton = await startBaton();
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await baton?.stop();
-});
+const env = withBatonAndBrowser();
 
 test('the manifest makes Baton installable', async () => {
-  const m = await (await fetch(`${baton.url}/manifest.webmanifest`)).json();
+  const m = await (await fetch(`${env.baton.url}/manifest.webmanifest`)).json();
   assert.equal(m.name, 'Baton');
   assert.equal(m.short_name, 'Baton');
   assert.equal(m.display, 'standalone');
@@ -22,19 +14,19 @@ test('the manifest makes Baton installable', async () => {
   for (const [size, purpose] of [['192x192', 'any'], ['512x512', 'any'], ['192x192', 'maskable'], ['512x512', 'maskable']]) {
     const icon = m.icons.find((i) => i.sizes === size && i.purpose === purpose);
     assert.ok(icon, `${size} ${purpose} icon`);
-    const r = await fetch(`${baton.url}${icon.src}`);
+    const r = await fetch(`${env.baton.url}${icon.src}`);
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'image/png');
   }
 });
 
 test('the service worker caches the shell and shows the offline page without a network', async () => {
-  const ctx = await chrome.browser.newContext({ viewport: PHONE });
+  const ctx = await env.chrome.browser.newContext({ viewport: PHONE });
   const page = await ctx.newPage();
-  await signIn(page, baton.url, OPERATOR);
+  await signIn(page, env.baton.url, OPERATOR);
   await waitHydrated(page);
   const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
-  assert.equal(scope, `${baton.url}/`);
+  assert.equal(scope, `${env.baton.url}/`);
   // Wait until the shell is in the cache.
   await page.waitForFunction(async () => {
     const keys = await caches.keys();
@@ -43,7 +35,7 @@ test('the service worker caches the shell and shows the offline page without a n
     return !!(await c.match('/offline.html')) && !!(await c.match('/pkg/baton_bg.wasm'));
   }, null, { timeout: 15_000, polling: 200 });
   await ctx.setOffline(true);
-  await page.goto(`${baton.url}/monitoring`);
+  await page.goto(`${env.baton.url}/monitoring`);
   assert.ok(await page.getByRole('heading', { name: 'You are offline' }).isVisible());
   await ctx.setOffline(false);
   await ctx.close();

@@ -1,18 +1,10 @@
 // The sign-in page and the signed-in layout, at phone and desktop sizes, hydrated and with
 // JavaScript disabled (server rendering alone).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBaton, launchBrowser, signIn, waitHydrated, shot, ADMIN, OPERATOR, PHONE, DESKTOP } from './harness.mjs';
+import { withBatonAndBrowser, signIn, waitHydrated, shot, ADMIN, OPERATOR, PHONE, DESKTOP } from './harness.mjs';
 
-let baton, chrome;
-before(async () => {
-  baton = await startBaton();
-  chrome = await launchBrowser();
-});
-after(async () => {
-  await chrome?.close();
-  await baton?.stop();
-});
+const env = withBatonAndBrowser();
 
 const NAV = ['Conversations', 'Monitoring', 'Scenarios', 'Operators', 'Settings'];
 
@@ -20,17 +12,17 @@ for (const [sizeName, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
   for (const js of [true, false]) {
     const mode = js ? 'hydrated' : 'no-js';
     test(`${sizeName} ${mode}: an admin signs in and sees the whole console`, async () => {
-      const ctx = await chrome.browser.newContext({ viewport, javaScriptEnabled: js });
+      const ctx = await env.chrome.browser.newContext({ viewport, javaScriptEnabled: js });
       const page = await ctx.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${baton.url}/login`);
+      await page.goto(`${env.baton.url}/login`);
       assert.ok(await page.getByLabel('Email').isVisible());
       assert.ok(await page.getByLabel('Password').isVisible());
       assert.ok(await page.getByRole('button', { name: 'Sign in' }).isVisible());
       if (sizeName === 'phone' && js) await page.screenshot({ path: shot('phone-sign-in') });
 
-      await signIn(page, baton.url, ADMIN);
+      await signIn(page, env.baton.url, ADMIN);
       if (js) await waitHydrated(page);
       const nav = page.getByRole('navigation', { name: 'Main' });
       for (const item of NAV) {
@@ -56,13 +48,13 @@ for (const [sizeName, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
 
 for (const js of [true, false]) {
   test(`phone ${js ? 'hydrated' : 'no-js'}: an operator sees admin items locked and gets 403 on their URLs`, async () => {
-    const ctx = await chrome.browser.newContext({ viewport: PHONE, javaScriptEnabled: js });
+    const ctx = await env.chrome.browser.newContext({ viewport: PHONE, javaScriptEnabled: js });
     const page = await ctx.newPage();
-    await signIn(page, baton.url, OPERATOR);
+    await signIn(page, env.baton.url, OPERATOR);
     const locked = page.locator('.nav [aria-disabled="true"]');
     assert.deepEqual((await locked.allInnerTexts()).map((t) => t.trim()), ['Operators', 'Settings']);
     assert.equal(await locked.locator('svg.lock').count(), 2, 'each locked item shows a lock icon');
-    const res = await page.goto(`${baton.url}/operators`);
+    const res = await page.goto(`${env.baton.url}/operators`);
     assert.equal(res.status(), 403);
     assert.ok(await page.getByRole('heading', { name: '403 · Admins only' }).isVisible());
     await ctx.close();
@@ -71,9 +63,9 @@ for (const js of [true, false]) {
 
 test('phone: a wrong password shows a message next to the form, hydrated and without JavaScript', async () => {
   for (const js of [true, false]) {
-    const ctx = await chrome.browser.newContext({ viewport: PHONE, javaScriptEnabled: js });
+    const ctx = await env.chrome.browser.newContext({ viewport: PHONE, javaScriptEnabled: js });
     const page = await ctx.newPage();
-    await page.goto(`${baton.url}/login`);
+    await page.goto(`${env.baton.url}/login`);
     await page.getByLabel('Email').fill(OPERATOR.email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -84,11 +76,11 @@ test('phone: a wrong password shows a message next to the form, hydrated and wit
 });
 
 test('desktop: an admin adds an operator; field errors show next to their field', async () => {
-  const ctx = await chrome.browser.newContext({ viewport: DESKTOP });
+  const ctx = await env.chrome.browser.newContext({ viewport: DESKTOP });
   const page = await ctx.newPage();
-  await signIn(page, baton.url, ADMIN);
+  await signIn(page, env.baton.url, ADMIN);
   await page.getByRole('link', { name: 'Operators' }).click();
-  await page.waitForURL(`${baton.url}/operators`);
+  await page.waitForURL(`${env.baton.url}/operators`);
   await waitHydrated(page);
   const form = page.locator('form.grid');
   await form.getByLabel('Email').fill('not-an-email');

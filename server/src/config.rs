@@ -10,6 +10,31 @@ pub enum LogFormat {
     Json,
 }
 
+/// WhatsApp Cloud API credentials; the channel is on only when all three secrets are set.
+#[derive(Debug, Clone)]
+pub struct WhatsappConfig {
+    pub verify_token: String,
+    pub app_secret: String,
+    pub access_token: String,
+    pub api_base: String,
+}
+
+/// Telegram Bot API credentials; on only when both are set.
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    pub bot_token: String,
+    pub secret_token: String,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChannelsConfig {
+    pub whatsapp: Option<WhatsappConfig>,
+    pub telegram: Option<TelegramConfig>,
+    /// An external bot asked when no scenario matches (`BATON_BOT_WEBHOOK_URL`).
+    pub bot_webhook_url: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
@@ -21,6 +46,7 @@ pub struct Config {
     pub demo: bool,
     pub log_filter: String,
     pub log_format: LogFormat,
+    pub channels: ChannelsConfig,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +61,70 @@ fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
         var,
         message: message.into(),
     }
+}
+
+fn http_url(var: &'static str, v: String) -> Result<String, ConfigError> {
+    let v = v.trim().trim_end_matches('/').to_string();
+    if v.starts_with("https://") || v.starts_with("http://") {
+        Ok(v)
+    } else {
+        Err(bad(var, format!("expected an http(s):// URL, got {v:?}")))
+    }
+}
+
+fn channels(get: &impl Fn(&str) -> Option<String>) -> Result<ChannelsConfig, ConfigError> {
+    let wa_base = http_url(
+        "BATON_WHATSAPP_API_BASE",
+        get("BATON_WHATSAPP_API_BASE").unwrap_or_else(|| "https://graph.facebook.com/v21.0".into()),
+    )?;
+    let whatsapp = match (
+        get("BATON_WHATSAPP_VERIFY_TOKEN"),
+        get("BATON_WHATSAPP_APP_SECRET"),
+        get("BATON_WHATSAPP_ACCESS_TOKEN"),
+    ) {
+        (Some(verify_token), Some(app_secret), Some(access_token)) => Some(WhatsappConfig {
+            verify_token,
+            app_secret,
+            access_token,
+            api_base: wa_base,
+        }),
+        _ => None,
+    };
+    let tg_base = http_url(
+        "BATON_TELEGRAM_API_BASE",
+        get("BATON_TELEGRAM_API_BASE").unwrap_or_else(|| "https://api.telegram.org".into()),
+    )?;
+    let telegram = match (
+        get("BATON_TELEGRAM_BOT_TOKEN"),
+        get("BATON_TELEGRAM_SECRET_TOKEN"),
+    ) {
+        (Some(bot_token), Some(secret_token)) => {
+            let ok = (1..=256).contains(&secret_token.len())
+                && secret_token
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !ok {
+                return Err(bad(
+                    "BATON_TELEGRAM_SECRET_TOKEN",
+                    "expected 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)",
+                ));
+            }
+            Some(TelegramConfig {
+                bot_token,
+                secret_token,
+                api_base: tg_base,
+            })
+        }
+        _ => None,
+    };
+    let bot_webhook_url = get("BATON_BOT_WEBHOOK_URL")
+        .map(|u| http_url("BATON_BOT_WEBHOOK_URL", u))
+        .transpose()?;
+    Ok(ChannelsConfig {
+        whatsapp,
+        telegram,
+        bot_webhook_url,
+    })
 }
 
 impl Config {
@@ -142,6 +232,7 @@ impl Config {
                 ))
             }
         };
+        let channels = channels(&get)?;
         Ok(Config {
             database_url,
             db_max_connections,
@@ -152,6 +243,7 @@ impl Config {
             demo,
             log_filter,
             log_format,
+            channels,
         })
     }
 
@@ -194,6 +286,8 @@ mod tests {
             ("BATON_DEMO", "yes please"),
             ("BATON_DB_MAX_CONNECTIONS", "0"),
             ("RUST_LOG", "info,[="),
+            ("BATON_WHATSAPP_API_BASE", "graph.facebook.com"),
+            ("BATON_BOT_WEBHOOK_URL", "bot.internal:8080"),
         ];
         for (var, value) in cases {
             let err = with(&[(var, value)]).unwrap_err();
@@ -223,6 +317,32 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.admin.unwrap().0, "a@b.c");
+    }
+
+    #[test]
+    fn a_channel_is_on_only_with_all_its_secrets() {
+        assert!(with(&[]).unwrap().channels.whatsapp.is_none());
+        let partial = with(&[
+            ("BATON_WHATSAPP_VERIFY_TOKEN", "v"),
+            ("BATON_WHATSAPP_APP_SECRET", "s"),
+        ])
+        .unwrap();
+        assert!(partial.channels.whatsapp.is_none());
+        let full = with(&[
+            ("BATON_WHATSAPP_VERIFY_TOKEN", "v"),
+            ("BATON_WHATSAPP_APP_SECRET", "s"),
+            ("BATON_WHATSAPP_ACCESS_TOKEN", "t"),
+        ])
+        .unwrap();
+        assert_eq!(
+            full.channels.whatsapp.unwrap().api_base,
+            "https://graph.facebook.com/v21.0"
+        );
+        let tg = with(&[
+            ("BATON_TELEGRAM_BOT_TOKEN", "1:x"),
+            ("BATON_TELEGRAM_SECRET_TOKEN", "not valid!"),
+        ]);
+        assert_eq!(tg.unwrap_err().var, "BATON_TELEGRAM_SECRET_TOKEN");
     }
 
     #[test]

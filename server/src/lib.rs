@@ -2,10 +2,13 @@
 //! Leptos pages and server functions of the `app` crate.
 //!
 //! Layout: [`config`] (environment -> typed settings), [`startup`] (database, bus, router),
-//! [`routes`] (health, live socket, cross-site guard), [`telemetry`] (tracing set-up).
+//! [`routes`] (health, live socket, cross-site guard, webhooks, widget), [`channels`] (protocol
+//! adapters), [`telemetry`] (tracing set-up), [`workers`] (background jobs).
 
+pub mod channels;
 pub mod config;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod workers;

@@ -1,15 +1,17 @@
 //! Start-up: open the database (running migrations), build the state, seed or bootstrap accounts,
 //! and assemble the router.
 
+use crate::channels::send::{ChannelClients, HttpExternalBot};
 use crate::config::Config;
-use crate::routes::{guard, health, ws};
+use crate::routes::{guard, health, webhooks, widget, ws};
 use crate::state::ServerState;
 use app::bus::LocalBus;
 use app::services::state::ServiceSettings;
 use app::services::{demo, operators, AppState};
 use app::storage::Store;
 use app::{shell, App};
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -33,6 +35,8 @@ pub enum StartError {
 pub struct Built {
     pub router: Router,
     pub state: AppState,
+    /// The background workers; aborted when Baton stops (tests simulate a crash with this).
+    pub workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 pub async fn build(config: &Config) -> Result<Built, StartError> {
@@ -44,7 +48,21 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         public_origin: config.public_url.clone(),
         ..ServiceSettings::default()
     };
-    let state = AppState::new(store, Arc::new(LocalBus::new(1024)), settings);
+    let mut state = AppState::new(store, Arc::new(LocalBus::new(1024)), settings);
+    let channels = Arc::new(config.channels.clone());
+    if let Some(url) = &channels.bot_webhook_url {
+        state.external_bot = Some(Arc::new(HttpExternalBot::new(url.clone())));
+    }
+    for (name, on) in [
+        ("WhatsApp", channels.whatsapp.is_some()),
+        ("Telegram", channels.telegram.is_some()),
+    ] {
+        if on {
+            tracing::info!("{name} channel enabled");
+        } else {
+            tracing::info!("{name} channel disabled (its secrets are not set)");
+        }
+    }
 
     if config.demo
         && demo::seed(&state)
@@ -72,13 +90,31 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
     let server_state = ServerState {
         leptos: leptos.clone(),
         app: state.clone(),
+        channels: channels.clone(),
     };
+    // Workers start with the router, so work stored before a restart is picked up at once.
+    let sender = Arc::new(ChannelClients::new(channels, state.widget_hub.clone()));
+    let workers = vec![
+        crate::workers::spawn_bot(state.clone()),
+        crate::workers::spawn_delivery(state.clone(), sender),
+        crate::workers::spawn_session_sweeper(state.clone()),
+    ];
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
+    let webhook_routes = Router::new()
+        .route(
+            "/webhooks/whatsapp",
+            get(webhooks::whatsapp::verify).post(webhooks::whatsapp::receive),
+        )
+        .route("/webhooks/telegram", post(webhooks::telegram::receive))
+        .layer(DefaultBodyLimit::max(webhooks::MAX_BODY));
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/ws", get(ws::upgrade))
+        .route("/widget/ws", get(widget::socket))
+        .route("/demo", get(widget::demo))
+        .merge(webhook_routes)
         .leptos_routes_with_context(
             &server_state,
             routes,
@@ -96,7 +132,11 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         ))
         .layer(CompressionLayer::new())
         .with_state(server_state);
-    Ok(Built { router, state })
+    Ok(Built {
+        router,
+        state,
+        workers,
+    })
 }
 
 /// Builds Baton and serves it until Ctrl-C / SIGTERM.
@@ -110,6 +150,9 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         })?;
     tracing::info!(addr = %config.site_addr, "Baton is listening");
     serve(listener, built.router).await;
+    for w in &built.workers {
+        w.abort();
+    }
     built.state.store.close().await;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The axum state: Leptos' options (for pages and static files) and Baton's [`AppState`].
+//! The axum state: Leptos' options (for pages and static files), Baton's [`AppState`], and the
+//! channel credentials the webhooks check.
 
 use app::services::AppState;
 use axum::extract::FromRef;
@@ -8,6 +9,7 @@ use leptos::prelude::LeptosOptions;
 pub struct ServerState {
     pub leptos: LeptosOptions,
     pub app: AppState,
+    pub channels: std::sync::Arc<crate::config::ChannelsConfig>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {

@@ -2,10 +2,14 @@
 //! browser, unit-tested directly.
 //!
 //! Layout:
+//! - [`bot`]: scenario triggers and their validation, and the per-message bot decision (reply, ask
+//!   the external bot, fall back, stay silent or hand off to a person).
 //! - [`ownership`]: the one-owner state machine of a conversation and the bot-may-reply rule.
 //! - [`users`]: roles and validated newtypes for accounts (email, display name, password, capacity).
 //! - [`ratelimit`]: the sign-in attempt limiter (time is passed in).
 
+pub mod bot;
+pub mod delivery;
 pub mod ownership;
 pub mod ratelimit;
 pub mod users;

@@ -76,6 +76,11 @@ pub async fn transition_at(
                 actor_id,
                 target_id,
                 reason,
+                escalation: if t == Transition::Escalate {
+                    reason
+                } else {
+                    None
+                },
                 now,
             })
             .await?;

@@ -4,13 +4,21 @@
 //!
 //! Layout: [`state`] (what every request can reach), [`auth`] (passwords, sessions, sign-in
 //! limits), [`operators`] (accounts), [`conversations`] (ownership changes, the list), [`demo`]
-//! (sample data for demo mode).
+//! (sample data for demo mode), [`ingest`] (inbound messages), [`bot`] (the bot's turn),
+//! [`delivery`] (the outbox), [`scenarios`] and [`settings`] (what the bot knows), [`widget`]
+//! (visitor sockets).
 
 pub mod auth;
+pub mod bot;
 pub mod conversations;
+pub mod delivery;
 pub mod demo;
+pub mod ingest;
 pub mod operators;
+pub mod scenarios;
+pub mod settings;
 pub mod state;
+pub mod widget;
 
 pub use state::AppState;
 

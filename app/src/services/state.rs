@@ -68,6 +68,24 @@ impl Presence {
     }
 }
 
+/// Whether the external bot answers, for the monitoring page and the bot status.
+#[derive(Default)]
+pub struct BotHealth {
+    last: Mutex<Option<(i64, String)>>,
+}
+
+impl BotHealth {
+    /// Records the outcome of a call to the external bot: `Some(error)` marks it down.
+    pub fn record(&self, error: Option<String>, now: i64) {
+        *self.last.lock().unwrap() = error.map(|e| (now, e));
+    }
+
+    /// `Some((since, last error))` while the external bot is failing.
+    pub fn down(&self) -> Option<(i64, String)> {
+        self.last.lock().unwrap().clone()
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
@@ -75,6 +93,14 @@ pub struct AppState {
     pub settings: Arc<ServiceSettings>,
     pub sign_in_limits: Arc<Mutex<SignInLimits>>,
     pub presence: Arc<Presence>,
+    /// Woken when a customer message is stored, so the bot decides at once.
+    pub bot_wakeup: Arc<tokio::sync::Notify>,
+    /// Woken when an outbound message is queued, so the sender sends at once.
+    pub delivery_wakeup: Arc<tokio::sync::Notify>,
+    pub widget_hub: Arc<super::widget::WidgetHub>,
+    pub settings_cache: Arc<super::settings::SettingsCache>,
+    pub external_bot: Option<Arc<dyn super::bot::ExternalBot>>,
+    pub bot_health: Arc<BotHealth>,
 }
 
 impl AppState {
@@ -85,6 +111,12 @@ impl AppState {
             settings: Arc::new(settings),
             sign_in_limits: Arc::default(),
             presence: Arc::default(),
+            bot_wakeup: Arc::default(),
+            delivery_wakeup: Arc::default(),
+            widget_hub: Arc::default(),
+            settings_cache: Arc::default(),
+            external_bot: None,
+            bot_health: Arc::default(),
         }
     }
 }

@@ -45,7 +45,10 @@ pub struct OwnershipChange<'a> {
     pub event_kind: &'a str,
     pub actor_id: Option<i64>,
     pub target_id: Option<i64>,
+    /// Written to the event log ("keyword \"operador\"").
     pub reason: Option<&'a str>,
+    /// The escalation reason code kept on the conversation ("keyword"), for escalations only.
+    pub escalation: Option<&'a str>,
     pub now: i64,
 }
 
@@ -95,6 +98,68 @@ const SUMMARY_SELECT: &str = "SELECT c.id, ct.name AS contact_name, ct.phone AS 
     FROM conversations c JOIN contacts ct ON ct.id = c.contact_id \
     LEFT JOIN users u ON u.id = c.assignee_id";
 
+/// Inside an open transaction `$tx`: inserts message `$m` (skipping a redelivered platform id)
+/// and moves the conversation's last-message fields. Evaluates to `Option<i64>`, the new id.
+/// A macro rather than a function so one text serves both backends' transaction types.
+macro_rules! insert_message_in {
+    ($tx:ident, $m:expr) => {{
+        let m: &$crate::storage::conversations::NewMessage<'_> = $m;
+        let preview: String = if m.body.is_empty() {
+            m.media_type.map(|t| format!("[{t}]")).unwrap_or_default()
+        } else {
+            m.body.chars().take(140).collect()
+        };
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO messages (conversation_id, channel, sender, author_id, body, media_type, media_url, \
+               platform_message_id, bot_confidence, context_used, delivery_status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
+            .bind(m.conversation_id).bind(m.channel.as_str()).bind(m.sender).bind(m.author_id)
+            .bind(m.body).bind(m.media_type).bind(m.media_url).bind(m.platform_message_id)
+            .bind(m.bot_confidence).bind(m.context_used).bind(m.delivery_status).bind(m.created_at)
+            .fetch_optional(&mut *$tx).await?;
+        if id.is_some() {
+            sqlx::query("UPDATE conversations SET last_message_at = $1, last_message_preview = $2, \
+                         updated_at = $1 WHERE id = $3")
+                .bind(m.created_at).bind(&preview).bind(m.conversation_id)
+                .execute(&mut *$tx).await?;
+        }
+        id
+    }};
+}
+pub(crate) use insert_message_in;
+
+/// Inside an open transaction `$tx`: the conditional ownership update plus its event row.
+/// Evaluates to `bool`, whether the change applied.
+macro_rules! apply_ownership_in {
+    ($tx:ident, $c:expr) => {{
+        let c: &$crate::storage::conversations::OwnershipChange<'_> = $c;
+        use $crate::domain::ownership::OwnerState;
+        let state = c.next.state;
+        let waiting_since = (state == OwnerState::Waiting).then_some(c.now);
+        let assigned_at = (state == OwnerState::Assigned).then_some(c.now);
+        let escalation = if state == OwnerState::Waiting { c.escalation } else { None };
+        let applied = sqlx::query(
+            "UPDATE conversations SET owner = $1, assignee_id = $2, \
+               waiting_since = CASE WHEN $1 = 'waiting' THEN COALESCE(waiting_since, $3) ELSE NULL END, \
+               assigned_at = $4, escalation_reason = CASE WHEN $1 = 'waiting' THEN COALESCE($5, escalation_reason) ELSE NULL END, \
+               ai_enabled = COALESCE($6, ai_enabled), version = version + 1, updated_at = $7, \
+               closed_at = CASE WHEN $1 = 'closed' THEN $7 ELSE NULL END \
+             WHERE id = $8 AND version = $9")
+            .bind(state.as_str()).bind(c.next.assignee).bind(waiting_since).bind(assigned_at)
+            .bind(escalation).bind(c.ai_enabled).bind(c.now).bind(c.conversation_id).bind(c.expected_version)
+            .execute(&mut *$tx).await?.rows_affected() == 1;
+        if applied {
+            sqlx::query("INSERT INTO conversation_events (conversation_id, kind, actor_id, target_id, reason, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(c.conversation_id).bind(c.event_kind).bind(c.actor_id).bind(c.target_id)
+                .bind(c.reason).bind(c.now).execute(&mut *$tx).await?;
+        }
+        applied
+    }};
+}
+pub(crate) use apply_ownership_in;
+
 impl Store {
     /// Gets or creates the contact for a channel identity in one statement (safe under concurrency).
     pub async fn upsert_contact(
@@ -133,24 +198,9 @@ impl Store {
     /// Stores a message and moves the conversation's "last message" along, in one transaction.
     /// Returns `None` when the platform message id was already stored (a redelivery).
     pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<Option<i64>, sqlx::Error> {
-        let preview: String = m.body.chars().take(140).collect();
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let id = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO messages (conversation_id, channel, sender, author_id, body, media_type, media_url, \
-                   platform_message_id, bot_confidence, context_used, delivery_status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
-                .bind(m.conversation_id).bind(m.channel.as_str()).bind(m.sender).bind(m.author_id)
-                .bind(m.body).bind(m.media_type).bind(m.media_url).bind(m.platform_message_id)
-                .bind(m.bot_confidence).bind(m.context_used).bind(m.delivery_status).bind(m.created_at)
-                .fetch_optional(&mut *tx).await?;
-            if id.is_some() {
-                sqlx::query("UPDATE conversations SET last_message_at = $1, last_message_preview = $2, \
-                             updated_at = $1 WHERE id = $3")
-                    .bind(m.created_at).bind(&preview).bind(m.conversation_id)
-                    .execute(&mut *tx).await?;
-            }
+            let id = insert_message_in!(tx, m);
             tx.commit().await?;
             Ok(id)
         })
@@ -177,32 +227,9 @@ impl Store {
     /// read (`version` matches): a conditional update, so of N concurrent accepts exactly one wins.
     /// The event row is written in the same transaction. Returns whether the change was applied.
     pub async fn apply_ownership(&self, c: &OwnershipChange<'_>) -> Result<bool, sqlx::Error> {
-        let state = c.next.state;
-        let waiting_since = (state == OwnerState::Waiting).then_some(c.now);
-        let assigned_at = (state == OwnerState::Assigned).then_some(c.now);
-        let reason = if state == OwnerState::Waiting {
-            c.reason
-        } else {
-            None
-        };
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let applied = sqlx::query(
-                "UPDATE conversations SET owner = $1, assignee_id = $2, \
-                   waiting_since = CASE WHEN $1 = 'waiting' THEN COALESCE(waiting_since, $3) ELSE NULL END, \
-                   assigned_at = $4, escalation_reason = CASE WHEN $1 = 'waiting' THEN COALESCE($5, escalation_reason) ELSE NULL END, \
-                   ai_enabled = COALESCE($6, ai_enabled), version = version + 1, updated_at = $7, \
-                   closed_at = CASE WHEN $1 = 'closed' THEN $7 ELSE NULL END \
-                 WHERE id = $8 AND version = $9")
-                .bind(state.as_str()).bind(c.next.assignee).bind(waiting_since).bind(assigned_at)
-                .bind(reason).bind(c.ai_enabled).bind(c.now).bind(c.conversation_id).bind(c.expected_version)
-                .execute(&mut *tx).await?.rows_affected() == 1;
-            if applied {
-                sqlx::query("INSERT INTO conversation_events (conversation_id, kind, actor_id, target_id, reason, created_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6)")
-                    .bind(c.conversation_id).bind(c.event_kind).bind(c.actor_id).bind(c.target_id)
-                    .bind(c.reason).bind(c.now).execute(&mut *tx).await?;
-            }
+            let applied = apply_ownership_in!(tx, c);
             tx.commit().await?;
             Ok(applied)
         })
@@ -243,6 +270,18 @@ impl Store {
             .into_iter()
             .filter_map(|(o, n)| OwnerState::parse(&o).map(|o| (o, n)))
             .collect())
+    }
+
+    /// The last `limit` messages of a conversation, oldest first, as (sender, text).
+    pub async fn recent_messages(
+        &self,
+        conversation_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_as::<_, (String, String)>(
+            "SELECT sender, body FROM (SELECT id, sender, body FROM messages WHERE conversation_id = $1 \
+             AND sender <> 'system' ORDER BY id DESC LIMIT $2) recent ORDER BY id")
+            .bind(conversation_id).bind(limit).fetch_all(p).await)
     }
 
     pub async fn count_conversations(&self) -> Result<i64, sqlx::Error> {

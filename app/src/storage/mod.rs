@@ -4,8 +4,9 @@
 //! configured (see [`with_pool!`]). Each backend has its own migrations under `migrations/`.
 //!
 //! Layout: [`users`] (accounts and sessions), [`conversations`] (contacts, conversations, messages,
-//! events).
+//! events), [`bot`] (ingestion, the bot's queue, the delivery outbox, scenarios, settings).
 
+pub mod bot;
 pub mod conversations;
 pub mod users;
 

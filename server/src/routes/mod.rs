@@ -2,4 +2,6 @@
 
 pub mod guard;
 pub mod health;
+pub mod webhooks;
+pub mod widget;
 pub mod ws;

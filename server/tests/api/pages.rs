@@ -46,13 +46,7 @@ both_databases! {
     }
 
     async fn a_plain_form_post_with_a_bad_password_comes_back_with_the_message(app) {
-        app.user("ana@x.io", Role::Operator).await;
-        let r = app.client()
-            .post(app.url("/api/sign_in"))
-            .header("accept", "text/html")
-            .header("referer", app.url("/login"))
-            .form(&[("email", "ana@x.io"), ("password", "wrong password")])
-            .send().await.unwrap();
+        let r = plain_form_sign_in(&app, "wrong password").await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let loc = r.headers()["location"].to_str().unwrap().to_string();
         assert!(loc.starts_with("/login?error="), "{loc}");
@@ -61,15 +55,22 @@ both_databases! {
     }
 
     async fn a_plain_form_post_that_signs_in_goes_home_with_a_cookie(app) {
-        app.user("ana@x.io", Role::Operator).await;
-        let r = app.client()
-            .post(app.url("/api/sign_in"))
-            .header("accept", "text/html")
-            .header("referer", app.url("/login"))
-            .form(&[("email", "ana@x.io"), ("password", crate::common::TEST_PASSWORD)])
-            .send().await.unwrap();
+        let r = plain_form_sign_in(&app, crate::common::TEST_PASSWORD).await;
         assert_eq!(r.status(), StatusCode::FOUND);
         assert_eq!(r.headers()["location"], "/");
         assert!(r.headers().get("set-cookie").is_some());
     }
+}
+
+/// Posts the sign-in form the way a browser without JavaScript does.
+async fn plain_form_sign_in(app: &crate::common::TestApp, password: &str) -> reqwest::Response {
+    app.user("ana@x.io", Role::Operator).await;
+    app.client()
+        .post(app.url("/api/sign_in"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/login"))
+        .form(&[("email", "ana@x.io"), ("password", password)])
+        .send()
+        .await
+        .unwrap()
 }

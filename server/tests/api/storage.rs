@@ -91,7 +91,7 @@ both_databases! {
         let read = s.ownership(conv).await.unwrap().unwrap();
         let change = |version, next| OwnershipChange {
             conversation_id: conv, expected_version: version, next, ai_enabled: Some(false),
-            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword"), now: 50,
+            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), now: 50,
         };
         let waiting = Ownership { state: OwnerState::Waiting, assignee: None };
         assert!(s.apply_ownership(&change(read.version, waiting)).await.unwrap());
@@ -115,7 +115,7 @@ both_databases! {
             let v = s.ownership(conv).await.unwrap().unwrap().version;
             s.apply_ownership(&OwnershipChange {
                 conversation_id: conv, expected_version: v, next: Ownership { state: OwnerState::Waiting, assignee: None },
-                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, now: waited_since,
+                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, now: waited_since,
             }).await.unwrap();
         }
         let names: Vec<String> = s.conversations_in(OwnerState::Waiting, 10).await.unwrap().into_iter().map(|c| c.contact_name).collect();

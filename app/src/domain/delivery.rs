@@ -1,0 +1,132 @@
+//! Outbound delivery policy: what to do after a send attempt. Pure: the caller passes the
+//! attempt number and a jitter value, and gets back "done", "retry in N ms" or "give up".
+
+/// How a send attempt ended, as the channel adapter classified it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Accepted by the platform; its message id when it returns one.
+    Sent { platform_id: Option<String> },
+    /// Worth trying again: 429, 5xx, timeout, connection error.
+    Transient(String),
+    /// Will never succeed as is: 4xx other than 429, missing configuration, bad recipient.
+    Permanent(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    Done { platform_id: Option<String> },
+    RetryIn { delay_ms: i64, error: String },
+    Fail { reason: String },
+}
+
+/// After this many attempts a transient failure becomes permanent (about 20 minutes of trying).
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// Exponential backoff: 1 s, 2 s, 4 s ... capped at 5 minutes, plus up to 25% jitter
+/// (`jitter` in 0.0..1.0) so many failed sends do not retry in lockstep.
+pub fn backoff_ms(attempt: i64, jitter: f64) -> i64 {
+    let base = 1_000i64
+        .saturating_mul(1 << (attempt.clamp(1, 20) - 1))
+        .min(300_000);
+    base + (base as f64 * 0.25 * jitter.clamp(0.0, 1.0)) as i64
+}
+
+/// Decides what follows attempt number `attempt` (1-based) that ended with `outcome`.
+pub fn next_step(attempt: i64, outcome: SendOutcome, jitter: f64) -> NextStep {
+    match outcome {
+        SendOutcome::Sent { platform_id } => NextStep::Done { platform_id },
+        SendOutcome::Permanent(reason) => NextStep::Fail { reason },
+        SendOutcome::Transient(error) if attempt >= MAX_ATTEMPTS => NextStep::Fail {
+            reason: format!("gave up after {attempt} attempts: {error}"),
+        },
+        SendOutcome::Transient(error) => NextStep::RetryIn {
+            delay_ms: backoff_ms(attempt, jitter),
+            error,
+        },
+    }
+}
+
+/// Classifies an HTTP status from a platform API.
+pub fn classify_status(status: u16, body: &str) -> SendOutcome {
+    let detail = || {
+        let b: String = body.chars().take(300).collect();
+        format!("HTTP {status}: {b}")
+    };
+    match status {
+        200..=299 => SendOutcome::Sent { platform_id: None },
+        408 | 425 | 429 | 500..=599 => SendOutcome::Transient(detail()),
+        _ => SendOutcome::Permanent(detail()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_second_and_is_capped() {
+        assert_eq!(backoff_ms(1, 0.0), 1_000);
+        assert_eq!(backoff_ms(2, 0.0), 2_000);
+        assert_eq!(backoff_ms(4, 0.0), 8_000);
+        assert_eq!(backoff_ms(30, 0.0), 300_000);
+        assert_eq!(backoff_ms(1, 1.0), 1_250);
+    }
+
+    #[test]
+    fn transient_failures_retry_until_the_limit_then_fail() {
+        let t = || SendOutcome::Transient("HTTP 503".into());
+        assert!(matches!(
+            next_step(1, t(), 0.0),
+            NextStep::RetryIn {
+                delay_ms: 1_000,
+                ..
+            }
+        ));
+        match next_step(MAX_ATTEMPTS, t(), 0.0) {
+            NextStep::Fail { reason } => assert!(reason.contains("gave up after 8 attempts")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn permanent_failures_fail_at_once_and_success_is_done() {
+        assert_eq!(
+            next_step(1, SendOutcome::Permanent("HTTP 400".into()), 0.5),
+            NextStep::Fail {
+                reason: "HTTP 400".into()
+            }
+        );
+        assert_eq!(
+            next_step(
+                3,
+                SendOutcome::Sent {
+                    platform_id: Some("x".into())
+                },
+                0.5
+            ),
+            NextStep::Done {
+                platform_id: Some("x".into())
+            }
+        );
+    }
+
+    #[test]
+    fn statuses_are_classified_by_whether_retrying_can_help() {
+        assert!(matches!(
+            classify_status(429, ""),
+            SendOutcome::Transient(_)
+        ));
+        assert!(matches!(
+            classify_status(502, ""),
+            SendOutcome::Transient(_)
+        ));
+        assert!(
+            matches!(classify_status(400, "bad"), SendOutcome::Permanent(m) if m == "HTTP 400: bad")
+        );
+        assert!(matches!(
+            classify_status(401, ""),
+            SendOutcome::Permanent(_)
+        ));
+        assert!(matches!(classify_status(200, ""), SendOutcome::Sent { .. }));
+    }
+}

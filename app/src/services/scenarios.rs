@@ -1,0 +1,144 @@
+//! Scenario management (admins): create, edit, enable, delete, and "try a message".
+
+use super::{now_ms, settings, AppState};
+use crate::domain::bot::{
+    decide, format_trigger_lines, parse_trigger_lines, Decision, HandoffSettings, Inbound,
+    ScenarioDraft,
+};
+use crate::dto::{Channel, ScenarioDto, TryResult};
+use crate::error::AppError;
+use crate::storage::bot::{ScenarioRow, ScenarioWrite};
+
+fn to_dto(r: &ScenarioRow) -> ScenarioDto {
+    let s = settings::scenario_from_row(r);
+    ScenarioDto {
+        id: s.id,
+        name: s.name,
+        triggers: format_trigger_lines(&s.triggers),
+        response: s.response,
+        enabled: s.enabled,
+        priority: s.priority,
+        channels: s.channels,
+    }
+}
+
+pub async fn list(state: &AppState) -> Result<Vec<ScenarioDto>, AppError> {
+    Ok(state
+        .store
+        .list_scenarios()
+        .await?
+        .iter()
+        .map(to_dto)
+        .collect())
+}
+
+/// The editor's fields, as submitted.
+pub struct ScenarioForm<'a> {
+    pub name: &'a str,
+    pub triggers: &'a str,
+    pub response: &'a str,
+    pub priority: &'a str,
+    pub channels: &'a [String],
+    pub enabled: bool,
+}
+
+fn draft(f: &ScenarioForm<'_>) -> Result<ScenarioDraft, AppError> {
+    Ok(ScenarioDraft::parse(
+        f.name,
+        parse_trigger_lines(f.triggers),
+        f.response,
+        f.priority,
+        f.channels,
+    )?)
+}
+
+/// Creates (`id` = None) or replaces a scenario. Validation problems come back per field.
+pub async fn save(
+    state: &AppState,
+    id: Option<i64>,
+    f: &ScenarioForm<'_>,
+) -> Result<ScenarioDto, AppError> {
+    let d = draft(f)?;
+    let triggers = serde_json::to_string(&d.triggers).map_err(|_| AppError::Internal)?;
+    let channels = (!d.channels.is_empty())
+        .then(|| serde_json::to_string(&d.channels))
+        .transpose()
+        .map_err(|_| AppError::Internal)?;
+    let w = ScenarioWrite {
+        name: &d.name,
+        triggers: &triggers,
+        response: &d.response,
+        enabled: f.enabled,
+        priority: d.priority,
+        channels: channels.as_deref(),
+    };
+    let row = match id {
+        None => state.store.create_scenario(&w, now_ms()).await?,
+        Some(id) => state
+            .store
+            .update_scenario(id, &w, now_ms())
+            .await?
+            .ok_or_else(|| AppError::NotFound("That scenario no longer exists.".into()))?,
+    };
+    state.settings_cache.invalidate();
+    Ok(to_dto(&row))
+}
+
+pub async fn set_enabled(state: &AppState, id: i64, enabled: bool) -> Result<(), AppError> {
+    if !state
+        .store
+        .set_scenario_enabled(id, enabled, now_ms())
+        .await?
+    {
+        return Err(AppError::NotFound("That scenario no longer exists.".into()));
+    }
+    state.settings_cache.invalidate();
+    Ok(())
+}
+
+pub async fn delete(state: &AppState, id: i64) -> Result<(), AppError> {
+    if !state.store.delete_scenario(id).await? {
+        return Err(AppError::NotFound("That scenario no longer exists.".into()));
+    }
+    state.settings_cache.invalidate();
+    Ok(())
+}
+
+/// What the bot would do with `text` on `channel` in a fresh conversation it owns.
+pub async fn try_message(
+    state: &AppState,
+    text: &str,
+    channel: Channel,
+) -> Result<TryResult, AppError> {
+    let handoff: std::sync::Arc<HandoffSettings> = settings::handoff(state).await?;
+    let compiled = settings::scenarios(state).await?;
+    let inbound = Inbound {
+        text,
+        channel,
+        bot_owns: true,
+        ai_enabled: true,
+        // One unanswered message already: shows whether this one would be the last straw.
+        unmatched_before: handoff.no_match_limit.saturating_sub(1),
+        external_bot: state.external_bot.is_some(),
+    };
+    let names = |id: i64| {
+        compiled
+            .best_match(text, channel)
+            .filter(|s| s.id == id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    Ok(match decide(&handoff, &compiled, &inbound) {
+        Decision::Reply { scenario_id, text } => TryResult::Reply {
+            scenario: names(scenario_id),
+            response: text,
+        },
+        Decision::Escalate(reason) => TryResult::Escalate {
+            reason: reason.describe(),
+        },
+        Decision::AskExternalBot => TryResult::ExternalBot,
+        Decision::Fallback { .. } | Decision::Silent | Decision::ExternalReply { .. } => {
+            TryResult::NoMatch
+        }
+    })
+}

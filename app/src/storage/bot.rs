@@ -1,0 +1,473 @@
+//! Inbound ingestion, the bot's work queue, the delivery outbox, scenarios and settings.
+
+use super::conversations::{apply_ownership_in, insert_message_in, NewMessage, OwnershipChange};
+use super::{is_unique_violation, with_pool, Store, StoreError};
+use crate::domain::ownership::{OwnerState, Ownership};
+use crate::dto::Channel;
+
+/// A customer message as it arrives from a channel, ready to store.
+pub struct IncomingRow<'a> {
+    pub channel: Channel,
+    pub external_id: &'a str,
+    pub contact_name: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub account: Option<&'a str>,
+    pub platform_message_id: &'a str,
+    pub body: &'a str,
+    pub media_type: Option<&'a str>,
+    pub media_id: Option<&'a str>,
+    pub now: i64,
+}
+
+/// Where a newly stored customer message landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ingested {
+    pub conversation_id: i64,
+    pub message_id: i64,
+}
+
+/// A customer message the bot has not decided on yet.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingMessage {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub body: String,
+}
+
+/// What the bot needs to know about a conversation to decide.
+#[derive(Debug, Clone)]
+pub struct BotContext {
+    pub channel: Channel,
+    pub ownership: Ownership,
+    pub ai_enabled: bool,
+    pub version: i64,
+    pub unmatched_count: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RawBotContext {
+    channel: String,
+    owner: String,
+    assignee_id: Option<i64>,
+    ai_enabled: bool,
+    version: i64,
+    unmatched_count: i64,
+}
+
+/// The outcome of one bot turn, written in one transaction: the customer message is marked
+/// processed, the no-match counter set, and optionally a reply queued and ownership changed.
+pub struct BotTurn<'a> {
+    pub message_id: i64,
+    pub conversation_id: i64,
+    pub unmatched_count: i64,
+    pub reply: Option<NewMessage<'a>>,
+    pub ownership: Option<OwnershipChange<'a>>,
+}
+
+/// One outbound message to deliver.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxItem {
+    pub outbox_id: i64,
+    pub message_id: i64,
+    pub attempts: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub account: Option<String>,
+    pub sender: String,
+    pub author_name: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScenarioRow {
+    pub id: i64,
+    pub name: String,
+    pub triggers: String,
+    pub response: String,
+    pub enabled: bool,
+    pub priority: i64,
+    pub channels: Option<String>,
+}
+
+/// A scenario to create or replace (triggers and channels already encoded as JSON).
+pub struct ScenarioWrite<'a> {
+    pub name: &'a str,
+    pub triggers: &'a str,
+    pub response: &'a str,
+    pub enabled: bool,
+    pub priority: i64,
+    pub channels: Option<&'a str>,
+}
+
+/// A message shown to a widget visitor.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TranscriptRow {
+    pub id: i64,
+    pub sender: String,
+    pub body: String,
+    pub author_name: Option<String>,
+    pub platform_message_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// Delivery states only move forward: a late "sent" never overwrites "read".
+fn status_rank(s: &str) -> i64 {
+    match s {
+        "sending" => 1,
+        "sent" => 2,
+        "delivered" => 3,
+        "read" => 4,
+        "failed" => 5,
+        _ => 0,
+    }
+}
+
+const RANK_SQL: &str =
+    "CASE COALESCE(delivery_status, '') WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 \
+    WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE 0 END";
+
+const SCENARIO_COLS: &str = "id, name, triggers, response, enabled, priority, channels";
+
+fn dup_name(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::Duplicate("name")
+    } else {
+        StoreError::Db(e)
+    }
+}
+
+impl Store {
+    /// Stores a customer message with its contact and conversation in one transaction.
+    /// Returns `None` for a redelivery (the platform id is already stored): the unique index
+    /// decides, so 32 simultaneous redeliveries store exactly one row.
+    pub async fn ingest_customer_message(
+        &self,
+        m: &IncomingRow<'_>,
+    ) -> Result<Option<Ingested>, sqlx::Error> {
+        // Fast path for redeliveries: a read, no write lock. Correctness rests on the index below.
+        let seen = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM messages WHERE channel = $1 AND platform_message_id = $2")
+            .bind(m.channel.as_str()).bind(m.platform_message_id).fetch_optional(p).await)?;
+        if seen.is_some() {
+            return Ok(None);
+        }
+        let preview: String = if m.body.is_empty() {
+            m.media_type.map(|t| format!("[{t}]")).unwrap_or_default()
+        } else {
+            m.body.chars().take(140).collect()
+        };
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let contact = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO contacts (channel, external_id, name, phone, created_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (channel, external_id) DO UPDATE SET \
+                   name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
+                 RETURNING id")
+                .bind(m.channel.as_str()).bind(m.external_id).bind(m.contact_name).bind(m.phone).bind(m.now)
+                .fetch_one(&mut *tx).await?;
+            let conversation = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
+                   last_message_preview, channel_account, created_at, updated_at) \
+                 VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3) \
+                 ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
+                   last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
+                   channel_account = COALESCE(excluded.channel_account, conversations.channel_account) \
+                 RETURNING id")
+                .bind(contact).bind(m.channel.as_str()).bind(m.now).bind(&preview).bind(m.account)
+                .fetch_one(&mut *tx).await?;
+            let id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
+                   platform_message_id, processed, created_at) \
+                 VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7) \
+                 ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
+                .bind(conversation).bind(m.channel.as_str()).bind(m.body).bind(m.media_type).bind(m.media_id)
+                .bind(m.platform_message_id).bind(m.now)
+                .fetch_optional(&mut *tx).await?;
+            match id {
+                Some(message_id) => {
+                    tx.commit().await?;
+                    Ok(Some(Ingested { conversation_id: conversation, message_id }))
+                }
+                // Lost a race with a concurrent redelivery: undo the "last message" bump.
+                None => {
+                    tx.rollback().await?;
+                    Ok(None)
+                }
+            }
+        })
+    }
+
+    pub async fn pending_customer_messages(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<PendingMessage>, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_as::<_, PendingMessage>(
+            "SELECT id, conversation_id, body FROM messages WHERE processed = FALSE ORDER BY id LIMIT $1")
+            .bind(limit).fetch_all(p).await)
+    }
+
+    pub async fn bot_context(
+        &self,
+        conversation_id: i64,
+    ) -> Result<Option<BotContext>, sqlx::Error> {
+        let raw = with_pool!(self, p => sqlx::query_as::<_, RawBotContext>(
+            "SELECT channel, owner, assignee_id, ai_enabled, version, unmatched_count FROM conversations WHERE id = $1")
+            .bind(conversation_id).fetch_optional(p).await)?;
+        Ok(raw.map(|r| BotContext {
+            channel: Channel::parse(&r.channel).unwrap_or(Channel::Web),
+            ownership: Ownership {
+                state: OwnerState::parse(&r.owner).unwrap_or(OwnerState::Bot),
+                assignee: r.assignee_id,
+            },
+            ai_enabled: r.ai_enabled,
+            version: r.version,
+            unmatched_count: r.unmatched_count,
+        }))
+    }
+
+    /// Writes a bot turn atomically. Returns `false` (and writes nothing) when the turn carried an
+    /// ownership change and the conversation moved on since it was read; the caller decides again.
+    pub async fn finish_bot_turn(&self, t: &BotTurn<'_>) -> Result<Option<i64>, BotTurnConflict> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            if let Some(c) = &t.ownership {
+                if !apply_ownership_in!(tx, c) {
+                    tx.rollback().await?;
+                    return Err(BotTurnConflict::Moved);
+                }
+            }
+            sqlx::query("UPDATE messages SET processed = TRUE WHERE id = $1")
+                .bind(t.message_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE conversations SET unmatched_count = $1 WHERE id = $2")
+                .bind(t.unmatched_count).bind(t.conversation_id).execute(&mut *tx).await?;
+            let mut reply_id = None;
+            if let Some(m) = &t.reply {
+                reply_id = insert_message_in!(tx, m);
+                if let Some(id) = reply_id {
+                    sqlx::query("INSERT INTO outbox (message_id, attempts, next_attempt_at, state, created_at, updated_at) \
+                                 VALUES ($1, 0, $2, 'pending', $2, $2)")
+                        .bind(id).bind(m.created_at).execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(reply_id)
+        })
+    }
+
+    /// Stores an outbound message (operator or system) and queues it for delivery, atomically.
+    pub async fn queue_outbound(&self, m: &NewMessage<'_>) -> Result<i64, sqlx::Error> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let id = insert_message_in!(tx, m).ok_or(sqlx::Error::RowNotFound)?;
+            sqlx::query("INSERT INTO outbox (message_id, attempts, next_attempt_at, state, created_at, updated_at) \
+                         VALUES ($1, 0, $2, 'pending', $2, $2)")
+                .bind(id).bind(m.created_at).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Claims up to `limit` due deliveries by pushing their next attempt `lease_ms` into the
+    /// future (so a crashed sender's work comes back) and counting the attempt.
+    pub async fn claim_due_outbox(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>, sqlx::Error> {
+        let ids: Vec<i64> = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
+             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
+                          ORDER BY next_attempt_at, id LIMIT $3) \
+             RETURNING id")
+            .bind(now + lease_ms).bind(now).bind(limit).fetch_all(p).await)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT o.id AS outbox_id, o.message_id, o.attempts, c.channel, ct.external_id AS recipient, \
+               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body \
+             FROM outbox o JOIN messages m ON m.id = o.message_id \
+             JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id \
+             LEFT JOIN users u ON u.id = m.author_id \
+             WHERE o.id IN ({list}) ORDER BY o.id"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, OutboxItem>(&sql).fetch_all(p).await)
+    }
+
+    pub async fn outbox_delivered(
+        &self,
+        outbox_id: i64,
+        message_id: i64,
+        platform_id: Option<&str>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE outbox SET state = 'done', last_error = NULL, updated_at = $1 WHERE id = $2")
+                .bind(now).bind(outbox_id).execute(&mut *tx).await?;
+            sqlx::query(&format!("UPDATE messages SET platform_message_id = COALESCE($1, platform_message_id), \
+                         delivery_status = 'sent', delivery_error = NULL WHERE id = $2 AND {RANK_SQL} < 2"))
+                .bind(platform_id).bind(message_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn outbox_retry_later(
+        &self,
+        outbox_id: i64,
+        next_at: i64,
+        error: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        with_pool!(self, p => sqlx::query("UPDATE outbox SET next_attempt_at = $1, last_error = $2, updated_at = $3 WHERE id = $4")
+            .bind(next_at).bind(error).bind(now).bind(outbox_id).execute(p).await.map(|_| ()))
+    }
+
+    pub async fn outbox_failed(
+        &self,
+        outbox_id: i64,
+        message_id: i64,
+        error: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE outbox SET state = 'failed', last_error = $1, updated_at = $2 WHERE id = $3")
+                .bind(error).bind(now).bind(outbox_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE messages SET delivery_status = 'failed', delivery_error = $1 WHERE id = $2")
+                .bind(error).bind(message_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Puts a failed message back in the delivery queue (an operator pressed Retry).
+    pub async fn retry_failed_message(
+        &self,
+        message_id: i64,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let n = sqlx::query("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 \
+                                 WHERE message_id = $2 AND state = 'failed'")
+                .bind(now).bind(message_id).execute(&mut *tx).await?.rows_affected();
+            if n > 0 {
+                sqlx::query("UPDATE messages SET delivery_status = 'sending', delivery_error = NULL WHERE id = $1")
+                    .bind(message_id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(n > 0)
+        })
+    }
+
+    /// Applies a platform delivery receipt; states only move forward. Returns the message id
+    /// and conversation id when something changed.
+    pub async fn apply_receipt(
+        &self,
+        channel: Channel,
+        platform_id: &str,
+        status: &str,
+        error: Option<&str>,
+    ) -> Result<Option<(i64, i64)>, sqlx::Error> {
+        let sql = format!(
+            "UPDATE messages SET delivery_status = $1, delivery_error = COALESCE($2, delivery_error) \
+             WHERE channel = $3 AND platform_message_id = $4 AND {RANK_SQL} < $5 RETURNING id, conversation_id"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, (i64, i64)>(&sql)
+            .bind(status).bind(error).bind(channel.as_str()).bind(platform_id).bind(status_rank(status))
+            .fetch_optional(p).await)
+    }
+
+    /// The recent messages of a contact's conversation, oldest first (the widget's history).
+    pub async fn transcript_for_contact(
+        &self,
+        channel: Channel,
+        external_id: &str,
+        limit: i64,
+    ) -> Result<Vec<TranscriptRow>, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_as::<_, TranscriptRow>(
+            "SELECT id, sender, body, author_name, platform_message_id, created_at FROM ( \
+               SELECT m.id, m.sender, m.body, u.display_name AS author_name, m.platform_message_id, m.created_at \
+               FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+               JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN users u ON u.id = m.author_id \
+               WHERE ct.channel = $1 AND ct.external_id = $2 AND m.sender <> 'system' \
+               ORDER BY m.id DESC LIMIT $3) recent ORDER BY id")
+            .bind(channel.as_str()).bind(external_id).bind(limit).fetch_all(p).await)
+    }
+
+    pub async fn list_scenarios(&self) -> Result<Vec<ScenarioRow>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {SCENARIO_COLS} FROM scenarios ORDER BY priority DESC, lower(name), id"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, ScenarioRow>(&sql).fetch_all(p).await)
+    }
+
+    pub async fn create_scenario(
+        &self,
+        s: &ScenarioWrite<'_>,
+        now: i64,
+    ) -> Result<ScenarioRow, StoreError> {
+        let sql = format!(
+            "INSERT INTO scenarios (name, triggers, response, enabled, priority, channels, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {SCENARIO_COLS}");
+        with_pool!(self, p => sqlx::query_as::<_, ScenarioRow>(&sql)
+            .bind(s.name).bind(s.triggers).bind(s.response).bind(s.enabled).bind(s.priority).bind(s.channels).bind(now)
+            .fetch_one(p).await)
+        .map_err(dup_name)
+    }
+
+    pub async fn update_scenario(
+        &self,
+        id: i64,
+        s: &ScenarioWrite<'_>,
+        now: i64,
+    ) -> Result<Option<ScenarioRow>, StoreError> {
+        let sql = format!(
+            "UPDATE scenarios SET name = $1, triggers = $2, response = $3, enabled = $4, priority = $5, channels = $6, \
+             updated_at = $7 WHERE id = $8 RETURNING {SCENARIO_COLS}");
+        with_pool!(self, p => sqlx::query_as::<_, ScenarioRow>(&sql)
+            .bind(s.name).bind(s.triggers).bind(s.response).bind(s.enabled).bind(s.priority).bind(s.channels).bind(now).bind(id)
+            .fetch_optional(p).await)
+        .map_err(dup_name)
+    }
+
+    pub async fn set_scenario_enabled(
+        &self,
+        id: i64,
+        enabled: bool,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        with_pool!(self, p => sqlx::query("UPDATE scenarios SET enabled = $1, updated_at = $2 WHERE id = $3")
+            .bind(enabled).bind(now).bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
+    }
+
+    pub async fn delete_scenario(&self, id: i64) -> Result<bool, sqlx::Error> {
+        with_pool!(self, p => sqlx::query("DELETE FROM scenarios WHERE id = $1")
+            .bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
+    }
+
+    pub async fn get_setting(&self, key: &str) -> Result<Option<String>, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_scalar::<_, String>("SELECT value FROM settings WHERE key = $1")
+            .bind(key).fetch_optional(p).await)
+    }
+
+    pub async fn put_setting(&self, key: &str, value: &str, now: i64) -> Result<(), sqlx::Error> {
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+            .bind(key).bind(value).bind(now).execute(p).await.map(|_| ()))
+    }
+}
+
+/// Why a bot turn was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum BotTurnConflict {
+    #[error("the conversation changed while the bot was deciding")]
+    Moved,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}

@@ -1,0 +1,179 @@
+/*! Baton web chat widget. Embed with one tag:
+ *    <script src="https://YOUR-BATON/widget.js" data-title="Chat with us" defer></script>
+ * No dependencies. Keeps a visitor id in localStorage and talks to Baton over a WebSocket
+ * (/widget/ws), so bot and operator replies arrive live. Messages typed while offline are sent
+ * on reconnect; each carries a client id, so a resend is never stored twice.
+ */
+(function () {
+  'use strict';
+  if (window.__batonWidget) return;
+  window.__batonWidget = true;
+
+  var script = document.currentScript || document.querySelector('script[src$="widget.js"]');
+  var origin = new URL(script ? script.src : location.href).origin;
+  var title = (script && script.dataset.title) || 'Chat with us';
+  var KEY = 'baton_visitor';
+
+  function uid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return 'v' + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  var visitor;
+  try {
+    visitor = localStorage.getItem(KEY) || uid();
+    localStorage.setItem(KEY, visitor);
+  } catch (e) {
+    visitor = uid(); // storage blocked: a per-page identity still works
+  }
+
+  var css =
+    '.bw-bubble{position:fixed;right:20px;bottom:20px;width:60px;height:60px;border-radius:50%;border:0;' +
+    'background:#1f6feb;color:#fff;box-shadow:0 6px 20px rgba(0,0,0,.25);cursor:pointer;z-index:2147483000;' +
+    'display:grid;place-items:center}' +
+    '.bw-bubble svg{width:28px;height:28px}' +
+    '.bw-panel{position:fixed;right:20px;bottom:92px;width:min(370px,calc(100vw - 24px));height:min(560px,calc(100vh - 120px));' +
+    'background:#fff;color:#1f2328;border-radius:16px;box-shadow:0 12px 40px rgba(0,0,0,.25);display:none;' +
+    'flex-direction:column;overflow:hidden;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif}' +
+    '.bw-panel.bw-open{display:flex}' +
+    '.bw-head{background:#1f6feb;color:#fff;padding:14px 16px;font-weight:700;display:flex;align-items:center;gap:8px}' +
+    '.bw-head .bw-dot{width:8px;height:8px;border-radius:50%;background:#8fd19e}' +
+    '.bw-head .bw-dot.bw-off{background:#f0b429}' +
+    '.bw-close{margin-left:auto;background:none;border:0;color:#fff;font-size:22px;cursor:pointer;min-width:44px;min-height:44px}' +
+    '.bw-log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f6f8fa}' +
+    '.bw-msg{max-width:80%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;word-wrap:break-word}' +
+    '.bw-customer{align-self:flex-end;background:#1f6feb;color:#fff;border-bottom-right-radius:4px}' +
+    '.bw-bot,.bw-operator{align-self:flex-start;background:#fff;border:1px solid #d1d9e0;border-bottom-left-radius:4px}' +
+    '.bw-who{display:block;font-size:11px;color:#59636e;margin-bottom:2px}' +
+    '.bw-pending{opacity:.6}' +
+    '.bw-form{display:flex;gap:8px;padding:10px;border-top:1px solid #d1d9e0;background:#fff}' +
+    '.bw-input{flex:1;min-height:44px;border:1px solid #d1d9e0;border-radius:10px;padding:0 12px;font:inherit}' +
+    '.bw-send{min-height:44px;min-width:64px;border:0;border-radius:10px;background:#1f6feb;color:#fff;font-weight:700;cursor:pointer}' +
+    '@media (prefers-color-scheme:dark){.bw-panel{background:#161b22;color:#e6edf3}.bw-log{background:#0d1117}' +
+    '.bw-bot,.bw-operator{background:#161b22;border-color:#30363d}.bw-form{background:#161b22;border-color:#30363d}' +
+    '.bw-input{background:#0d1117;color:#e6edf3;border-color:#30363d}}';
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  var style = el('style');
+  style.textContent = css;
+  document.head.appendChild(style);
+
+  var bubble = el('button', 'bw-bubble');
+  bubble.type = 'button';
+  bubble.setAttribute('aria-label', 'Open chat');
+  bubble.innerHTML =
+    '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">' +
+    '<path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/></svg>';
+  var panel = el('section', 'bw-panel');
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-label', title);
+  var head = el('div', 'bw-head');
+  var dot = el('span', 'bw-dot bw-off');
+  var close = el('button', 'bw-close', '\u00d7');
+  close.type = 'button';
+  close.setAttribute('aria-label', 'Close chat');
+  head.appendChild(dot);
+  head.appendChild(el('span', null, title));
+  head.appendChild(close);
+  var log = el('div', 'bw-log');
+  log.setAttribute('aria-live', 'polite');
+  var form = el('form', 'bw-form');
+  var input = el('input', 'bw-input');
+  input.setAttribute('aria-label', 'Type your message');
+  input.placeholder = 'Type your message…';
+  input.autocomplete = 'off';
+  var send = el('button', 'bw-send', 'Send');
+  send.type = 'submit';
+  form.appendChild(input);
+  form.appendChild(send);
+  panel.appendChild(head);
+  panel.appendChild(log);
+  panel.appendChild(form);
+  document.body.appendChild(panel);
+  document.body.appendChild(bubble);
+
+  var shown = {}; // message ids (server) and client ids already on screen
+  var outbox = []; // {client_id, text} not yet acknowledged by the server
+
+  function render(m) {
+    var key = m.client_id || 'id' + m.id;
+    var existing = m.client_id && shown[m.client_id];
+    if (existing) {
+      existing.classList.remove('bw-pending');
+      if (m.id) shown['id' + m.id] = existing;
+      return;
+    }
+    if (m.id && shown['id' + m.id]) return;
+    var b = el('div', 'bw-msg bw-' + m.from + (m.pending ? ' bw-pending' : ''));
+    if (m.from === 'operator' && m.author) b.appendChild(el('span', 'bw-who', m.author));
+    b.appendChild(document.createTextNode(m.text));
+    log.appendChild(b);
+    shown[key] = b;
+    if (m.id) shown['id' + m.id] = b;
+    log.scrollTop = log.scrollHeight;
+  }
+
+  var ws = null;
+  var backoff = 500;
+  function connect() {
+    var url = origin.replace(/^http/, 'ws') + '/widget/ws?visitor=' + encodeURIComponent(visitor);
+    ws = new WebSocket(url);
+    ws.onopen = function () {
+      backoff = 500;
+      dot.classList.remove('bw-off');
+      outbox.forEach(function (m) {
+        ws.send(JSON.stringify({ type: 'message', text: m.text, client_id: m.client_id }));
+      });
+    };
+    ws.onmessage = function (ev) {
+      var data;
+      try {
+        data = JSON.parse(ev.data);
+      } catch (e) {
+        return;
+      }
+      if (data.type === 'history') data.messages.forEach(render);
+      if (data.type === 'message') render(data.message);
+      if (data.type === 'ack') {
+        outbox = outbox.filter(function (m) {
+          return m.client_id !== data.client_id;
+        });
+        render({ client_id: data.client_id, id: data.id });
+      }
+    };
+    ws.onclose = function () {
+      dot.classList.add('bw-off');
+      setTimeout(connect, backoff + Math.random() * 250);
+      backoff = Math.min(backoff * 2, 30000);
+    };
+  }
+
+  bubble.addEventListener('click', function () {
+    var open = panel.classList.toggle('bw-open');
+    bubble.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
+    if (open) input.focus();
+  });
+  close.addEventListener('click', function () {
+    panel.classList.remove('bw-open');
+    bubble.setAttribute('aria-label', 'Open chat');
+  });
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = '';
+    var m = { client_id: uid(), text: text };
+    outbox.push(m);
+    render({ client_id: m.client_id, from: 'customer', text: text, pending: true });
+    if (ws && ws.readyState === 1) {
+      ws.send(JSON.stringify({ type: 'message', text: text, client_id: m.client_id }));
+    }
+  });
+
+  connect();
+})();

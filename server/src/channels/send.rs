@@ -1,0 +1,177 @@
+//! Sending replies back through each channel: WhatsApp's `/messages`, Telegram's `sendMessage`,
+//! and the widget's sockets. Every HTTP call has a timeout; the outcome is classified for the
+//! retry policy in `app::domain::delivery`.
+
+use crate::config::ChannelsConfig;
+use app::domain::delivery::{classify_status, SendOutcome};
+use app::services::delivery::{ChannelSender, SendFuture};
+use app::services::widget::WidgetHub;
+use app::storage::bot::OutboxItem;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct ChannelClients {
+    http: reqwest::Client,
+    cfg: Arc<ChannelsConfig>,
+    hub: Arc<WidgetHub>,
+}
+
+impl ChannelClients {
+    pub fn new(cfg: Arc<ChannelsConfig>, hub: Arc<WidgetHub>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .expect("http client");
+        Self { http, cfg, hub }
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        bearer: Option<&str>,
+        body: serde_json::Value,
+    ) -> (SendOutcome, serde_json::Value) {
+        let mut req = self.http.post(url).json(&body);
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        match req.send().await {
+            Ok(res) => {
+                let status = res.status().as_u16();
+                let text = res.text().await.unwrap_or_default();
+                let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+                (classify_status(status, &text), json)
+            }
+            Err(e) => (
+                SendOutcome::Transient(format!("network error: {e}")),
+                serde_json::Value::Null,
+            ),
+        }
+    }
+
+    async fn whatsapp(&self, item: &OutboxItem) -> SendOutcome {
+        let Some(cfg) = &self.cfg.whatsapp else {
+            return SendOutcome::Permanent("the WhatsApp channel is not configured".into());
+        };
+        let Some(account) = &item.account else {
+            return SendOutcome::Permanent(
+                "no WhatsApp phone number id is known for this conversation".into(),
+            );
+        };
+        let url = format!("{}/{account}/messages", cfg.api_base);
+        let body = json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": item.recipient,
+            "type": "text",
+            "text": { "body": item.body },
+        });
+        match self.post(&url, Some(&cfg.access_token), body).await {
+            (SendOutcome::Sent { .. }, json) => SendOutcome::Sent {
+                platform_id: json["messages"][0]["id"].as_str().map(str::to_string),
+            },
+            (other, _) => other,
+        }
+    }
+
+    async fn telegram(&self, item: &OutboxItem) -> SendOutcome {
+        let Some(cfg) = &self.cfg.telegram else {
+            return SendOutcome::Permanent("the Telegram channel is not configured".into());
+        };
+        let url = format!("{}/bot{}/sendMessage", cfg.api_base, cfg.bot_token);
+        let chat_id: serde_json::Value = item
+            .recipient
+            .parse::<i64>()
+            .map(Into::into)
+            .unwrap_or_else(|_| item.recipient.clone().into());
+        match self
+            .post(&url, None, json!({ "chat_id": chat_id, "text": item.body }))
+            .await
+        {
+            // Inbound Telegram ids are update ids; prefix ours so the two never collide.
+            (SendOutcome::Sent { .. }, json) => SendOutcome::Sent {
+                platform_id: json["result"]["message_id"]
+                    .as_i64()
+                    .map(|id| format!("sent:{id}")),
+            },
+            (other, _) => other,
+        }
+    }
+
+    fn widget(&self, item: &OutboxItem) -> SendOutcome {
+        let msg = crate::routes::widget::widget_message(
+            item.message_id,
+            &item.sender,
+            &item.body,
+            item.author_name.as_deref(),
+            None,
+        );
+        let frame = json!({ "type": "message", "message": msg }).to_string();
+        // A visitor without an open tab sees the message in the history when they come back.
+        self.hub.push(&item.recipient, &frame);
+        SendOutcome::Sent { platform_id: None }
+    }
+}
+
+impl ChannelSender for ChannelClients {
+    fn send<'a>(&'a self, item: &'a OutboxItem) -> SendFuture<'a> {
+        Box::pin(async move {
+            match item.channel.as_str() {
+                "whatsapp" => self.whatsapp(item).await,
+                "telegram" => self.telegram(item).await,
+                "web" => self.widget(item),
+                other => SendOutcome::Permanent(format!("unknown channel {other}")),
+            }
+        })
+    }
+}
+
+/// The optional external bot: POST the message with recent history, 5 seconds to answer.
+pub struct HttpExternalBot {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl HttpExternalBot {
+    pub fn new(url: String) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("http client");
+        Self { http, url }
+    }
+}
+
+impl app::services::bot::ExternalBot for HttpExternalBot {
+    fn ask<'a>(
+        &'a self,
+        req: &'a app::services::bot::ExternalRequest,
+    ) -> app::services::bot::ExternalFuture<'a> {
+        Box::pin(async move {
+            let res = self
+                .http
+                .post(&self.url)
+                .json(req)
+                .send()
+                .await
+                .map_err(|e| {
+                    if e.is_timeout() {
+                        "the external bot did not answer within 5 s".to_string()
+                    } else {
+                        format!("the external bot is unreachable: {e}")
+                    }
+                })?;
+            if !res.status().is_success() {
+                return Err(format!(
+                    "the external bot answered HTTP {}",
+                    res.status().as_u16()
+                ));
+            }
+            res.json()
+                .await
+                .map_err(|e| format!("the external bot's answer is not valid JSON: {e}"))
+        })
+    }
+}

@@ -1,0 +1,59 @@
+//! Background work beside the HTTP server: the bot's turns, outbound delivery, session cleanup.
+//! Each loop wakes on its notification (work just arrived) or on a timer (work left behind by a
+//! crash or a retry coming due), so nothing depends on an in-memory queue surviving.
+
+use app::services::delivery::ChannelSender;
+use app::services::{bot, delivery, now_ms, AppState};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs the bot over stored, unprocessed customer messages.
+pub fn spawn_bot(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = bot::process_pending(&state).await {
+                tracing::error!(error = %e, "bot worker");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            tokio::select! {
+                _ = state.bot_wakeup.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            }
+        }
+    })
+}
+
+/// Sends queued outbound messages, retrying with backoff.
+pub fn spawn_delivery(
+    state: AppState,
+    sender: Arc<dyn ChannelSender>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match delivery::deliver_due(&state, sender.as_ref()).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "delivery worker"),
+            }
+            tokio::select! {
+                _ = state.delivery_wakeup.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+        }
+    })
+}
+
+/// Deletes expired sessions once an hour, so the table holds only live ones.
+pub fn spawn_session_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match state.store.delete_expired_sessions(now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "expired sessions removed"),
+                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+        }
+    })
+}
