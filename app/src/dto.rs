@@ -120,6 +120,8 @@ pub enum LiveEventKind {
         user_id: i64,
     },
     OperatorsChanged,
+    /// The bot was paused or resumed, or its external endpoint went up or down.
+    BotStatusChanged,
     /// A message was stored in a conversation (customer, bot or operator).
     MessageCreated {
         conversation_id: i64,

@@ -5,6 +5,8 @@
 //! [`routes`] (health, live socket, cross-site guard, webhooks, widget), [`channels`] (protocol
 //! adapters), [`telemetry`] (tracing set-up), [`workers`] (background jobs).
 
+#![recursion_limit = "256"]
+
 pub mod channels;
 pub mod config;
 pub mod routes;

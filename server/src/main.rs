@@ -1,5 +1,7 @@
 //! `baton`: reads the configuration, sets up logging and runs the server.
 
+#![recursion_limit = "256"]
+
 use server::config::Config;
 use server::{startup, telemetry};
 

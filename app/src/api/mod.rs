@@ -5,6 +5,8 @@
 pub mod auth;
 pub mod conversations;
 pub mod operators;
+pub mod scenarios;
+pub mod settings;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

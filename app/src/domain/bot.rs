@@ -694,6 +694,76 @@ pub fn confirmation_for<'s>(settings: &'s HandoffSettings, text: &str) -> &'s st
     }
 }
 
+/// Validates the Settings form for handoff rules, reporting every bad field at once.
+/// `keywords` holds one phrase per line; blank lines are dropped.
+pub fn parse_handoff(
+    keywords: &str,
+    no_match_limit: &str,
+    confidence_threshold: &str,
+    confirmation: &str,
+    confirmation_en: &str,
+    paused: bool,
+) -> Result<HandoffSettings, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let keywords: Vec<String> = keywords
+        .lines()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect();
+    if keywords.iter().any(|k| normalize(k).is_empty()) {
+        errors.push(FieldError::new(
+            "keywords",
+            "Each handoff phrase needs at least one letter or digit.",
+        ));
+    }
+    let limit = no_match_limit
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=20).contains(n));
+    if limit.is_none() {
+        errors.push(FieldError::new(
+            "no_match_limit",
+            "Enter a whole number from 1 to 20.",
+        ));
+    }
+    let threshold = confidence_threshold
+        .trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|t| (0.0..=1.0).contains(t));
+    if threshold.is_none() {
+        errors.push(FieldError::new(
+            "confidence_threshold",
+            "Enter a number from 0 to 1, such as 0.5.",
+        ));
+    }
+    for (field, text) in [
+        ("confirmation", confirmation),
+        ("confirmation_en", confirmation_en),
+    ] {
+        let n = text.trim().chars().count();
+        if n == 0 || n > 1000 {
+            errors.push(FieldError::new(field, "Write 1 to 1000 characters."));
+        }
+    }
+    match (limit, threshold) {
+        (Some(no_match_limit), Some(confidence_threshold)) if errors.is_empty() => {
+            Ok(HandoffSettings {
+                keywords,
+                no_match_limit,
+                confidence_threshold,
+                confirmation: confirmation.trim().to_string(),
+                confirmation_en: confirmation_en.trim().to_string(),
+                paused,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1400,5 +1470,34 @@ mod tests {
             assert_eq!(reason.code(), code);
             assert_eq!(reason.describe(), sentence);
         }
+    }
+
+    #[test]
+    fn handoff_settings_are_validated_field_by_field() {
+        let ok = parse_handoff(
+            "operador\n\n  human \n",
+            "3",
+            "0,4",
+            "Ya voy.",
+            "On my way.",
+            true,
+        )
+        .unwrap();
+        assert_eq!(ok.keywords, ["operador", "human"]);
+        assert_eq!(
+            (ok.no_match_limit, ok.confidence_threshold, ok.paused),
+            (3, 0.4, true)
+        );
+        let errs = parse_handoff("¿?", "0", "1.5", " ", "x", false).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "keywords",
+                "no_match_limit",
+                "confidence_threshold",
+                "confirmation"
+            ]
+        );
     }
 }

@@ -144,6 +144,34 @@ const SAMPLES: &[Sample] = &[
     },
 ];
 
+/// (name, triggers, response, priority): a small shop's everyday questions.
+const DEMO_SCENARIOS: &[(&str, &str, &str, &str)] = &[
+    (
+        "Greeting",
+        "hola, buenas, hello, hi",
+        "¡Hola! Soy el asistente de Casa Lumen. Pregúntame por horarios, envíos o tu pedido.",
+        "0",
+    ),
+    (
+        "Opening hours",
+        "horario, abren, abierto, hours, open",
+        "Abrimos de lunes a sábado, de 9:00 a 19:00. We're open Monday to Saturday, 9:00 to 19:00.",
+        "10",
+    ),
+    (
+        "Shipping",
+        "envio, enviar, shipping, ship, delivery",
+        "Enviamos a todo el país en 2 a 3 días hábiles; gratis desde 50 €.",
+        "10",
+    ),
+    (
+        "Order status",
+        "re: (pedido|order)\\s*#?\\d+",
+        "Gracias, estoy revisando tu pedido. Te confirmo el estado en unos minutos.",
+        "20",
+    ),
+];
+
 /// Creates the demo accounts and conversations unless the database already has accounts.
 /// Returns whether anything was created.
 pub async fn seed(state: &AppState) -> Result<bool, AppError> {
@@ -172,6 +200,21 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
     )
     .await?;
     let _ = admin;
+    for (name, triggers, response, priority) in DEMO_SCENARIOS {
+        super::scenarios::save(
+            state,
+            None,
+            &super::scenarios::ScenarioForm {
+                name,
+                triggers,
+                response,
+                priority,
+                channels: &[],
+                enabled: true,
+            },
+        )
+        .await?;
+    }
     let now = now_ms();
     for s in SAMPLES {
         let start = now - s.lines.first().map(|l| l.0).unwrap_or(0) * MIN;

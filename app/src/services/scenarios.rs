@@ -117,8 +117,8 @@ pub async fn try_message(
         channel,
         bot_owns: true,
         ai_enabled: true,
-        // One unanswered message already: shows whether this one would be the last straw.
-        unmatched_before: handoff.no_match_limit.saturating_sub(1),
+        // A fresh conversation: an unmatched message gets the fallback, not the handoff.
+        unmatched_before: 0,
         external_bot: state.external_bot.is_some(),
     };
     let names = |id: i64| {

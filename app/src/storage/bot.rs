@@ -236,10 +236,12 @@ impl Store {
                     return Err(BotTurnConflict::Moved);
                 }
             }
-            sqlx::query("UPDATE messages SET processed = TRUE WHERE id = $1")
-                .bind(t.message_id).execute(&mut *tx).await?;
+            // Lock order: the conversation row before any message row, as ingestion does;
+            // the other order deadlocks with a concurrent redelivery on PostgreSQL.
             sqlx::query("UPDATE conversations SET unmatched_count = $1 WHERE id = $2")
                 .bind(t.unmatched_count).bind(t.conversation_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE messages SET processed = TRUE WHERE id = $1")
+                .bind(t.message_id).execute(&mut *tx).await?;
             let mut reply_id = None;
             if let Some(m) = &t.reply {
                 reply_id = insert_message_in!(tx, m);

@@ -19,6 +19,10 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,
     pub db: Db,
+    /// The running background workers (abort them to simulate a crash).
+    pub workers: Vec<tokio::task::JoinHandle<()>>,
+    database_url: String,
+    inspect: tokio::sync::OnceCell<sqlx::AnyPool>,
     cleanup: Option<std::path::PathBuf>,
 }
 
@@ -89,7 +93,7 @@ pub async fn spawn(db: Db) -> Option<TestApp> {
 pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
     let (url, cleanup) = database_url(db).await?;
     let mut env: HashMap<String, String> = HashMap::from([
-        ("DATABASE_URL".into(), url),
+        ("DATABASE_URL".into(), url.clone()),
         ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
         ("LEPTOS_SITE_ROOT".into(), "../target/site".into()),
         ("RUST_LOG".into(), "warn".into()),
@@ -98,6 +102,11 @@ pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
         env.insert(k.to_string(), v.to_string());
     }
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test config");
+    // Warnings and errors show in a failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
     let built = server::startup::build(&config).await.expect("build app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -106,6 +115,9 @@ pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
         addr,
         state: built.state,
         db,
+        workers: built.workers,
+        database_url: url,
+        inspect: tokio::sync::OnceCell::new(),
         cleanup,
     })
 }
@@ -116,6 +128,24 @@ pub const TEST_PASSWORD: &str = "password-for-tests";
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Runs a query returning one integer, straight against the test database: tests check
+    /// stored rows with their own SQL, outside the app's storage module.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let pool = self
+            .inspect
+            .get_or_init(|| async {
+                sqlx::any::install_default_drivers();
+                sqlx::any::AnyPoolOptions::new()
+                    .max_connections(2)
+                    .connect(&self.database_url)
+                    .await
+                    .expect("inspection pool")
+            })
+            .await;
+        let v: Option<i64> = sqlx::query_scalar(sql).fetch_one(pool).await.expect(sql);
+        v.unwrap_or(0)
     }
 
     /// A browser-like client with its own cookie jar.
@@ -186,25 +216,32 @@ impl TestApp {
     }
 }
 
-/// Declares each test twice, once per database: `name::sqlite` and `name::postgres`.
+/// Declares each test twice, once per database: `name::sqlite` and `name::postgres`, each
+/// starting its app with `$spawn(Db)` (an `async fn(Db) -> Option<T>`).
 #[macro_export]
-macro_rules! both_databases {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
+macro_rules! both_databases_with {
+    ($spawn:path; $(async fn $name:ident($app:ident) $body:block)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn sqlite() {
-                    let $app = $crate::common::spawn($crate::common::Db::Sqlite).await.expect("sqlite app");
+                    let $app = $spawn($crate::common::Db::Sqlite).await.expect("sqlite app");
                     $body
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn postgres() {
-                    let Some($app) = $crate::common::spawn($crate::common::Db::Postgres).await else { return };
+                    let Some($app) = $spawn($crate::common::Db::Postgres).await else { return };
                     $body
                 }
             }
         )*
     };
+}
+
+/// [`both_databases_with!`] with the plain app.
+#[macro_export]
+macro_rules! both_databases {
+    ($($t:tt)*) => { $crate::both_databases_with!($crate::common::spawn; $($t)*); };
 }

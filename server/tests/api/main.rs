@@ -1,13 +1,18 @@
 //! Integration tests: the real server on a free port, each test on a fresh SQLite and PostgreSQL
 //! database. One test binary keeps linking cheap.
 
+#![recursion_limit = "256"]
+
 #[macro_use]
 mod common;
 
 mod accept_race;
 mod auth;
+mod channels;
 mod health;
+mod mock;
 mod operators;
 mod pages;
 mod roles;
+mod scenarios;
 mod storage;

@@ -1,14 +1,35 @@
-//! Deployment settings (admins only).
+//! Deployment settings (admins only): the bot's handoff rules and the pause switch.
 
+use super::load_error;
+use crate::api::settings::{get_handoff, PauseBot, SaveHandoff};
+use crate::domain::bot::HandoffSettings;
+use crate::error::AppError;
 use crate::ui::layout::CurrentUser;
 use leptos::prelude::*;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let me = expect_context::<CurrentUser>().0;
+    let save = ServerAction::<SaveHandoff>::new();
+    let pause = ServerAction::<PauseBot>::new();
+    let handoff = Resource::new(
+        move || (save.version().get(), pause.version().get()),
+        |_| get_handoff(),
+    );
     view! {
-        <section class="page" aria-labelledby="set-title">
+        <section class="page settings" aria-labelledby="set-title">
             <h1 id="set-title" class="page-title">"Settings"</h1>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match handoff.await {
+                        Ok(h) => view! {
+                            <BotSwitch paused=h.paused pause/>
+                            <HandoffForm h save/>
+                        }.into_any(),
+                        Err(e) => load_error(&e),
+                    }
+                })}
+            </Transition>
             <div class="card">
                 <h2>"Your account"</h2>
                 <dl class="kv">
@@ -21,6 +42,79 @@ pub fn SettingsPage() -> impl IntoView {
                 <h2>"About"</h2>
                 <p class="muted">{format!("Baton {}", env!("CARGO_PKG_VERSION"))}</p>
             </div>
+        </section>
+    }
+}
+
+#[component]
+fn BotSwitch(paused: bool, pause: ServerAction<PauseBot>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="bot-title">
+            <h2 id="bot-title">"Bot"</h2>
+            <p class="bot-state" data-paused=paused.to_string()>
+                {if paused { "Paused: every new customer message goes to the operator queue." } else { "Running: the bot answers customers." }}
+            </p>
+            <button type="button" class=if paused { "btn primary" } else { "btn danger" }
+                on:click=move |_| { pause.dispatch(PauseBot { paused: !paused }); }>
+                {if paused { "Resume bot" } else { "Pause bot" }}
+            </button>
+        </section>
+    }
+}
+
+#[component]
+fn HandoffForm(h: HandoffSettings, save: ServerAction<SaveHandoff>) -> impl IntoView {
+    let err = move |field: &'static str| {
+        move || {
+            save.value()
+                .get()
+                .and_then(Result::err)
+                .and_then(|e: AppError| e.for_field(field))
+                .map(|m| view! { <span class="field-error" role="alert">{m}</span> })
+        }
+    };
+    let status = move || {
+        match save.value().get() {
+        Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">"Saved. The bot uses the new rules from the next message."</p> }.into_any()),
+        Some(Err(AppError::Invalid(_))) | None => None,
+        Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
+    }
+    };
+    view! {
+        <section class="card" aria-labelledby="handoff-title">
+            <h2 id="handoff-title">"Handoff to people"</h2>
+            <ActionForm action=save attr:class="form" attr:novalidate=true>
+                <label class="field">
+                    <span>"Handoff phrases"</span>
+                    <textarea name="keywords" rows="6">{h.keywords.join("\n")}</textarea>
+                    <span class="hint">"One per line. A customer message containing one goes straight to the queue. Case and accents are ignored; a phrase also matches longer words (human → humano)."</span>
+                    {err("keywords")}
+                </label>
+                <div class="form-row">
+                    <label class="field">
+                        <span>"Unanswered messages before handoff"</span>
+                        <input type="number" name="no_match_limit" min="1" max="20" inputmode="numeric" value=h.no_match_limit.to_string()/>
+                        {err("no_match_limit")}
+                    </label>
+                    <label class="field">
+                        <span>"Minimum bot confidence"</span>
+                        <input type="text" name="confidence_threshold" inputmode="decimal" value=h.confidence_threshold.to_string()/>
+                        {err("confidence_threshold")}
+                    </label>
+                </div>
+                <label class="field">
+                    <span>"Confirmation (Spanish)"</span>
+                    <input type="text" name="confirmation" value=h.confirmation.clone()/>
+                    {err("confirmation")}
+                </label>
+                <label class="field">
+                    <span>"Confirmation (English)"</span>
+                    <input type="text" name="confirmation_en" value=h.confirmation_en.clone()/>
+                    {err("confirmation_en")}
+                </label>
+                {status}
+                <button type="submit" class="btn primary">"Save handoff rules"</button>
+            </ActionForm>
         </section>
     }
 }
