@@ -82,6 +82,7 @@ test('desktop: an admin adds an operator; field errors show next to their field'
   await page.getByRole('link', { name: 'Operators' }).click();
   await page.waitForURL(`${env.baton.url}/operators`);
   await waitHydrated(page);
+  await page.locator('.person').first().waitFor();
   const form = page.locator('form.grid');
   await form.getByLabel('Email').fill('not-an-email');
   await form.getByLabel('Name').fill('Zoe');
