@@ -168,8 +168,11 @@ pub async fn serve(listener: tokio::net::TcpListener, router: Router) {
 }
 
 async fn shutdown_signal() {
+    // If signals cannot be watched, never shut down on their account.
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let term = async {

@@ -46,7 +46,8 @@ pub fn spawn_delivery(
 /// Deletes expired sessions once an hour, so the table holds only live ones.
 pub fn spawn_session_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        let hour = Duration::from_secs(3600);
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
         loop {
             every.tick().await;
             match state.store.delete_expired_sessions(now_ms()).await {

@@ -16,6 +16,24 @@ pub fn load_error(e: &AppError) -> AnyView {
     view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()
 }
 
+/// A closure rendering the message for `field` from a server action's last error, if any:
+/// the piece every form uses to put validation messages next to their field.
+pub fn field_error<T, V>(
+    value: V,
+    field: &'static str,
+) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
+where
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    move || {
+        value
+            .get()
+            .and_then(Result::err)
+            .and_then(|e| e.for_field(field))
+            .map(|m| view! { <span class="field-error" role="alert">{m}</span> }.into_any())
+    }
+}
+
 /// "4 min", "1 h 5 min", "just now": how long ago `since` was, at `now` (both unix ms).
 pub fn elapsed(since: i64, now: i64) -> String {
     let mins = (now - since).max(0) / 60_000;

@@ -90,16 +90,7 @@ fn Person(
 
 #[component]
 fn NewOperatorForm(create: ServerAction<CreateOperator>) -> impl IntoView {
-    let err = move |field: &'static str| {
-        move || {
-            create
-                .value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e: AppError| e.for_field(field))
-                .map(|m| view! { <span class="field-error" role="alert">{m}</span> })
-        }
-    };
+    let err = move |field: &'static str| super::field_error(create.value(), field);
     let general = move || {
         match create.value().get() {
         Some(Err(AppError::Invalid(_))) => None,

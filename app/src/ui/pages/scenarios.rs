@@ -164,15 +164,7 @@ fn Editor(
     let enabled = RwSignal::new(s.enabled);
     let channels = RwSignal::new(s.channels.clone());
     let id = s.id;
-    let err = move |field: &'static str| {
-        move || {
-            save.value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e: AppError| e.for_field(field))
-                .map(|m| view! { <span class="field-error" role="alert">{m}</span> })
-        }
-    };
+    let err = move |field: &'static str| super::field_error(save.value(), field);
     let other_error = move || match save.value().get() {
         Some(Err(AppError::Invalid(_))) | None | Some(Ok(_)) => None,
         Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }),

@@ -64,15 +64,7 @@ fn BotSwitch(paused: bool, pause: ServerAction<PauseBot>) -> impl IntoView {
 
 #[component]
 fn HandoffForm(h: HandoffSettings, save: ServerAction<SaveHandoff>) -> impl IntoView {
-    let err = move |field: &'static str| {
-        move || {
-            save.value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e: AppError| e.for_field(field))
-                .map(|m| view! { <span class="field-error" role="alert">{m}</span> })
-        }
-    };
+    let err = move |field: &'static str| super::field_error(save.value(), field);
     let status = move || {
         match save.value().get() {
         Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">"Saved. The bot uses the new rules from the next message."</p> }.into_any()),
