@@ -94,6 +94,10 @@ pub struct ConversationGroup {
 pub struct MonitoringSnapshot {
     pub by_state: Vec<(OwnerState, i64)>,
     pub operators_online: usize,
+    /// `running`, `paused` (an admin paused it) or `down` (the external bot is failing).
+    pub bot_status: String,
+    /// What went wrong while `down`.
+    pub bot_error: Option<String>,
     pub now: i64,
 }
 

@@ -336,6 +336,10 @@ both_databases_with! { with_external_bot;
         assert_eq!(ch.conversation().await.escalation_reason.as_deref(), Some("bot_failed"));
         let (_, error) = ch.app.state.bot_health.down().expect("bot shown as down");
         assert!(error.contains("5 s"), "{error}");
+        let (admin, _) = ch.app.signed_in("boss@x.io", app::domain::users::Role::Admin).await;
+        let m: Value = ch.app.call(&admin, "monitoring", &[]).await.json().await.unwrap();
+        assert_eq!(m["bot_status"], "down");
+        assert!(m["bot_error"].as_str().unwrap().contains("did not answer"));
     }
 }
 

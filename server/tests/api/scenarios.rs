@@ -97,6 +97,8 @@ both_databases! {
         assert_ne!(tried["outcome"], "escalate", "the old default phrases are gone");
 
         assert_eq!(app.call(&admin, "settings/pause_bot", &[("paused", "true")]).await.status(), StatusCode::OK);
+        let m: Value = app.call(&admin, "monitoring", &[]).await.json().await.unwrap();
+        assert_eq!(m["bot_status"], "paused");
         let tried: Value = app.call(&admin, "scenarios/try", &[("text", "hello"), ("channel", "web")]).await.json().await.unwrap();
         assert_eq!(tried["outcome"], "escalate");
         assert!(tried["reason"].as_str().unwrap().contains("paused"), "{tried}");

@@ -18,6 +18,15 @@ pub fn MonitoringPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match snap.await {
                         Ok(s) => view! {
+                            <div class="card bot-status" data-status=s.bot_status.clone()>
+                                <span class="stat-label">"Bot"</span>
+                                <strong class="bot-status-text">{match s.bot_status.as_str() {
+                                    "paused" => "Paused: new messages go to the queue",
+                                    "down" => "Down: the external bot is failing",
+                                    _ => "Running",
+                                }}</strong>
+                                {s.bot_error.clone().map(|e| view! { <p class="muted small">{e}</p> })}
+                            </div>
                             <div class="cards">
                                 {s.by_state.iter().map(|(state, n)| view! {
                                     <div class="card stat" data-state=state.as_str()>
