@@ -49,7 +49,8 @@ for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     const ctx = await env.chrome.browser.newContext({ viewport });
     const page = await ctx.newPage();
     await signIn(page, env.baton.url, ADMIN);
-    await page.goto(`${env.baton.url}/scenarios`);
+    await page.getByRole('link', { name: 'Scenarios' }).click();
+    await page.waitForURL(`${env.baton.url}/scenarios`);
     await waitHydrated(page);
     await page.getByRole('button', { name: 'New scenario' }).click();
     const editor = page.locator('section.editor');
@@ -93,7 +94,8 @@ test('phone: operators see scenarios read-only', async () => {
   const ctx = await env.chrome.browser.newContext({ viewport: PHONE });
   const page = await ctx.newPage();
   await signIn(page, env.baton.url, OPERATOR);
-  await page.goto(`${env.baton.url}/scenarios`);
+  await page.getByRole('link', { name: 'Scenarios' }).click();
+  await page.waitForURL(`${env.baton.url}/scenarios`);
   await waitHydrated(page);
   assert.ok(await page.getByText('Read only').isVisible());
   assert.equal(await page.getByRole('button', { name: 'New scenario' }).count(), 0);

@@ -64,7 +64,7 @@ export async function startBaton() {
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
         LEPTOS_SITE_ROOT: join(ROOT, 'target', 'site'),
         BATON_DEMO: '1',
-        RUST_LOG: 'warn',
+        RUST_LOG: process.env.RUST_LOG || 'warn',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -106,7 +106,9 @@ export async function launchBrowser() {
 }
 
 export async function signIn(page, baseUrl, who) {
-  await page.goto(`${baseUrl}/login`);
+  // Let the page hydrate first, so the hydrated form is what gets submitted (a submit before
+  // hydration takes the no-JavaScript path, which the no-JS tests cover).
+  await page.goto(`${baseUrl}/login`, { waitUntil: 'networkidle' });
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
   await Promise.all([

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 
 /// A short, human message for a failed load, with the page's own retry.
 pub fn load_error(e: &AppError) -> AnyView {
+    leptos::logging::error!("load failed: {e:?}");
     view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()
 }
 
