@@ -29,7 +29,10 @@ pub(crate) mod ctx {
     }
 
     pub fn parts() -> Result<Parts, AppError> {
-        use_context::<Parts>().ok_or(AppError::Internal)
+        use_context::<Parts>().ok_or_else(|| {
+            tracing::error!("request parts missing from the server function context");
+            AppError::Internal
+        })
     }
 
     pub fn session_token(parts: &Parts) -> Option<String> {
