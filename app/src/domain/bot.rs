@@ -678,11 +678,15 @@ const SPANISH_WORDS: &[&str] = &[
 /// The handoff confirmation in the customer's language: Spanish when the message looks Spanish
 /// (a common Spanish word, or a letter or sign English does not use), English otherwise. If the
 /// chosen text is blank the other one is used, so the customer is never told nothing.
-pub fn confirmation_for<'s>(settings: &'s HandoffSettings, text: &str) -> &'s str {
+/// Whether a customer message looks Spanish: Spanish marks (á, ñ, ¿...) or common Spanish words.
+pub fn looks_spanish(text: &str) -> bool {
     let spanish_marks = text.to_lowercase().chars().any(|c| "áéíóúñü¿¡".contains(c));
     let normalized = normalize(text);
-    let spanish = spanish_marks || SPANISH_WORDS.iter().any(|w| has_word(&normalized, w));
-    let (first, second) = if spanish {
+    spanish_marks || SPANISH_WORDS.iter().any(|w| has_word(&normalized, w))
+}
+
+pub fn confirmation_for<'s>(settings: &'s HandoffSettings, text: &str) -> &'s str {
+    let (first, second) = if looks_spanish(text) {
         (&settings.confirmation, &settings.confirmation_en)
     } else {
         (&settings.confirmation_en, &settings.confirmation)

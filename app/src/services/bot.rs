@@ -4,8 +4,8 @@
 
 use super::{conversations, now_ms, settings, AppState};
 use crate::domain::bot::{
-    confirmation_for, decide, judge_external_reply, Decision, EscalationReason, ExternalReply,
-    Inbound,
+    confirmation_for, decide, judge_external_reply, looks_spanish, Decision, EscalationReason,
+    ExternalReply, Inbound,
 };
 use crate::domain::ownership::{OwnerState, Transition};
 use crate::dto::LiveEventKind;
@@ -84,7 +84,6 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
                 ask_external(state, m, ctx.channel.as_str(), &handoff, unmatched_before).await;
         }
         let now = now_ms();
-        let reply = |text: &'static str| text;
         let (text, confidence, context, unmatched, escalation): (Option<String>, _, _, i64, _) =
             match &decision {
                 Decision::Reply { text, scenario_id } => (
@@ -100,9 +99,13 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
                     context,
                 } => (Some(text.clone()), *confidence, context.clone(), 0, None),
                 Decision::Fallback { unmatched } => {
-                    let es = confirmation_for(&handoff, &m.body) == handoff.confirmation;
+                    let fallback = if looks_spanish(&m.body) {
+                        FALLBACK_ES
+                    } else {
+                        FALLBACK_EN
+                    };
                     (
-                        Some(reply(if es { FALLBACK_ES } else { FALLBACK_EN }).to_string()),
+                        Some(fallback.to_string()),
                         None,
                         None,
                         i64::from(*unmatched),

@@ -151,18 +151,10 @@ impl Store {
         if seen.is_some() {
             return Ok(None);
         }
-        let preview: String = if m.body.is_empty() {
-            m.media_type.map(|t| format!("[{t}]")).unwrap_or_default()
-        } else {
-            m.body.chars().take(140).collect()
-        };
+        let preview = super::conversations::preview(m.body, m.media_type);
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let contact = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO contacts (channel, external_id, name, phone, created_at) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (channel, external_id) DO UPDATE SET \
-                   name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
-                 RETURNING id")
+            let contact = sqlx::query_scalar::<_, i64>(super::conversations::UPSERT_CONTACT)
                 .bind(m.channel.as_str()).bind(m.external_id).bind(m.contact_name).bind(m.phone).bind(m.now)
                 .fetch_one(&mut *tx).await?;
             let conversation = sqlx::query_scalar::<_, i64>(

@@ -104,11 +104,7 @@ const SUMMARY_SELECT: &str = "SELECT c.id, ct.name AS contact_name, ct.phone AS 
 macro_rules! insert_message_in {
     ($tx:ident, $m:expr) => {{
         let m: &$crate::storage::conversations::NewMessage<'_> = $m;
-        let preview: String = if m.body.is_empty() {
-            m.media_type.map(|t| format!("[{t}]")).unwrap_or_default()
-        } else {
-            m.body.chars().take(140).collect()
-        };
+        let preview = $crate::storage::conversations::preview(m.body, m.media_type);
         let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO messages (conversation_id, channel, sender, author_id, body, media_type, media_url, \
                platform_message_id, bot_confidence, context_used, delivery_status, created_at) \
@@ -160,6 +156,23 @@ macro_rules! apply_ownership_in {
 }
 pub(crate) use apply_ownership_in;
 
+/// The conversation list's one-line preview of a message: its text, or `[voice]` and the like
+/// for bare media.
+pub(crate) fn preview(body: &str, media_type: Option<&str>) -> String {
+    if body.is_empty() {
+        media_type.map(|t| format!("[{t}]")).unwrap_or_default()
+    } else {
+        body.chars().take(140).collect()
+    }
+}
+
+/// Gets or creates a contact by channel identity, keeping known name and phone: one statement,
+/// safe under concurrency.
+pub(crate) const UPSERT_CONTACT: &str = "INSERT INTO contacts (channel, external_id, name, phone, created_at) \
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, external_id) DO UPDATE SET \
+    name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
+    RETURNING id";
+
 impl Store {
     /// Gets or creates the contact for a channel identity in one statement (safe under concurrency).
     pub async fn upsert_contact(
@@ -170,11 +183,7 @@ impl Store {
         phone: Option<&str>,
         now: i64,
     ) -> Result<i64, sqlx::Error> {
-        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
-            "INSERT INTO contacts (channel, external_id, name, phone, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (channel, external_id) DO UPDATE SET \
-               name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
-             RETURNING id")
+        with_pool!(self, p => sqlx::query_scalar::<_, i64>(UPSERT_CONTACT)
             .bind(channel.as_str()).bind(external_id).bind(name).bind(phone).bind(now)
             .fetch_one(p).await)
     }
