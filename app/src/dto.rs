@@ -13,6 +13,8 @@ pub struct UserDto {
     pub role: Role,
     pub active: bool,
     pub max_conversations: i64,
+    /// Available for new conversations (or Away).
+    pub available: bool,
 }
 
 impl UserDto {
@@ -86,6 +88,8 @@ pub struct ConversationGroups {
 pub struct ConversationGroup {
     pub state: OwnerState,
     pub total: i64,
+    /// Where `items` starts in the group (the closed archive is paged).
+    pub offset: i64,
     pub items: Vec<ConversationSummary>,
 }
 
@@ -112,10 +116,14 @@ pub struct LiveEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveEventKind {
-    /// Sent first on every connection.
+    /// Sent first on every connection. `epoch` names this server run's event numbering: a client
+    /// reconnects with `?since=<last seq>&epoch=<epoch>` to get what it missed.
     Hello {
         user_id: i64,
+        epoch: u64,
     },
+    /// The events the client missed are no longer held (or the server restarted): reload.
+    Resync,
     ConversationUpdated {
         conversation: ConversationSummary,
     },
@@ -126,15 +134,16 @@ pub enum LiveEventKind {
     OperatorsChanged,
     /// The bot was paused or resumed, or its external endpoint went up or down.
     BotStatusChanged,
-    /// A message was stored in a conversation (customer, bot or operator).
+    /// A message was stored in a conversation (customer, bot, operator or a system line).
     MessageCreated {
-        conversation_id: i64,
-        message_id: i64,
+        message: MessageDto,
     },
     /// An outbound message's delivery status moved (sent, delivered, read, failed).
     MessageUpdated {
+        conversation_id: i64,
         message_id: i64,
         delivery_status: String,
+        error: Option<String>,
     },
 }
 
@@ -159,4 +168,143 @@ pub enum TryResult {
     Escalate { reason: String },
     ExternalBot,
     NoMatch,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sender {
+    Customer,
+    Bot,
+    Operator,
+    /// A line of the conversation's history: "Accepted by Ana", "Returned to bot".
+    System,
+}
+
+impl Sender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Bot => "bot",
+            Self::Operator => "operator",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "customer" => Self::Customer,
+            "bot" => Self::Bot,
+            "operator" => Self::Operator,
+            "system" => Self::System,
+            _ => return None,
+        })
+    }
+}
+
+/// One message of the chat view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageDto {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub sender: Sender,
+    /// The operator who wrote it.
+    pub author_name: Option<String>,
+    pub body: String,
+    pub media_type: Option<String>,
+    pub media_url: Option<String>,
+    pub bot_confidence: Option<f64>,
+    /// For outbound messages: sending, sent, delivered, read or failed.
+    pub delivery_status: Option<String>,
+    pub delivery_error: Option<String>,
+    pub created_at: i64,
+}
+
+/// A page of a conversation's messages, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessagePage {
+    pub messages: Vec<MessageDto>,
+    /// Whether older messages exist before the first one.
+    pub has_earlier: bool,
+}
+
+/// Everything the chat view shows when it opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    pub summary: ConversationSummary,
+    pub contact_phone: Option<String>,
+    pub page: MessagePage,
+    pub now: i64,
+}
+
+/// An operator as the transfer picker and monitoring show them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperatorStatus {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Role,
+    pub online: bool,
+    pub available: bool,
+    pub load: i64,
+    pub capacity: i64,
+}
+
+/// Which conversations the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListFilter {
+    #[default]
+    All,
+    Waiting,
+    Mine,
+    Bot,
+    Closed,
+}
+
+impl ListFilter {
+    pub const ALL: [ListFilter; 5] = [
+        Self::All,
+        Self::Waiting,
+        Self::Mine,
+        Self::Bot,
+        Self::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Waiting => "waiting",
+            Self::Mine => "mine",
+            Self::Bot => "bot",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "All",
+            Self::Waiting => "Waiting",
+            Self::Mine => "Mine",
+            Self::Bot => "Bot",
+            Self::Closed => "Closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .unwrap_or_default()
+    }
+
+    /// The owner groups this filter shows (`Mine` shows the assigned group, narrowed to me).
+    pub fn shows(self, s: OwnerState) -> bool {
+        match self {
+            Self::All => true,
+            Self::Waiting => s == OwnerState::Waiting,
+            Self::Mine => s == OwnerState::Assigned,
+            Self::Bot => s == OwnerState::Bot,
+            Self::Closed => s == OwnerState::Closed,
+        }
+    }
 }

@@ -1,17 +1,167 @@
 //! The conversation list, monitoring counts and ownership actions.
 
-use crate::dto::{ConversationGroups, ConversationSummary, MonitoringSnapshot};
+use crate::dto::{
+    ConversationDetail, ConversationGroups, ConversationSummary, ListFilter, MessageDto,
+    MessagePage, MonitoringSnapshot, OperatorStatus,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// The list, grouped by owner: `filter` is all|waiting|mine|bot|closed, `q` searches names,
+/// phones and message text, `closed_offset` pages the closed archive.
 #[server(endpoint = "conversations/list")]
-pub async fn list_conversations() -> Result<ConversationGroups, AppError> {
+pub async fn list_conversations(
+    #[server(default)] filter: ListFilter,
+    #[server(default)] q: Option<String>,
+    #[server(default)] closed_offset: i64,
+) -> Result<ConversationGroups, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            crate::services::conversations::list_groups(
+                &state,
+                me.id,
+                filter,
+                q.as_deref(),
+                50,
+                closed_offset,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "conversations/open")]
+pub async fn open_conversation(id: i64) -> Result<ConversationDetail, AppError> {
     use super::ctx::*;
     use crate::domain::users::Role;
     respond(
         async {
             let (state, _) = require(Role::Operator).await?;
-            crate::services::conversations::list_groups(&state, 50).await
+            crate::services::conversations::open(&state, id).await
+        }
+        .await,
+    )
+}
+
+/// The 50 messages before message `before`.
+#[server(endpoint = "conversations/earlier")]
+pub async fn earlier_messages(id: i64, before: i64) -> Result<MessagePage, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, _) = require(Role::Operator).await?;
+            crate::services::conversations::earlier(&state, id, before).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "conversations/send")]
+pub async fn send_reply(id: i64, text: String) -> Result<MessageDto, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            crate::services::conversations::send_reply(&state, &me, id, &text).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "conversations/retry")]
+pub async fn retry_message(message_id: i64) -> Result<(), AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            crate::services::conversations::retry(&state, &me, message_id).await
+        }
+        .await,
+    )
+}
+
+/// An ownership action from the chat header: `return`, `close`, `take_over`, `release`, or
+/// `transfer` (with `to`, the operator who gets it).
+#[server(endpoint = "conversations/act")]
+pub async fn act_on_conversation(
+    id: i64,
+    action: String,
+    #[server(default)] to: Option<i64>,
+) -> Result<ConversationSummary, AppError> {
+    use super::ctx::*;
+    use crate::domain::ownership::Transition;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            let by = crate::services::conversations::actor(&me);
+            let t = match (action.as_str(), to) {
+                ("return", _) => Transition::ReturnToBot(by),
+                ("close", _) => Transition::Close(Some(by)),
+                ("take_over", _) => Transition::TakeOver(by),
+                ("release", _) => Transition::Release(by),
+                ("transfer", Some(to)) => {
+                    crate::services::conversations::check_transfer_target(&state, to).await?;
+                    Transition::Transfer { by, to }
+                }
+                ("transfer", None) => {
+                    return Err(AppError::field("to", "Pick the operator to transfer to."))
+                }
+                _ => {
+                    return Err(AppError::BadRequest(format!(
+                        "unknown action {action:?}; expected return, close, take_over, release or transfer"
+                    )))
+                }
+            };
+            crate::services::conversations::transition(&state, id, t, None).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "conversations/ai")]
+pub async fn set_conversation_ai(id: i64, on: bool) -> Result<ConversationSummary, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            crate::services::conversations::set_ai(&state, &me, id, on).await
+        }
+        .await,
+    )
+}
+
+/// Every active operator with presence, availability and load (the transfer picker).
+#[server(endpoint = "operators/status")]
+pub async fn operator_statuses() -> Result<Vec<OperatorStatus>, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, _) = require(Role::Operator).await?;
+            crate::services::conversations::operator_statuses(&state).await
+        }
+        .await,
+    )
+}
+
+/// Available / Away for the signed-in operator.
+#[server(endpoint = "presence")]
+pub async fn set_available(available: bool) -> Result<(), AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            crate::services::conversations::set_available(&state, &me, available).await
         }
         .await,
     )

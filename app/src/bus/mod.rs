@@ -1,42 +1,73 @@
 //! The event bus: services publish, operator sockets subscribe. In-process broadcast by default,
 //! behind a trait so a broker can carry events between several server instances.
+//!
+//! Events are numbered. The bus keeps the most recent ones, so a client whose socket dropped
+//! (a phone went to sleep, the network switched) reconnects with the last number it saw and gets
+//! exactly what it missed; when that is no longer held it is told to reload instead.
 
 use crate::dto::{LiveEvent, LiveEventKind};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 pub trait EventBus: Send + Sync + 'static {
     /// Publishes an event to every subscriber; returns it with its sequence number.
     fn publish(&self, kind: LiveEventKind) -> LiveEvent;
     fn subscribe(&self) -> broadcast::Receiver<LiveEvent>;
+    /// Identifies this numbering: numbers from another epoch (a restarted server) mean nothing.
+    fn epoch(&self) -> u64;
+    /// The events after `seq`, oldest first, or `None` when some of them are no longer held.
+    fn since(&self, seq: u64) -> Option<Vec<LiveEvent>>;
+    /// The number of the latest event published.
+    fn last_seq(&self) -> u64;
 }
 
 pub type SharedBus = Arc<dyn EventBus>;
 
-/// Single-process bus on a tokio broadcast channel. A slow subscriber that falls more than
-/// `capacity` events behind sees `Lagged` and must resynchronise.
+struct Log {
+    seq: u64,
+    recent: VecDeque<LiveEvent>,
+}
+
+/// Single-process bus on a tokio broadcast channel, keeping the last `capacity` events for
+/// replay. A subscriber that falls more than `capacity` events behind sees `Lagged`.
 pub struct LocalBus {
     tx: broadcast::Sender<LiveEvent>,
-    seq: AtomicU64,
+    log: Mutex<Log>,
+    capacity: usize,
+    epoch: u64,
 }
 
 impl LocalBus {
     pub fn new(capacity: usize) -> Self {
-        let (tx, _) = broadcast::channel(capacity);
+        let (tx, _) = broadcast::channel(capacity.max(1));
+        let epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(1);
         Self {
             tx,
-            seq: AtomicU64::new(0),
+            log: Mutex::new(Log {
+                seq: 0,
+                recent: VecDeque::with_capacity(capacity),
+            }),
+            capacity: capacity.max(1),
+            epoch,
         }
     }
 }
 
 impl EventBus for LocalBus {
     fn publish(&self, kind: LiveEventKind) -> LiveEvent {
-        let ev = LiveEvent {
-            seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
-            kind,
-        };
+        // Numbering, keeping and sending happen under one lock, so every subscriber sees events
+        // in number order and a replay never overtakes the live stream.
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.seq += 1;
+        let ev = LiveEvent { seq: log.seq, kind };
+        if log.recent.len() == self.capacity {
+            log.recent.pop_front();
+        }
+        log.recent.push_back(ev.clone());
         // No subscribers is fine: nobody is watching.
         let _ = self.tx.send(ev.clone());
         ev
@@ -44,6 +75,26 @@ impl EventBus for LocalBus {
 
     fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.tx.subscribe()
+    }
+
+    fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).seq
+    }
+
+    fn since(&self, seq: u64) -> Option<Vec<LiveEvent>> {
+        let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if seq > log.seq {
+            return None;
+        }
+        let oldest_held = log.recent.front().map_or(log.seq + 1, |e| e.seq);
+        if seq + 1 < oldest_held {
+            return None;
+        }
+        Some(log.recent.iter().filter(|e| e.seq > seq).cloned().collect())
     }
 }
 
@@ -61,5 +112,30 @@ mod tests {
         let b = rx.recv().await.unwrap();
         assert_eq!(a.seq + 1, b.seq);
         assert_eq!(b.kind, LiveEventKind::UserDeactivated { user_id: 3 });
+    }
+
+    #[test]
+    fn replay_returns_exactly_the_missed_events() {
+        let bus = LocalBus::new(4);
+        for _ in 0..3 {
+            bus.publish(LiveEventKind::OperatorsChanged);
+        }
+        let missed = bus.since(1).unwrap();
+        assert_eq!(missed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(bus.since(3).unwrap(), vec![]);
+        assert_eq!(bus.since(0).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn replay_refuses_when_events_were_dropped_or_never_existed() {
+        let bus = LocalBus::new(2);
+        for _ in 0..5 {
+            bus.publish(LiveEventKind::OperatorsChanged);
+        }
+        // Held: 4 and 5. A client at 3 can resume; one at 2 missed event 3 for good.
+        assert_eq!(bus.since(3).unwrap().len(), 2);
+        assert!(bus.since(2).is_none());
+        // A number from the future belongs to another server run.
+        assert!(bus.since(9).is_none());
     }
 }

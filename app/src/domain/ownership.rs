@@ -72,8 +72,8 @@ pub enum Transition {
     Release(Actor),
     /// The assigned operator hands the conversation to another operator.
     Transfer { by: Actor, to: UserId },
-    /// Anyone with access ends the conversation.
-    Close,
+    /// Ends the conversation: by the system (`None`), the operator holding it, or an admin.
+    Close(Option<Actor>),
     /// A new customer message arrives in a closed conversation.
     Reopen,
 }
@@ -88,7 +88,7 @@ impl Transition {
             Self::ReturnToBot(_) => "returned",
             Self::Release(_) => "released",
             Self::Transfer { .. } => "transferred",
-            Self::Close => "closed",
+            Self::Close(_) => "closed",
             Self::Reopen => "reopened",
         }
     }
@@ -170,8 +170,11 @@ impl Ownership {
                 }
                 self.by_holder(by, "transferred", Self::assigned(to))
             }
-            Transition::Close => match self.state {
-                Closed => refuse("closed"),
+            Transition::Close(by) => match (self.state, by) {
+                (Closed, _) => refuse("closed"),
+                (_, Some(actor)) if !actor.is_admin && !self.held_by(actor) => {
+                    Err(TransitionError::NotAssignee)
+                }
                 _ => Ok(Self::to(Closed)),
             },
             Transition::Reopen => match self.state {
@@ -197,6 +200,48 @@ impl Ownership {
             return Err(TransitionError::NotAssignee);
         }
         Ok(next)
+    }
+}
+
+impl Ownership {
+    /// Only the operator holding a conversation writes to the customer; an admin who wants to
+    /// must take it over first, so the customer never hears from two people at once.
+    pub fn may_send(&self, user: UserId) -> bool {
+        self.state == OwnerState::Assigned && self.assignee == Some(user)
+    }
+}
+
+/// The line the chat shows for an event of the conversation's log (`kind` as recorded by
+/// [`Transition::event_kind`]): "Escalated: keyword "operador"", "Accepted by Ana".
+pub fn history_line(
+    kind: &str,
+    actor: Option<&str>,
+    target: Option<&str>,
+    reason: Option<&str>,
+) -> String {
+    let by = |verb: &str| match actor {
+        Some(a) => format!("{verb} by {a}"),
+        None => verb.to_string(),
+    };
+    match kind {
+        "escalated" => match reason {
+            Some(r) => format!("Escalated: {r}"),
+            None => "Escalated".into(),
+        },
+        "accepted" => by("Accepted"),
+        "taken_over" => by("Taken over"),
+        "returned" => "Returned to bot".into(),
+        "released" => by("Put back in the queue"),
+        "transferred" => match (target, actor) {
+            (Some(t), Some(a)) => format!("Transferred to {t} by {a}"),
+            (Some(t), None) => format!("Transferred to {t}"),
+            _ => "Transferred".into(),
+        },
+        "closed" => by("Closed"),
+        "reopened" => "Reopened: the customer wrote again".into(),
+        "ai_on" => by("AI bot switched on"),
+        "ai_off" => by("AI bot switched off"),
+        other => other.replace('_', " "),
     }
 }
 
@@ -339,14 +384,56 @@ mod tests {
     #[test]
     fn anything_open_can_be_closed_and_reopening_gives_it_back_to_the_bot() {
         for from in [Ownership::BOT, waiting(), with_ana()] {
-            let closed = from.apply(Transition::Close).unwrap();
-            assert_eq!(closed.state, OwnerState::Closed);
-            assert_eq!(closed.apply(Transition::Reopen), Ok(Ownership::BOT));
+            for by in [None, Some(BOSS)] {
+                let closed = from.apply(Transition::Close(by)).unwrap();
+                assert_eq!(closed.state, OwnerState::Closed);
+                assert_eq!(closed.apply(Transition::Reopen), Ok(Ownership::BOT));
+            }
         }
         assert!(Ownership::to(OwnerState::Closed)
-            .apply(Transition::Close)
+            .apply(Transition::Close(None))
             .is_err());
         assert!(Ownership::BOT.apply(Transition::Reopen).is_err());
+    }
+
+    #[test]
+    fn an_operator_closes_only_what_they_hold() {
+        assert!(with_ana().apply(Transition::Close(Some(ANA))).is_ok());
+        assert_eq!(
+            with_ana().apply(Transition::Close(Some(BEN))),
+            Err(TransitionError::NotAssignee)
+        );
+        assert_eq!(
+            waiting().apply(Transition::Close(Some(BEN))),
+            Err(TransitionError::NotAssignee)
+        );
+    }
+
+    #[test]
+    fn only_the_holder_may_write_to_the_customer() {
+        assert!(with_ana().may_send(ANA.id));
+        assert!(!with_ana().may_send(BEN.id));
+        // Admins take over explicitly before writing.
+        assert!(!with_ana().may_send(BOSS.id));
+        assert!(!waiting().may_send(ANA.id));
+        assert!(!Ownership::BOT.may_send(ANA.id));
+    }
+
+    #[test]
+    fn history_lines_read_like_the_chat_shows_them() {
+        assert_eq!(
+            history_line("escalated", None, None, Some("keyword \"operador\"")),
+            "Escalated: keyword \"operador\""
+        );
+        assert_eq!(history_line("accepted", Some("Ana"), None, None), "Accepted by Ana");
+        assert_eq!(history_line("returned", Some("Ana"), None, None), "Returned to bot");
+        assert_eq!(history_line("closed", Some("Ana"), None, None), "Closed by Ana");
+        assert_eq!(history_line("closed", None, None, None), "Closed");
+        assert_eq!(
+            history_line("transferred", Some("Ana"), Some("Ben"), None),
+            "Transferred to Ben by Ana"
+        );
+        assert_eq!(history_line("taken_over", Some("Boss"), None, None), "Taken over by Boss");
     }
 
     #[test]

@@ -124,6 +124,12 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
                 }
             };
         let describe = escalation.as_ref().map(EscalationReason::describe);
+        let line = crate::domain::ownership::history_line(
+            Transition::Escalate.event_kind(),
+            None,
+            None,
+            describe.as_deref(),
+        );
         let ownership = escalation.as_ref().map(|reason| OwnershipChange {
             conversation_id: m.conversation_id,
             expected_version: ctx.version,
@@ -137,6 +143,7 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
             target_id: None,
             reason: describe.as_deref(),
             escalation: Some(reason.code()),
+            history_line: &line,
             now,
         });
         let turn = BotTurn {
@@ -160,27 +167,22 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
             ownership,
         };
         match state.store.finish_bot_turn(&turn).await {
-            Ok(reply_id) => {
+            Ok((reply_id, line_id)) => {
                 if let Some(reason) = &escalation {
                     tracing::info!(
                         conversation_id = m.conversation_id,
                         reason = reason.code(),
                         "escalated"
                     );
-                    if let Some(summary) =
-                        state.store.conversation_summary(m.conversation_id).await?
-                    {
-                        state.bus.publish(LiveEventKind::ConversationUpdated {
-                            conversation: summary,
-                        });
-                    }
+                    super::conversations::announce_conversation(state, m.conversation_id).await?;
                 }
-                if let Some(id) = reply_id {
-                    state.bus.publish(LiveEventKind::MessageCreated {
-                        conversation_id: m.conversation_id,
-                        message_id: id,
-                    });
+                if reply_id.is_some() {
                     state.delivery_wakeup.notify_one();
+                }
+                for id in [reply_id, line_id].into_iter().flatten() {
+                    if let Some(message) = state.store.message(id).await? {
+                        state.bus.publish(LiveEventKind::MessageCreated { message });
+                    }
                 }
                 return Ok(());
             }

@@ -1,10 +1,16 @@
 //! Conversation ownership changes and the conversation list.
 
 use super::{now_ms, AppState};
-use crate::domain::ownership::{OwnerState, Transition, TransitionError};
-use crate::dto::{ConversationGroup, ConversationGroups, ConversationSummary, LiveEventKind};
+use crate::domain::ownership::{history_line, Actor, OwnerState, Transition, TransitionError};
+use crate::domain::users::Role;
+use crate::dto::{
+    ConversationDetail, ConversationGroup, ConversationGroups, ConversationSummary, ListFilter,
+    LiveEventKind, MessagePage, OperatorStatus,
+};
 use crate::error::AppError;
-use crate::storage::conversations::OwnershipChange;
+use crate::storage::chat::GroupQuery;
+use crate::storage::conversations::{NewMessage, OwnershipChange};
+use crate::storage::users::UserRow;
 
 /// How often a change is recomputed when another one lands between the read and the write.
 const MAX_ATTEMPTS: usize = 3;
@@ -23,6 +29,49 @@ async fn describe(state: &AppState, e: TransitionError) -> AppError {
         }
         other => AppError::Conflict(format!("Not possible now: {other}.")),
     }
+}
+
+/// How many messages the chat view loads at a time.
+pub const PAGE: i64 = 50;
+
+fn not_found() -> AppError {
+    AppError::NotFound("That conversation does not exist.".into())
+}
+
+/// The acting person as the ownership rules see them.
+pub fn actor(user: &UserRow) -> Actor {
+    Actor {
+        id: user.id,
+        is_admin: user.role() == Role::Admin,
+    }
+}
+
+async fn name_of(state: &AppState, id: Option<i64>) -> Result<Option<String>, AppError> {
+    Ok(match id {
+        Some(id) => state.store.user_by_id(id).await?.map(|u| u.display_name),
+        None => None,
+    })
+}
+
+/// Publishes a stored message (a history line, an operator reply) to everyone watching.
+async fn announce_message(state: &AppState, id: i64) -> Result<(), AppError> {
+    if let Some(message) = state.store.message(id).await? {
+        state.bus.publish(LiveEventKind::MessageCreated { message });
+    }
+    Ok(())
+}
+
+/// Publishes a conversation's new summary (list rows, chat headers, banners follow it).
+pub async fn announce_conversation(state: &AppState, id: i64) -> Result<ConversationSummary, AppError> {
+    let summary = state
+        .store
+        .conversation_summary(id)
+        .await?
+        .ok_or_else(not_found)?;
+    state.bus.publish(LiveEventKind::ConversationUpdated {
+        conversation: summary.clone(),
+    });
+    Ok(summary)
 }
 
 /// Applies an ownership transition with a conditional update. When several people act at once,
@@ -44,20 +93,26 @@ pub async fn transition_at(
     reason: Option<&str>,
     now: i64,
 ) -> Result<ConversationSummary, AppError> {
-    let not_found = || AppError::NotFound("That conversation does not exist.".into());
+    let (actor_id, target_id) = match t {
+        Transition::Accept(a)
+        | Transition::TakeOver(a)
+        | Transition::ReturnToBot(a)
+        | Transition::Release(a)
+        | Transition::Close(Some(a)) => (Some(a.id), None),
+        Transition::Transfer { by, to } => (Some(by.id), Some(to)),
+        Transition::Escalate | Transition::Close(None) | Transition::Reopen => (None, None),
+    };
+    let line = history_line(
+        t.event_kind(),
+        name_of(state, actor_id).await?.as_deref(),
+        name_of(state, target_id).await?.as_deref(),
+        reason,
+    );
     for _ in 0..MAX_ATTEMPTS {
         let current = state.store.ownership(id).await?.ok_or_else(not_found)?;
         let next = match current.ownership.apply(t) {
             Ok(n) => n,
             Err(e) => return Err(describe(state, e).await),
-        };
-        let (actor_id, target_id) = match t {
-            Transition::Accept(a)
-            | Transition::TakeOver(a)
-            | Transition::ReturnToBot(a)
-            | Transition::Release(a) => (Some(a.id), None),
-            Transition::Transfer { by, to } => (Some(by.id), Some(to)),
-            Transition::Escalate | Transition::Close | Transition::Reopen => (None, None),
         };
         // Escalation hands the customer to people: the bot stays quiet until given it back.
         let ai_enabled = match next.state {
@@ -81,18 +136,13 @@ pub async fn transition_at(
                 } else {
                     None
                 },
+                history_line: &line,
                 now,
             })
             .await?;
-        if applied {
-            let summary = state
-                .store
-                .conversation_summary(id)
-                .await?
-                .ok_or_else(not_found)?;
-            state.bus.publish(LiveEventKind::ConversationUpdated {
-                conversation: summary.clone(),
-            });
+        if let Some(line_id) = applied {
+            let summary = announce_conversation(state, id).await?;
+            announce_message(state, line_id).await?;
             return Ok(summary);
         }
     }
@@ -101,23 +151,237 @@ pub async fn transition_at(
     ))
 }
 
-/// The conversation list: every owner group in display order with its first `per_group` rows.
-pub async fn list_groups(state: &AppState, per_group: i64) -> Result<ConversationGroups, AppError> {
-    let counts = state.store.count_by_owner().await?;
+/// The conversation list: every owner group the filter shows, in display order, with its first
+/// `per_group` rows (the closed archive from `closed_offset`).
+pub async fn list_groups(
+    state: &AppState,
+    me: i64,
+    filter: ListFilter,
+    search: Option<&str>,
+    per_group: i64,
+    closed_offset: i64,
+) -> Result<ConversationGroups, AppError> {
+    let search = search
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
+    let assignee = (filter == ListFilter::Mine).then_some(me);
+    let plain = search.is_none() && assignee.is_none();
+    let counts = if plain {
+        state.store.count_by_owner().await?
+    } else {
+        Vec::new()
+    };
     let mut groups = Vec::with_capacity(4);
-    for s in OwnerState::ALL {
-        groups.push(ConversationGroup {
+    for s in OwnerState::ALL.into_iter().filter(|s| filter.shows(*s)) {
+        let q = GroupQuery {
             state: s,
-            total: counts
+            search: search.as_deref(),
+            assignee,
+            limit: per_group,
+            offset: if s == OwnerState::Closed {
+                closed_offset.max(0)
+            } else {
+                0
+            },
+        };
+        let total = if plain {
+            counts
                 .iter()
                 .find(|(o, _)| *o == s)
                 .map(|(_, n)| *n)
-                .unwrap_or(0),
-            items: state.store.conversations_in(s, per_group).await?,
+                .unwrap_or(0)
+        } else {
+            state.store.count_group(&q).await?
+        };
+        groups.push(ConversationGroup {
+            state: s,
+            total,
+            offset: q.offset,
+            items: state.store.conversation_group(&q).await?,
         });
     }
     Ok(ConversationGroups {
         groups,
         now: now_ms(),
     })
+}
+
+/// What the chat view needs when it opens a conversation.
+pub async fn open(state: &AppState, id: i64) -> Result<ConversationDetail, AppError> {
+    let summary = state
+        .store
+        .conversation_summary(id)
+        .await?
+        .ok_or_else(not_found)?;
+    let (messages, has_earlier) = state.store.message_page(id, None, PAGE).await?;
+    Ok(ConversationDetail {
+        summary,
+        contact_phone: state.store.contact_phone(id).await?,
+        page: MessagePage {
+            messages,
+            has_earlier,
+        },
+        now: now_ms(),
+    })
+}
+
+/// The page of messages before message `before`.
+pub async fn earlier(state: &AppState, id: i64, before: i64) -> Result<MessagePage, AppError> {
+    let (messages, has_earlier) = state.store.message_page(id, Some(before), PAGE).await?;
+    Ok(MessagePage {
+        messages,
+        has_earlier,
+    })
+}
+
+/// The longest reply an operator can send (WhatsApp's own limit is 4096 characters).
+pub const MAX_REPLY_CHARS: usize = 4096;
+
+/// An operator's reply: only the operator holding the conversation may write; it is stored and
+/// queued for delivery through the customer's channel in one transaction.
+pub async fn send_reply(
+    state: &AppState,
+    me: &UserRow,
+    id: i64,
+    text: &str,
+) -> Result<crate::dto::MessageDto, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::field("text", "Write a message first."));
+    }
+    if text.chars().count() > MAX_REPLY_CHARS {
+        return Err(AppError::field(
+            "text",
+            format!("Keep it under {MAX_REPLY_CHARS} characters; split long answers in two."),
+        ));
+    }
+    let current = state.store.ownership(id).await?.ok_or_else(not_found)?;
+    if !current.ownership.may_send(me.id) {
+        return Err(match current.ownership.assignee {
+            Some(other) if other != me.id => {
+                let name = name_of(state, Some(other)).await?;
+                AppError::Conflict(format!(
+                    "{} holds this conversation; only they can write to the customer.",
+                    name.unwrap_or_else(|| "Another operator".into())
+                ))
+            }
+            _ => AppError::Conflict("Accept the conversation before writing to the customer.".into()),
+        });
+    }
+    let summary = state
+        .store
+        .conversation_summary(id)
+        .await?
+        .ok_or_else(not_found)?;
+    let message_id = state
+        .store
+        .queue_outbound(&NewMessage {
+            conversation_id: id,
+            channel: summary.channel,
+            sender: "operator",
+            author_id: Some(me.id),
+            body: text,
+            media_type: None,
+            media_url: None,
+            platform_message_id: None,
+            bot_confidence: None,
+            context_used: None,
+            delivery_status: Some("sending"),
+            created_at: now_ms(),
+        })
+        .await?;
+    state.delivery_wakeup.notify_one();
+    let message = state.store.message(message_id).await?.ok_or_else(not_found)?;
+    state.bus.publish(LiveEventKind::MessageCreated {
+        message: message.clone(),
+    });
+    announce_conversation(state, id).await?;
+    Ok(message)
+}
+
+/// Puts a failed outbound message back in the delivery queue.
+pub async fn retry(state: &AppState, me: &UserRow, message_id: i64) -> Result<(), AppError> {
+    let message = state
+        .store
+        .message(message_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That message does not exist.".into()))?;
+    let current = state
+        .store
+        .ownership(message.conversation_id)
+        .await?
+        .ok_or_else(not_found)?;
+    if !current.ownership.may_send(me.id) && me.role() != Role::Admin {
+        return Err(AppError::Conflict(
+            "Only the operator holding this conversation can resend its messages.".into(),
+        ));
+    }
+    if !state.store.retry_failed_message(message_id, now_ms()).await? {
+        return Err(AppError::Conflict("That message is not failed; nothing to retry.".into()));
+    }
+    state.delivery_wakeup.notify_one();
+    state.bus.publish(LiveEventKind::MessageUpdated {
+        conversation_id: message.conversation_id,
+        message_id,
+        delivery_status: "sending".into(),
+        error: None,
+    });
+    Ok(())
+}
+
+/// Switches the AI bot on or off for one conversation (the holder or an admin; while the bot owns
+/// it, any operator may silence it).
+pub async fn set_ai(state: &AppState, me: &UserRow, id: i64, on: bool) -> Result<ConversationSummary, AppError> {
+    let current = state.store.ownership(id).await?.ok_or_else(not_found)?;
+    let allowed = me.role() == Role::Admin
+        || current.ownership.assignee == Some(me.id)
+        || current.ownership.assignee.is_none();
+    if !allowed {
+        return Err(AppError::Conflict(
+            "Only the operator holding this conversation can change its AI bot.".into(),
+        ));
+    }
+    let kind = if on { "ai_on" } else { "ai_off" };
+    let line = history_line(kind, Some(&me.display_name), None, None);
+    if let Some(line_id) = state
+        .store
+        .set_ai_enabled(id, on, me.id, &line, now_ms())
+        .await?
+    {
+        announce_message(state, line_id).await?;
+        if on {
+            // Customer messages that arrived while it was off wait for the bot's decision.
+            state.bot_wakeup.notify_one();
+        }
+    }
+    announce_conversation(state, id).await
+}
+
+/// Everyone who could take a conversation, with whether they are online, available and how
+/// much they hold.
+pub async fn operator_statuses(state: &AppState) -> Result<Vec<OperatorStatus>, AppError> {
+    let mut all = state.store.operator_statuses().await?;
+    for o in &mut all {
+        o.online = state.presence.is_online(o.id);
+    }
+    Ok(all)
+}
+
+/// Available / Away: away operators are not offered conversations.
+pub async fn set_available(state: &AppState, me: &UserRow, available: bool) -> Result<(), AppError> {
+    state.store.set_available(me.id, available).await?;
+    state.bus.publish(LiveEventKind::OperatorsChanged);
+    Ok(())
+}
+
+/// A transfer goes to an active operator who is not away.
+pub async fn check_transfer_target(state: &AppState, to: i64) -> Result<(), AppError> {
+    match state.store.user_by_id(to).await? {
+        Some(u) if u.active && u.available => Ok(()),
+        Some(u) if u.active => Err(AppError::field(
+            "to",
+            format!("{} is away; pick someone available.", u.display_name),
+        )),
+        _ => Err(AppError::field("to", "That operator does not exist or was deactivated.")),
+    }
 }

@@ -38,14 +38,16 @@ pub async fn apply_receipt(
     status: &str,
     error: Option<&str>,
 ) -> Result<(), AppError> {
-    if let Some((message_id, _)) = state
+    if let Some((message_id, conversation_id)) = state
         .store
         .apply_receipt(channel, platform_id, status, error)
         .await?
     {
         state.bus.publish(LiveEventKind::MessageUpdated {
+            conversation_id,
             message_id,
             delivery_status: status.to_string(),
+            error: error.map(str::to_string),
         });
     }
     Ok(())
@@ -54,6 +56,7 @@ pub async fn apply_receipt(
 async fn record(state: &AppState, item: &OutboxItem, outcome: SendOutcome) -> Result<(), AppError> {
     let now = now_ms();
     let jitter: f64 = rand::random();
+    let mut failure = None;
     let status = match next_step(item.attempts, outcome, jitter) {
         NextStep::Done { platform_id } => {
             state
@@ -76,12 +79,15 @@ async fn record(state: &AppState, item: &OutboxItem, outcome: SendOutcome) -> Re
                 .store
                 .outbox_failed(item.outbox_id, item.message_id, &reason, now)
                 .await?;
+            failure = Some(reason);
             "failed"
         }
     };
     state.bus.publish(LiveEventKind::MessageUpdated {
+        conversation_id: item.conversation_id,
         message_id: item.message_id,
         delivery_status: status.to_string(),
+        error: failure,
     });
     Ok(())
 }

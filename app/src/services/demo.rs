@@ -264,7 +264,7 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
                 transition_at(state, conv, Transition::Accept(ana_actor), None, at).await?;
             }
             End::Closed => {
-                transition_at(state, conv, Transition::Close, None, now - 170 * MIN).await?;
+                transition_at(state, conv, Transition::Close(None), None, now - 170 * MIN).await?;
             }
         }
     }

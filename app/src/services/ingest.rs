@@ -3,7 +3,7 @@
 //! channel's webhook was answered loses nothing.
 
 use super::{now_ms, AppState};
-use crate::dto::{Channel, LiveEventKind};
+use crate::dto::{Channel, LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
 use crate::storage::bot::{IncomingRow, Ingested};
 
@@ -37,6 +37,7 @@ pub struct IncomingMessage {
 
 /// Stores one customer message. `Ok(None)` means it was a redelivery and nothing happened.
 pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ingested>, AppError> {
+    let now = now_ms();
     let stored = state
         .store
         .ingest_customer_message(&IncomingRow {
@@ -49,14 +50,25 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
             body: &m.text,
             media_type: m.media.as_ref().map(|x| x.kind.as_str()),
             media_id: m.media.as_ref().and_then(|x| x.id.as_deref()),
-            now: now_ms(),
+            now,
         })
         .await?;
     if let Some(ingested) = stored {
         state.bot_wakeup.notify_one();
         state.bus.publish(LiveEventKind::MessageCreated {
-            conversation_id: ingested.conversation_id,
-            message_id: ingested.message_id,
+            message: MessageDto {
+                id: ingested.message_id,
+                conversation_id: ingested.conversation_id,
+                sender: Sender::Customer,
+                author_name: None,
+                body: m.text.clone(),
+                media_type: m.media.as_ref().map(|x| x.kind.clone()),
+                media_url: m.media.as_ref().and_then(|x| x.url.clone().or(x.id.clone())),
+                bot_confidence: None,
+                delivery_status: None,
+                delivery_error: None,
+                created_at: now,
+            },
         });
     }
     Ok(stored)

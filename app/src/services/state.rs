@@ -49,18 +49,32 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub fn connect(&self, user: i64) {
-        *self.online.lock().unwrap().entry(user).or_default() += 1;
+    /// Counts a new connection; returns whether the user just came online.
+    pub fn connect(&self, user: i64) -> bool {
+        let mut m = self.online.lock().unwrap();
+        let n = m.entry(user).or_default();
+        *n += 1;
+        *n == 1
     }
 
-    pub fn disconnect(&self, user: i64) {
+    /// Counts a closed connection; returns whether the user just went offline.
+    pub fn disconnect(&self, user: i64) -> bool {
         let mut m = self.online.lock().unwrap();
-        if let Some(n) = m.get_mut(&user) {
-            *n -= 1;
-            if *n == 0 {
-                m.remove(&user);
+        match m.get_mut(&user) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
             }
+            Some(_) => {
+                m.remove(&user);
+                true
+            }
+            None => false,
         }
+    }
+
+    pub fn is_online(&self, user: i64) -> bool {
+        self.online.lock().unwrap().contains_key(&user)
     }
 
     pub fn online_count(&self) -> usize {

@@ -69,6 +69,7 @@ pub struct BotTurn<'a> {
 pub struct OutboxItem {
     pub outbox_id: i64,
     pub message_id: i64,
+    pub conversation_id: i64,
     pub attempts: i64,
     pub channel: String,
     pub recipient: String,
@@ -217,13 +218,20 @@ impl Store {
         }))
     }
 
-    /// Writes a bot turn atomically. Returns `false` (and writes nothing) when the turn carried an
-    /// ownership change and the conversation moved on since it was read; the caller decides again.
-    pub async fn finish_bot_turn(&self, t: &BotTurn<'_>) -> Result<Option<i64>, BotTurnConflict> {
+    /// Writes a bot turn atomically and returns the ids of the reply and of the history line
+    /// written with an ownership change. Fails with `Moved` (and writes nothing) when the turn
+    /// carried an ownership change and the conversation moved on since it was read; the caller
+    /// decides again.
+    pub async fn finish_bot_turn(
+        &self,
+        t: &BotTurn<'_>,
+    ) -> Result<(Option<i64>, Option<i64>), BotTurnConflict> {
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
+            let mut line_id = None;
             if let Some(c) = &t.ownership {
-                if !apply_ownership_in!(tx, c) {
+                line_id = apply_ownership_in!(tx, c);
+                if line_id.is_none() {
                     tx.rollback().await?;
                     return Err(BotTurnConflict::Moved);
                 }
@@ -244,7 +252,7 @@ impl Store {
                 }
             }
             tx.commit().await?;
-            Ok(reply_id)
+            Ok((reply_id, line_id))
         })
     }
 
@@ -280,7 +288,7 @@ impl Store {
         }
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let sql = format!(
-            "SELECT o.id AS outbox_id, o.message_id, o.attempts, c.channel, ct.external_id AS recipient, \
+            "SELECT o.id AS outbox_id, o.message_id, m.conversation_id, o.attempts, c.channel, ct.external_id AS recipient, \
                c.channel_account AS account, m.sender, u.display_name AS author_name, m.body \
              FROM outbox o JOIN messages m ON m.id = o.message_id \
              JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id \

@@ -49,11 +49,13 @@ pub struct OwnershipChange<'a> {
     pub reason: Option<&'a str>,
     /// The escalation reason code kept on the conversation ("keyword"), for escalations only.
     pub escalation: Option<&'a str>,
+    /// The line the chat shows for this change ("Accepted by Ana"), stored as a system message.
+    pub history_line: &'a str,
     pub now: i64,
 }
 
 #[derive(sqlx::FromRow)]
-struct SummaryRow {
+pub(crate) struct SummaryRow {
     id: i64,
     contact_name: Option<String>,
     contact_phone: Option<String>,
@@ -71,7 +73,7 @@ struct SummaryRow {
 }
 
 impl SummaryRow {
-    fn into_dto(self) -> ConversationSummary {
+    pub(crate) fn into_dto(self) -> ConversationSummary {
         ConversationSummary {
             id: self.id,
             contact_name: self
@@ -92,7 +94,7 @@ impl SummaryRow {
     }
 }
 
-const SUMMARY_SELECT: &str = "SELECT c.id, ct.name AS contact_name, ct.phone AS contact_phone, \
+pub(crate) const SUMMARY_SELECT: &str = "SELECT c.id, ct.name AS contact_name, ct.phone AS contact_phone, \
     ct.external_id, c.channel, c.owner, c.assignee_id, u.display_name AS assignee_name, c.ai_enabled, \
     c.waiting_since, c.assigned_at, c.escalation_reason, c.last_message_at, c.last_message_preview \
     FROM conversations c JOIN contacts ct ON ct.id = c.contact_id \
@@ -125,8 +127,9 @@ macro_rules! insert_message_in {
 }
 pub(crate) use insert_message_in;
 
-/// Inside an open transaction `$tx`: the conditional ownership update plus its event row.
-/// Evaluates to `bool`, whether the change applied.
+/// Inside an open transaction `$tx`: the conditional ownership update plus its event row and
+/// history line. Evaluates to `Option<i64>`: the history line's message id when the change
+/// applied, `None` when the conversation had moved on.
 macro_rules! apply_ownership_in {
     ($tx:ident, $c:expr) => {{
         let c: &$crate::storage::conversations::OwnershipChange<'_> = $c;
@@ -150,8 +153,14 @@ macro_rules! apply_ownership_in {
                          VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(c.conversation_id).bind(c.event_kind).bind(c.actor_id).bind(c.target_id)
                 .bind(c.reason).bind(c.now).execute(&mut *$tx).await?;
+            Some(sqlx::query_scalar::<_, i64>(
+                "INSERT INTO messages (conversation_id, channel, sender, body, created_at) \
+                 SELECT id, channel, 'system', $1, $2 FROM conversations WHERE id = $3 RETURNING id")
+                .bind(c.history_line).bind(c.now).bind(c.conversation_id)
+                .fetch_one(&mut *$tx).await?)
+        } else {
+            None
         }
-        applied
     }};
 }
 pub(crate) use apply_ownership_in;
@@ -234,13 +243,14 @@ impl Store {
 
     /// Applies an ownership change if, and only if, nobody changed the conversation since it was
     /// read (`version` matches): a conditional update, so of N concurrent accepts exactly one wins.
-    /// The event row is written in the same transaction. Returns whether the change was applied.
-    pub async fn apply_ownership(&self, c: &OwnershipChange<'_>) -> Result<bool, sqlx::Error> {
+    /// The event row and history line are written in the same transaction. Returns the history
+    /// line's message id, or `None` when the change did not apply.
+    pub async fn apply_ownership(&self, c: &OwnershipChange<'_>) -> Result<Option<i64>, sqlx::Error> {
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let applied = apply_ownership_in!(tx, c);
+            let line = apply_ownership_in!(tx, c);
             tx.commit().await?;
-            Ok(applied)
+            Ok(line)
         })
     }
 
@@ -251,24 +261,6 @@ impl Store {
         let sql = format!("{SUMMARY_SELECT} WHERE c.id = $1");
         let row = with_pool!(self, p => sqlx::query_as::<_, SummaryRow>(&sql).bind(id).fetch_optional(p).await)?;
         Ok(row.map(SummaryRow::into_dto))
-    }
-
-    /// Conversations in one owner state, in queue order: longest waiting first for the queue,
-    /// most recent activity first otherwise.
-    pub async fn conversations_in(
-        &self,
-        state: OwnerState,
-        limit: i64,
-    ) -> Result<Vec<ConversationSummary>, sqlx::Error> {
-        let order = match state {
-            OwnerState::Waiting => "c.waiting_since ASC, c.id ASC",
-            OwnerState::Assigned => "c.assigned_at ASC, c.id ASC",
-            OwnerState::Bot | OwnerState::Closed => "c.last_message_at DESC, c.id DESC",
-        };
-        let sql = format!("{SUMMARY_SELECT} WHERE c.owner = $1 ORDER BY {order} LIMIT $2");
-        let rows = with_pool!(self, p => sqlx::query_as::<_, SummaryRow>(&sql)
-            .bind(state.as_str()).bind(limit).fetch_all(p).await)?;
-        Ok(rows.into_iter().map(SummaryRow::into_dto).collect())
     }
 
     /// How many conversations each owner state has.

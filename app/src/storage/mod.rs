@@ -7,6 +7,7 @@
 //! events), [`bot`] (ingestion, the bot's queue, the delivery outbox, scenarios, settings).
 
 pub mod bot;
+pub mod chat;
 pub mod conversations;
 pub mod users;
 

@@ -13,6 +13,7 @@ pub struct UserRow {
     pub role: String,
     pub active: bool,
     pub max_conversations: i64,
+    pub available: bool,
     pub created_at: i64,
 }
 
@@ -29,6 +30,7 @@ impl UserRow {
             role: self.role(),
             active: self.active,
             max_conversations: self.max_conversations,
+            available: self.available,
         }
     }
 }
@@ -43,7 +45,7 @@ pub struct NewUser<'a> {
 }
 
 const USER_COLS: &str =
-    "id, email, display_name, password_hash, role, active, max_conversations, created_at";
+    "id, email, display_name, password_hash, role, active, max_conversations, available, created_at";
 
 impl Store {
     pub async fn create_user(&self, u: &NewUser<'_>, now: i64) -> Result<UserRow, StoreError> {

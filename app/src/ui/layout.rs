@@ -2,12 +2,14 @@
 //! desktop, a tab bar on phones), and the role gate for admin pages.
 
 use super::icons;
-use super::live::{LiveState, LiveStatus};
+use super::live::{Clock, LiveState, LiveStatus};
 use super::{set_page_status, Session};
-use crate::dto::UserDto;
+use crate::api::conversations::{AcceptConversation, SetAvailable};
+use crate::domain::ownership::OwnerState;
+use crate::dto::{ConversationSummary, LiveEventKind, UserDto};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
 
 /// The signed-in user, available to every page inside [`AppLayout`].
 #[derive(Clone)]
@@ -77,10 +79,15 @@ fn SignedIn(user: UserDto) -> impl IntoView {
     let is_admin = user.is_admin();
     let name = user.display_name.clone();
     let role = user.role.as_str();
+    let available = user.available;
     provide_context(CurrentUser(user));
     let live = expect_context::<LiveState>();
+    let clock = expect_context::<Clock>();
     let path = use_location().pathname;
-    Effect::new(move |_| live.connect());
+    Effect::new(move |_| {
+        live.connect();
+        clock.start();
+    });
 
     let nav = NAV
         .iter()
@@ -113,6 +120,7 @@ fn SignedIn(user: UserDto) -> impl IntoView {
             <header class="topbar">
                 <span class="brand">"Baton"</span>
                 <ConnectionIndicator status=live.status/>
+                <AvailabilitySwitch initial=available/>
                 <span class="who">
                     <span class="who-name">{name}</span>
                     <span class="role-badge">{role}</span>
@@ -122,10 +130,83 @@ fn SignedIn(user: UserDto) -> impl IntoView {
                 </ActionForm>
             </header>
             <nav class="nav" aria-label="Main">{nav}</nav>
+            <EscalationBanner/>
             <main class="content">
                 <Outlet/>
             </main>
         </div>
+    }
+}
+
+/// Available / Away: away operators are not offered conversations.
+#[component]
+fn AvailabilitySwitch(initial: bool) -> impl IntoView {
+    let set = ServerAction::<SetAvailable>::new();
+    let on = RwSignal::new(initial);
+    view! {
+        <label class="presence" data-available=move || on.get().to_string()>
+            <span class="switch">
+                <input type="checkbox" role="switch" aria-label="Available"
+                    prop:checked=move || on.get()
+                    on:change=move |ev| {
+                        let v = event_target_checked(&ev);
+                        on.set(v);
+                        set.dispatch(SetAvailable { available: v });
+                    }/>
+                <span class="slider"></span>
+            </span>
+            <span class="presence-label">{move || if on.get() { "Available" } else { "Away" }}</span>
+        </label>
+    }
+}
+
+/// While the app is open, a new escalation shows a banner with `Accept` (unless that
+/// conversation is already on screen).
+#[component]
+fn EscalationBanner() -> impl IntoView {
+    let live = expect_context::<LiveState>();
+    let path = use_location().pathname;
+    let waiting = RwSignal::new(None::<ConversationSummary>);
+    let accept = ServerAction::<AcceptConversation>::new();
+    let error = RwSignal::new(None::<String>);
+    live.on_event(move |ev| {
+        if let LiveEventKind::ConversationUpdated { conversation: c } = &ev.kind {
+            let on_screen = path.with_untracked(|p| p == &format!("/conversations/{}", c.id));
+            if c.owner == OwnerState::Waiting && !on_screen {
+                error.set(None);
+                waiting.set(Some(c.clone()));
+            } else if waiting.with_untracked(|w| w.as_ref().is_some_and(|w| w.id == c.id)) {
+                waiting.set(None);
+            }
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| match accept.value().get() {
+        Some(Ok(c)) => {
+            waiting.set(None);
+            navigate(&format!("/conversations/{}", c.id), Default::default());
+        }
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
+    move || {
+        waiting.get().map(|c| {
+            let id = c.id;
+            view! {
+                <div class="banner" role="alert">
+                    <span class="banner-text">
+                        <strong>{format!("Customer waiting: {}", c.contact_name)}</strong>
+                        <span class="small">{c.preview.clone()}</span>
+                        {move || error.get().map(|e| view! { <span class="small banner-error">{e}</span> })}
+                    </span>
+                    <button type="button" class="btn primary" on:click=move |_| { accept.dispatch(AcceptConversation { id }); }>
+                        "Accept"
+                    </button>
+                    <A href=format!("/conversations/{id}") attr:class="btn">"Open"</A>
+                    <button type="button" class="btn ghost" aria-label="Dismiss" on:click=move |_| waiting.set(None)>"✕"</button>
+                </div>
+            }
+        })
     }
 }
 

@@ -1,9 +1,13 @@
 //! The live channel to the server: one WebSocket at `/ws` per tab, JSON events in, reconnecting
-//! with exponential backoff (and jitter) when the network drops. Pages read [`LiveState::last`]
-//! to react to events; the header shows [`LiveState::status`].
+//! with exponential backoff (and jitter) when the network drops. A reconnect says which event it
+//! saw last (`?since=&epoch=`), so the server replays exactly what was missed, or sends `Resync`
+//! when it cannot and the pages reload. Pages subscribe with [`LiveState::on_event`] (every
+//! event, in order) or read the [`LiveState::conversations`] / [`LiveState::resyncs`] counters;
+//! the header shows [`LiveState::status`].
 
-use crate::dto::LiveEvent;
+use crate::dto::{LiveEvent, LiveEventKind};
 use leptos::prelude::*;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LiveStatus {
@@ -44,17 +48,61 @@ impl LiveStatus {
     }
 }
 
+type Handler = Arc<dyn Fn(&LiveEvent) + Send + Sync>;
+
 #[derive(Clone, Copy)]
 pub struct LiveState {
     pub status: RwSignal<LiveStatus>,
-    pub last: RwSignal<Option<LiveEvent>>,
+    /// Counts `ConversationUpdated` events: lists re-read when it moves.
+    pub conversations: RwSignal<u64>,
+    /// Counts `OperatorsChanged` events.
+    pub operators: RwSignal<u64>,
+    /// Counts `BotStatusChanged` events.
+    pub bot: RwSignal<u64>,
+    /// Counts resynchronisations: everything shown must be read again.
+    pub resyncs: RwSignal<u64>,
+    handlers: StoredValue<Vec<(u64, Handler)>>,
+    next_handler: StoredValue<u64>,
     started: StoredValue<bool>,
 }
 
+/// The time the wait badges and "5 min ago" labels count from: the server's time while the page
+/// is rendered and hydrated, then the browser's clock, ticking every second.
+#[derive(Clone, Copy)]
+pub struct Clock(RwSignal<Option<i64>>);
+
+impl Clock {
+    /// Now in unix ms, or `server_now` before the browser's clock has started.
+    pub fn now(self, server_now: i64) -> i64 {
+        self.0.get().unwrap_or(server_now)
+    }
+
+    /// Starts ticking (in the browser, once).
+    pub fn start(self) {
+        #[cfg(feature = "hydrate")]
+        if self.0.get_untracked().is_none() {
+            let tick = move || self.0.set(Some(js_sys::Date::now() as i64));
+            tick();
+            leptos::task::spawn_local(async move {
+                loop {
+                    gloo_timers::future::TimeoutFuture::new(1_000).await;
+                    tick();
+                }
+            });
+        }
+    }
+}
+
 pub fn provide_live() {
+    provide_context(Clock(RwSignal::new(None)));
     provide_context(LiveState {
         status: RwSignal::new(LiveStatus::Idle),
-        last: RwSignal::new(None),
+        conversations: RwSignal::new(0),
+        operators: RwSignal::new(0),
+        bot: RwSignal::new(0),
+        resyncs: RwSignal::new(0),
+        handlers: StoredValue::new(Vec::new()),
+        next_handler: StoredValue::new(0),
         started: StoredValue::new(false),
     });
 }
@@ -65,6 +113,34 @@ pub fn next_backoff(current_ms: u32) -> u32 {
 }
 
 impl LiveState {
+    /// Calls `f` with every event, in order, until the calling component is dropped.
+    pub fn on_event(self, f: impl Fn(&LiveEvent) + Send + Sync + 'static) {
+        let id = self.next_handler.get_value();
+        self.next_handler.set_value(id + 1);
+        self.handlers.update_value(|h| h.push((id, Arc::new(f))));
+        on_cleanup(move || {
+            self.handlers
+                .try_update_value(|h| h.retain(|(i, _)| *i != id));
+        });
+    }
+
+    /// Hands one event to the counters and every subscriber.
+    pub fn dispatch(self, ev: &LiveEvent) {
+        match &ev.kind {
+            LiveEventKind::ConversationUpdated { .. } => self.conversations.update(|n| *n += 1),
+            LiveEventKind::OperatorsChanged => self.operators.update(|n| *n += 1),
+            LiveEventKind::BotStatusChanged => self.bot.update(|n| *n += 1),
+            LiveEventKind::Resync => self.resyncs.update(|n| *n += 1),
+            _ => {}
+        }
+        let handlers: Vec<Handler> = self
+            .handlers
+            .with_value(|h| h.iter().map(|(_, f)| f.clone()).collect());
+        for f in handlers {
+            f(ev);
+        }
+    }
+
     /// Opens the socket once per page; later calls do nothing. Only runs in the browser.
     pub fn connect(self) {
         if self.started.get_value() {
@@ -82,14 +158,17 @@ mod client {
     use futures::StreamExt;
     use gloo_net::websocket::{futures::WebSocket, Message};
 
-    fn socket_url() -> Option<String> {
+    fn socket_url(resume: Option<(u64, u64)>) -> Option<String> {
         let loc = web_sys::window()?.location();
         let scheme = if loc.protocol().ok()? == "https:" {
             "wss"
         } else {
             "ws"
         };
-        Some(format!("{scheme}://{}/ws", loc.host().ok()?))
+        let query = resume
+            .map(|(since, epoch)| format!("?since={since}&epoch={epoch}"))
+            .unwrap_or_default();
+        Some(format!("{scheme}://{}/ws{query}", loc.host().ok()?))
     }
 
     fn online() -> bool {
@@ -100,21 +179,39 @@ mod client {
 
     pub async fn run(state: LiveState) {
         let mut backoff = 500u32;
+        // (last event number seen, the server run it belongs to)
+        let mut resume: Option<(u64, u64)> = None;
         loop {
             state.status.set(LiveStatus::Connecting);
-            if let Some(ws) = socket_url().and_then(|u| WebSocket::open(&u).ok()) {
+            if let Some(ws) = socket_url(resume).and_then(|u| WebSocket::open(&u).ok()) {
                 let (_write, mut read) = ws.split();
                 let mut got_any = false;
+                let mut hello_seq = 0;
                 while let Some(msg) = read.next().await {
                     let Ok(Message::Text(text)) = msg else { break };
-                    if let Ok(ev) = serde_json::from_str::<LiveEvent>(&text) {
-                        if !got_any {
-                            got_any = true;
-                            backoff = 500;
-                            state.status.set(LiveStatus::Live);
-                        }
-                        state.last.set(Some(ev));
+                    let Ok(ev) = serde_json::from_str::<LiveEvent>(&text) else {
+                        continue;
+                    };
+                    if !got_any {
+                        got_any = true;
+                        backoff = 500;
+                        state.status.set(LiveStatus::Live);
                     }
+                    match ev.kind {
+                        LiveEventKind::Hello { epoch, .. } => {
+                            hello_seq = ev.seq;
+                            resume = Some((resume.map_or(ev.seq, |(s, _)| s), epoch));
+                        }
+                        LiveEventKind::Resync => {
+                            // Count afresh from this connection's start, in this run's numbering.
+                            resume = resume.map(|(_, e)| (hello_seq, e));
+                        }
+                        _ => {}
+                    }
+                    if ev.seq > 0 && !matches!(ev.kind, LiveEventKind::Hello { .. }) {
+                        resume = resume.map(|(s, e)| (s.max(ev.seq), e));
+                    }
+                    state.dispatch(&ev);
                 }
             }
             state.status.set(if online() {

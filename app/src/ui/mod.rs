@@ -72,7 +72,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=layout::AppLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=|| view! { <Redirect path="/conversations"/> } ssr=SsrMode::Async/>
-                    <Route path=path!("conversations") view=pages::conversations::ConversationsPage ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("conversations") view=pages::conversations::ConversationsPage ssr=SsrMode::Async>
+                        <Route path=path!("") view=pages::conversations::NoChatSelected ssr=SsrMode::Async/>
+                        <Route path=path!(":id") view=pages::chat::ChatPage ssr=SsrMode::Async/>
+                    </ParentRoute>
                     <Route path=path!("monitoring") view=pages::monitoring::MonitoringPage ssr=SsrMode::Async/>
                     <Route path=path!("scenarios") view=pages::scenarios::ScenariosPage ssr=SsrMode::Async/>
                     <Route path=path!("operators") view=|| view! { <layout::AdminOnly><pages::operators::OperatorsPage/></layout::AdminOnly> } ssr=SsrMode::Async/>

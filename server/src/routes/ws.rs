@@ -3,7 +3,7 @@
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
@@ -16,8 +16,16 @@ use app::services::{auth, AppState};
 
 /// Authentication comes first, so an anonymous caller learns it must sign in (401) whether or not
 /// it asked for a WebSocket upgrade.
+/// Where a reconnecting client stands: the last event number it saw and the epoch it was from.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Resume {
+    since: Option<u64>,
+    epoch: Option<u64>,
+}
+
 pub async fn upgrade(
     State(s): State<ServerState>,
+    Query(resume): Query<Resume>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -33,7 +41,7 @@ pub async fn upgrade(
     };
     match user {
         Ok(Some(user)) => match ws {
-            Ok(ws) => ws.on_upgrade(move |socket| session(socket, s.app, user.id)),
+            Ok(ws) => ws.on_upgrade(move |socket| session(socket, s.app, user.id, resume)),
             Err(rejection) => rejection.into_response(),
         },
         Ok(None) => AppError::Unauthorized.into_response(),
@@ -45,20 +53,59 @@ fn encode(ev: &LiveEvent) -> Message {
     Message::Text(serde_json::to_string(ev).unwrap_or_default().into())
 }
 
-async fn session(mut socket: WebSocket, state: AppState, user_id: i64) {
-    let mut rx = state.bus.subscribe();
-    state.presence.connect(user_id);
-    let hello = LiveEvent {
-        seq: 0,
-        kind: LiveEventKind::Hello { user_id },
+/// What a (re)connecting client is sent before live events: the events it missed, or `Resync`
+/// when they are gone (or it comes from another server run) and it must reload.
+/// Also returns the number the client is known to have seen.
+fn catch_up(state: &AppState, resume: &Resume) -> (Vec<LiveEvent>, u64) {
+    let Some(since) = resume.since else {
+        return (Vec::new(), 0);
     };
+    let same_run = resume.epoch == Some(state.bus.epoch());
+    match same_run.then(|| state.bus.since(since)).flatten() {
+        Some(missed) => (missed, since),
+        None => (
+            vec![LiveEvent {
+                seq: 0,
+                kind: LiveEventKind::Resync,
+            }],
+            0,
+        ),
+    }
+}
+
+async fn session(mut socket: WebSocket, state: AppState, user_id: i64, resume: Resume) {
+    // Subscribe before reading the backlog: an event published in between is in both, and the
+    // sequence check below drops the second copy. Nothing falls between the two.
+    let mut rx = state.bus.subscribe();
+    if state.presence.connect(user_id) {
+        state.bus.publish(LiveEventKind::OperatorsChanged);
+    }
+    // The hello carries the latest number, where a fresh client starts counting from.
+    let hello = LiveEvent {
+        seq: state.bus.last_seq(),
+        kind: LiveEventKind::Hello {
+            user_id,
+            epoch: state.bus.epoch(),
+        },
+    };
+    let (backlog, mut sent_up_to) = catch_up(&state, &resume);
     let mut ping = tokio::time::interval(Duration::from_secs(25));
     ping.tick().await;
-    if socket.send(encode(&hello)).await.is_ok() {
+    let mut ok = socket.send(encode(&hello)).await.is_ok();
+    for ev in &backlog {
+        if !ok {
+            break;
+        }
+        ok = socket.send(encode(ev)).await.is_ok();
+        sent_up_to = sent_up_to.max(ev.seq);
+    }
+    if ok {
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
+                    Ok(ev) if ev.seq <= sent_up_to => {}
                     Ok(ev) => {
+                        sent_up_to = ev.seq;
                         if ev.kind == (LiveEventKind::UserDeactivated { user_id }) {
                             let _ = socket.send(Message::Close(None)).await;
                             break;
@@ -67,7 +114,14 @@ async fn session(mut socket: WebSocket, state: AppState, user_id: i64) {
                             break;
                         }
                     }
-                    Err(RecvError::Lagged(n)) => tracing::warn!(user_id, skipped = n, "socket fell behind the bus"),
+                    Err(RecvError::Lagged(n)) => {
+                        // Events were lost for this socket: tell the client to reload.
+                        tracing::warn!(user_id, skipped = n, "socket fell behind the bus");
+                        let resync = LiveEvent { seq: 0, kind: LiveEventKind::Resync };
+                        if socket.send(encode(&resync)).await.is_err() {
+                            break;
+                        }
+                    }
                     Err(RecvError::Closed) => break,
                 },
                 msg = socket.recv() => match msg {
@@ -82,5 +136,7 @@ async fn session(mut socket: WebSocket, state: AppState, user_id: i64) {
             }
         }
     }
-    state.presence.disconnect(user_id);
+    if state.presence.disconnect(user_id) {
+        state.bus.publish(LiveEventKind::OperatorsChanged);
+    }
 }

@@ -13,6 +13,30 @@ const TABLE: &[(&str, Form, Role)] = &[
     ("conversations/list", &[], Role::Operator),
     ("monitoring", &[], Role::Operator),
     ("conversations/accept", &[("id", "999999")], Role::Operator),
+    ("conversations/open", &[("id", "999999")], Role::Operator),
+    (
+        "conversations/earlier",
+        &[("id", "999999"), ("before", "5")],
+        Role::Operator,
+    ),
+    (
+        "conversations/send",
+        &[("id", "999999"), ("text", "hi")],
+        Role::Operator,
+    ),
+    ("conversations/retry", &[("message_id", "999999")], Role::Operator),
+    (
+        "conversations/act",
+        &[("id", "999999"), ("action", "close")],
+        Role::Operator,
+    ),
+    (
+        "conversations/ai",
+        &[("id", "999999"), ("on", "true")],
+        Role::Operator,
+    ),
+    ("operators/status", &[], Role::Operator),
+    ("presence", &[("available", "true")], Role::Operator),
     ("scenarios/list", &[], Role::Operator),
     (
         "scenarios/try",

@@ -4,6 +4,7 @@ use crate::common::{self, TEST_PASSWORD};
 use app::domain::ownership::{OwnerState, Ownership};
 use app::domain::users::Role;
 use app::dto::Channel;
+use app::storage::chat::GroupQuery;
 use app::storage::conversations::{NewMessage, OwnershipChange};
 use app::storage::users::NewUser;
 use app::storage::StoreError;
@@ -91,18 +92,23 @@ both_databases! {
         let read = s.ownership(conv).await.unwrap().unwrap();
         let change = |version, next| OwnershipChange {
             conversation_id: conv, expected_version: version, next, ai_enabled: Some(false),
-            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), now: 50,
+            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), history_line: "Escalated: keyword \"agent\"", now: 50,
         };
         let waiting = Ownership { state: OwnerState::Waiting, assignee: None };
-        assert!(s.apply_ownership(&change(read.version, waiting)).await.unwrap());
-        assert!(!s.apply_ownership(&change(read.version, waiting)).await.unwrap(), "stale version refused");
+        let line = s.apply_ownership(&change(read.version, waiting)).await.unwrap().expect("applied");
+        assert!(s.apply_ownership(&change(read.version, waiting)).await.unwrap().is_none(), "stale version refused");
+        let shown = s.message(line).await.unwrap().unwrap();
+        assert_eq!((shown.sender, shown.body.as_str()), (app::dto::Sender::System, "Escalated: keyword \"agent\""));
+        let (page, more) = s.message_page(conv, None, 50).await.unwrap();
+        assert_eq!((page.len(), more), (1, false), "one history line, nothing else");
+        assert_eq!(s.conversation_summary(conv).await.unwrap().unwrap().preview, "", "history lines are not previews");
         let now = s.ownership(conv).await.unwrap().unwrap();
         assert_eq!(now.version, read.version + 1);
         assert!(!now.ai_enabled);
         let summary = s.conversation_summary(conv).await.unwrap().unwrap();
         assert_eq!((summary.waiting_since, summary.escalation_reason.as_deref()), (Some(50), Some("keyword")));
         let assigned = Ownership { state: OwnerState::Assigned, assignee: Some(op) };
-        assert!(s.apply_ownership(&change(now.version, assigned)).await.unwrap());
+        assert!(s.apply_ownership(&change(now.version, assigned)).await.unwrap().is_some());
         let summary = s.conversation_summary(conv).await.unwrap().unwrap();
         assert_eq!((summary.owner, summary.assignee_id, summary.waiting_since), (OwnerState::Assigned, Some(op), None));
     }
@@ -115,10 +121,11 @@ both_databases! {
             let v = s.ownership(conv).await.unwrap().unwrap().version;
             s.apply_ownership(&OwnershipChange {
                 conversation_id: conv, expected_version: v, next: Ownership { state: OwnerState::Waiting, assignee: None },
-                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, now: waited_since,
+                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, history_line: "Escalated", now: waited_since,
             }).await.unwrap();
         }
-        let names: Vec<String> = s.conversations_in(OwnerState::Waiting, 10).await.unwrap().into_iter().map(|c| c.contact_name).collect();
+        let q = GroupQuery { state: OwnerState::Waiting, search: None, assignee: None, limit: 10, offset: 0 };
+        let names: Vec<String> = s.conversation_group(&q).await.unwrap().into_iter().map(|c| c.contact_name).collect();
         assert_eq!(names, ["c2", "c3", "c1"]);
         assert_eq!(s.count_by_owner().await.unwrap(), vec![(OwnerState::Waiting, 3)]);
     }

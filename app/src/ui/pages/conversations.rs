@@ -1,12 +1,16 @@
-//! The conversation list, grouped by who owns each conversation, refreshed by live events.
+//! The conversation list, grouped by who owns each conversation, with search and filters, kept
+//! live by `/ws` events. On phones the list and the open chat are separate screens; from 768 px
+//! they sit side by side (the chat is the nested route's [`Outlet`]).
 
-use super::{elapsed, load_error};
+use super::{elapsed, load_error, wait_label};
 use crate::api::conversations::list_conversations;
 use crate::domain::ownership::OwnerState;
-use crate::dto::{ConversationGroup, ConversationSummary, LiveEventKind};
-use crate::ui::live::LiveState;
+use crate::dto::{ConversationGroup, ConversationSummary, ListFilter};
+use crate::ui::live::{Clock, LiveState};
 
 use leptos::prelude::*;
+use leptos_router::components::{Form, Outlet, A};
+use leptos_router::hooks::{use_location, use_query_map};
 
 pub fn group_title(s: OwnerState) -> &'static str {
     match s {
@@ -17,28 +21,139 @@ pub fn group_title(s: OwnerState) -> &'static str {
     }
 }
 
+/// The list's query string (filter, search, closed page), kept when opening a chat so the back
+/// button returns to the same list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListParams {
+    pub filter: ListFilter,
+    pub q: String,
+    pub closed: i64,
+}
+
+impl ListParams {
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if self.filter != ListFilter::All {
+            parts.push(format!("filter={}", self.filter.as_str()));
+        }
+        if !self.q.is_empty() {
+            parts.push(format!("q={}", encode(&self.q)));
+        }
+        if self.closed > 0 {
+            parts.push(format!("closed={}", self.closed));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn use_list_params() -> Memo<ListParams> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        query.with(|q| ListParams {
+            filter: ListFilter::parse(&q.get("filter").unwrap_or_default()),
+            q: q.get("q").unwrap_or_default().trim().to_string(),
+            closed: q
+                .get("closed")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0i64)
+                .max(0),
+        })
+    })
+}
+
 #[component]
 pub fn ConversationsPage() -> impl IntoView {
-    let live = expect_context::<LiveState>();
-    // Bumped by every conversation event, so the list re-reads without polling.
-    let changes = Memo::new(move |_| {
-        live.last.with(|e| match e {
-            Some(e) if matches!(e.kind, LiveEventKind::ConversationUpdated { .. }) => e.seq,
-            _ => 0,
-        })
-    });
-    let list = Resource::new(move || changes.get(), |_| list_conversations());
+    let path = use_location().pathname;
+    // Phones show either the list or the chat; the chat is open when the path has an id.
+    let chat_open = move || path.with(|p| p.trim_end_matches('/') != "/conversations");
     view! {
-        <section class="page conversations" aria-labelledby="conv-title">
+        <div class="console" class:chat-open=chat_open>
+            <ConversationList/>
+            <div class="chat-pane">
+                <Outlet/>
+            </div>
+        </div>
+    }
+}
+
+/// What the chat pane shows before a conversation is picked (desktop).
+#[component]
+pub fn NoChatSelected() -> impl IntoView {
+    view! {
+        <div class="chat-empty muted">
+            <p>"Pick a conversation to read it and reply."</p>
+        </div>
+    }
+}
+
+#[component]
+fn ConversationList() -> impl IntoView {
+    let live = expect_context::<LiveState>();
+    let params = use_list_params();
+    let list = Resource::new(
+        move || {
+            (
+                params.get(),
+                live.conversations.get(),
+                live.resyncs.get(),
+            )
+        },
+        |(p, _, _)| list_conversations(p.filter, (!p.q.is_empty()).then_some(p.q), p.closed),
+    );
+    let filters = move || {
+        let p = params.get();
+        ListFilter::ALL
+            .into_iter()
+            .map(|f| {
+                let href = format!(
+                    "/conversations{}",
+                    ListParams {
+                        filter: f,
+                        q: p.q.clone(),
+                        closed: 0
+                    }
+                    .query()
+                );
+                let current = (f == p.filter).then_some("page");
+                view! { <A href=href attr:class="chip" attr:aria-current=current>{f.label()}</A> }
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="page conversations list-pane" aria-labelledby="conv-title">
             <h1 id="conv-title" class="page-title">"Conversations"</h1>
+            <Form method="GET" action="/conversations" attr:class="search" attr:role="search">
+                <input type="hidden" name="filter" value=move || params.get().filter.as_str()/>
+                <label for="conv-search" class="sr-only">"Search"</label>
+                <input id="conv-search" type="search" name="q" placeholder="Search name, phone or message"
+                    prop:value=move || params.get().q autocomplete="off" enterkeyhint="search"/>
+                <button type="submit" class="btn">"Search"</button>
+            </Form>
+            <nav class="chips" aria-label="Filter">{filters}</nav>
             <Transition fallback=|| view! { <p class="muted">"Loading conversations…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(data) => {
                             let now = data.now;
+                            let p = params.get_untracked();
                             data.groups
                                 .into_iter()
-                                .map(|g| view! { <Group group=g now/> })
+                                .map(|g| view! { <Group group=g now params=p.clone()/> })
                                 .collect_view()
                                 .into_any()
                         }
@@ -51,34 +166,76 @@ pub fn ConversationsPage() -> impl IntoView {
 }
 
 #[component]
-fn Group(group: ConversationGroup, now: i64) -> impl IntoView {
-    let state = group.state.as_str();
+fn Group(group: ConversationGroup, now: i64, params: ListParams) -> impl IntoView {
+    let state = group.state;
     let empty = group.items.is_empty();
+    let shown = group.items.len() as i64;
+    let pager = (state == OwnerState::Closed && (group.offset > 0 || group.offset + shown < group.total))
+        .then(|| {
+            let older = (group.offset + shown < group.total).then(|| {
+                let href = format!(
+                    "/conversations{}",
+                    ListParams { closed: group.offset + shown, ..params.clone() }.query()
+                );
+                view! { <A href=href attr:class="btn small">"Older"</A> }
+            });
+            let newer = (group.offset > 0).then(|| {
+                let href = format!(
+                    "/conversations{}",
+                    ListParams { closed: (group.offset - 50).max(0), ..params.clone() }.query()
+                );
+                view! { <A href=href attr:class="btn small">"Newer"</A> }
+            });
+            view! {
+                <div class="pager">
+                    {newer}
+                    <span class="muted small">
+                        {format!("{}–{} of {}", group.offset + 1, group.offset + shown, group.total)}
+                    </span>
+                    {older}
+                </div>
+            }
+        });
+    let query = params.query();
     view! {
-        <section class="group" data-state=state aria-label=group_title(group.state)>
+        <section class="group" data-state=state.as_str() aria-label=group_title(state)>
             <h2 class="group-header">
-                <span>{group_title(group.state)}</span>
+                <span>{group_title(state)}</span>
                 <span class="count" aria-label="count">{group.total}</span>
             </h2>
             {empty.then(|| view! { <p class="empty muted">"Nothing here right now."</p> })}
             <ul class="rows">
-                {group.items.into_iter().map(|c| view! { <Row c now/> }).collect_view()}
+                {group
+                    .items
+                    .into_iter()
+                    .map(|c| view! { <Row c now query=query.clone()/> })
+                    .collect_view()}
             </ul>
+            {pager}
         </section>
     }
 }
 
 #[component]
-fn Row(c: ConversationSummary, now: i64) -> impl IntoView {
+fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
+    let clock = expect_context::<Clock>();
+    let path = use_location().pathname;
+    let id = c.id;
+    let current = move || path.with(|p| p == &format!("/conversations/{id}")).then_some("page");
     let badge = match c.owner {
         OwnerState::Waiting => c.waiting_since.map(|t| {
-            view! { <span class="badge wait" title="Waiting for an operator">{elapsed(t, now)}</span> }.into_any()
+            view! {
+                <span class="badge wait" title="Waiting for an operator">
+                    {move || wait_label(t, clock.now(now))}
+                </span>
+            }
+            .into_any()
         }),
         OwnerState::Assigned => Some(
             view! {
                 <span class="badge owner">
                     {c.assignee_name.clone().unwrap_or_default()}
-                    {c.assigned_at.map(|t| format!(" · {}", elapsed(t, now)))}
+                    {c.assigned_at.map(|t| move || format!(" · {}", elapsed(t, clock.now(now))))}
                 </span>
             }
             .into_any(),
@@ -86,20 +243,39 @@ fn Row(c: ConversationSummary, now: i64) -> impl IntoView {
         OwnerState::Bot => Some(view! { <span class="badge bot">"Bot"</span> }.into_any()),
         OwnerState::Closed => None,
     };
+    let last = c.last_message_at;
     view! {
         <li class="row" data-id=c.id>
-            <span class=format!("channel ch-{}", c.channel.as_str()) title=c.channel.label()
-                role="img" aria-label=c.channel.label()>
-                {crate::ui::icons::channel(c.channel)}
-            </span>
-            <span class="row-main">
-                <span class="row-top">
-                    <span class="name">{c.contact_name.clone()}</span>
-                    <span class="time">{elapsed(c.last_message_at, now)}</span>
+            <A href=format!("/conversations/{id}{query}") attr:class="row-link" attr:aria-current=current>
+                <span class=format!("channel ch-{}", c.channel.as_str()) title=c.channel.label()
+                    role="img" aria-label=c.channel.label()>
+                    {crate::ui::icons::channel(c.channel)}
                 </span>
-                <span class="preview">{c.preview.clone()}</span>
-            </span>
-            {badge}
+                <span class="row-main">
+                    <span class="row-top">
+                        <span class="name">{c.contact_name.clone()}</span>
+                        <span class="time">{move || elapsed(last, clock.now(now))}</span>
+                    </span>
+                    <span class="preview">{c.preview.clone()}</span>
+                </span>
+                {badge}
+            </A>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_queries_keep_only_what_differs_from_the_default() {
+        assert_eq!(ListParams::default().query(), "");
+        let p = ListParams {
+            filter: ListFilter::Mine,
+            q: "josé & co".into(),
+            closed: 50,
+        };
+        assert_eq!(p.query(), "?filter=mine&q=jos%C3%A9%20%26%20co&closed=50");
     }
 }

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod chat;
 pub mod conversations;
 pub mod login;
 pub mod monitoring;
@@ -49,9 +50,27 @@ pub fn elapsed(since: i64, now: i64) -> String {
     }
 }
 
+/// A queue wait as a ticking badge: "42 s", "3:07", then "1 h 5 min".
+pub fn wait_label(since: i64, now: i64) -> String {
+    let secs = (now - since).max(0) / 1000;
+    match secs {
+        0..=59 => format!("{secs} s"),
+        60..=3599 => format!("{}:{:02}", secs / 60, secs % 60),
+        _ => elapsed(since, now),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::elapsed;
+    use super::{elapsed, wait_label};
+
+    #[test]
+    fn waits_tick_in_seconds_for_the_first_hour() {
+        assert_eq!(wait_label(0, 42_000), "42 s");
+        assert_eq!(wait_label(0, 187_000), "3:07");
+        assert_eq!(wait_label(0, 65 * 60_000), "1 h 5 min");
+        assert_eq!(wait_label(5_000, 0), "0 s");
+    }
 
     #[test]
     fn elapsed_time_reads_naturally() {

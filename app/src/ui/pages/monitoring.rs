@@ -9,8 +9,17 @@ use leptos::prelude::*;
 #[component]
 pub fn MonitoringPage() -> impl IntoView {
     let live = expect_context::<LiveState>();
-    let tick = Memo::new(move |_| live.last.with(|e| e.as_ref().map(|e| e.seq).unwrap_or(0)));
-    let snap = Resource::new(move || tick.get(), |_| monitoring());
+    let snap = Resource::new(
+        move || {
+            (
+                live.conversations.get(),
+                live.operators.get(),
+                live.bot.get(),
+                live.resyncs.get(),
+            )
+        },
+        |_| monitoring(),
+    );
     view! {
         <section class="page" aria-labelledby="mon-title">
             <h1 id="mon-title" class="page-title">"Monitoring"</h1>
