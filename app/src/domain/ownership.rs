@@ -425,15 +425,27 @@ mod tests {
             history_line("escalated", None, None, Some("keyword \"operador\"")),
             "Escalated: keyword \"operador\""
         );
-        assert_eq!(history_line("accepted", Some("Ana"), None, None), "Accepted by Ana");
-        assert_eq!(history_line("returned", Some("Ana"), None, None), "Returned to bot");
-        assert_eq!(history_line("closed", Some("Ana"), None, None), "Closed by Ana");
+        assert_eq!(
+            history_line("accepted", Some("Ana"), None, None),
+            "Accepted by Ana"
+        );
+        assert_eq!(
+            history_line("returned", Some("Ana"), None, None),
+            "Returned to bot"
+        );
+        assert_eq!(
+            history_line("closed", Some("Ana"), None, None),
+            "Closed by Ana"
+        );
         assert_eq!(history_line("closed", None, None, None), "Closed");
         assert_eq!(
             history_line("transferred", Some("Ana"), Some("Ben"), None),
             "Transferred to Ben by Ana"
         );
-        assert_eq!(history_line("taken_over", Some("Boss"), None, None), "Taken over by Boss");
+        assert_eq!(
+            history_line("taken_over", Some("Boss"), None, None),
+            "Taken over by Boss"
+        );
     }
 
     #[test]

@@ -62,7 +62,10 @@ async fn announce_message(state: &AppState, id: i64) -> Result<(), AppError> {
 }
 
 /// Publishes a conversation's new summary (list rows, chat headers, banners follow it).
-pub async fn announce_conversation(state: &AppState, id: i64) -> Result<ConversationSummary, AppError> {
+pub async fn announce_conversation(
+    state: &AppState,
+    id: i64,
+) -> Result<ConversationSummary, AppError> {
     let summary = state
         .store
         .conversation_summary(id)
@@ -265,7 +268,9 @@ pub async fn send_reply(
                     name.unwrap_or_else(|| "Another operator".into())
                 ))
             }
-            _ => AppError::Conflict("Accept the conversation before writing to the customer.".into()),
+            _ => {
+                AppError::Conflict("Accept the conversation before writing to the customer.".into())
+            }
         });
     }
     let summary = state
@@ -291,7 +296,11 @@ pub async fn send_reply(
         })
         .await?;
     state.delivery_wakeup.notify_one();
-    let message = state.store.message(message_id).await?.ok_or_else(not_found)?;
+    let message = state
+        .store
+        .message(message_id)
+        .await?
+        .ok_or_else(not_found)?;
     state.bus.publish(LiveEventKind::MessageCreated {
         message: message.clone(),
     });
@@ -316,8 +325,14 @@ pub async fn retry(state: &AppState, me: &UserRow, message_id: i64) -> Result<()
             "Only the operator holding this conversation can resend its messages.".into(),
         ));
     }
-    if !state.store.retry_failed_message(message_id, now_ms()).await? {
-        return Err(AppError::Conflict("That message is not failed; nothing to retry.".into()));
+    if !state
+        .store
+        .retry_failed_message(message_id, now_ms())
+        .await?
+    {
+        return Err(AppError::Conflict(
+            "That message is not failed; nothing to retry.".into(),
+        ));
     }
     state.delivery_wakeup.notify_one();
     state.bus.publish(LiveEventKind::MessageUpdated {
@@ -331,7 +346,12 @@ pub async fn retry(state: &AppState, me: &UserRow, message_id: i64) -> Result<()
 
 /// Switches the AI bot on or off for one conversation (the holder or an admin; while the bot owns
 /// it, any operator may silence it).
-pub async fn set_ai(state: &AppState, me: &UserRow, id: i64, on: bool) -> Result<ConversationSummary, AppError> {
+pub async fn set_ai(
+    state: &AppState,
+    me: &UserRow,
+    id: i64,
+    on: bool,
+) -> Result<ConversationSummary, AppError> {
     let current = state.store.ownership(id).await?.ok_or_else(not_found)?;
     let allowed = me.role() == Role::Admin
         || current.ownership.assignee == Some(me.id)
@@ -368,7 +388,11 @@ pub async fn operator_statuses(state: &AppState) -> Result<Vec<OperatorStatus>, 
 }
 
 /// Available / Away: away operators are not offered conversations.
-pub async fn set_available(state: &AppState, me: &UserRow, available: bool) -> Result<(), AppError> {
+pub async fn set_available(
+    state: &AppState,
+    me: &UserRow,
+    available: bool,
+) -> Result<(), AppError> {
     state.store.set_available(me.id, available).await?;
     state.bus.publish(LiveEventKind::OperatorsChanged);
     Ok(())
@@ -382,6 +406,9 @@ pub async fn check_transfer_target(state: &AppState, to: i64) -> Result<(), AppE
             "to",
             format!("{} is away; pick someone available.", u.display_name),
         )),
-        _ => Err(AppError::field("to", "That operator does not exist or was deactivated.")),
+        _ => Err(AppError::field(
+            "to",
+            "That operator does not exist or was deactivated.",
+        )),
     }
 }

@@ -63,7 +63,10 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
                 author_name: None,
                 body: m.text.clone(),
                 media_type: m.media.as_ref().map(|x| x.kind.clone()),
-                media_url: m.media.as_ref().and_then(|x| x.url.clone().or(x.id.clone())),
+                media_url: m
+                    .media
+                    .as_ref()
+                    .and_then(|x| x.url.clone().or(x.id.clone())),
                 bot_confidence: None,
                 delivery_status: None,
                 delivery_error: None,

@@ -245,7 +245,10 @@ impl Store {
     /// read (`version` matches): a conditional update, so of N concurrent accepts exactly one wins.
     /// The event row and history line are written in the same transaction. Returns the history
     /// line's message id, or `None` when the change did not apply.
-    pub async fn apply_ownership(&self, c: &OwnershipChange<'_>) -> Result<Option<i64>, sqlx::Error> {
+    pub async fn apply_ownership(
+        &self,
+        c: &OwnershipChange<'_>,
+    ) -> Result<Option<i64>, sqlx::Error> {
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
             let line = apply_ownership_in!(tx, c);

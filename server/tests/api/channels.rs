@@ -51,14 +51,14 @@ pub async fn channel_app_with(db: Db, extra: &[(&str, &str)]) -> Option<Ch> {
     })
 }
 
-fn sign(body: &[u8]) -> String {
+pub fn sign(body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// A WhatsApp text message from `from` with id `id`.
-fn wa_text(from: &str, id: &str, text: &str) -> String {
+pub fn wa_text(from: &str, id: &str, text: &str) -> String {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
@@ -80,7 +80,7 @@ impl Ch {
             .unwrap()
     }
 
-    async fn scenario(&self, name: &str, triggers: &str, response: &str) {
+    pub async fn scenario(&self, name: &str, triggers: &str, response: &str) {
         save(
             &self.app.state,
             None,

@@ -9,6 +9,7 @@ mod common;
 mod accept_race;
 mod auth;
 mod channels;
+mod console;
 mod health;
 mod mock;
 mod operators;

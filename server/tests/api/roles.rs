@@ -24,7 +24,11 @@ const TABLE: &[(&str, Form, Role)] = &[
         &[("id", "999999"), ("text", "hi")],
         Role::Operator,
     ),
-    ("conversations/retry", &[("message_id", "999999")], Role::Operator),
+    (
+        "conversations/retry",
+        &[("message_id", "999999")],
+        Role::Operator,
+    ),
     (
         "conversations/act",
         &[("id", "999999"), ("action", "close")],

@@ -125,7 +125,8 @@ fn Chat(detail: ConversationDetail) -> impl IntoView {
 
     let me_id = me.id;
     let is_admin = me.is_admin();
-    let can_send = move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
+    let can_send =
+        move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
 
     view! {
         <article class="chat" aria-labelledby="chat-title">
@@ -225,17 +226,25 @@ fn ChatHeader(
     let error = move || accept_error().or_else(act_error).or_else(ai_error);
 
     let id = move || summary.with(|s| s.id);
-    let mine = move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
+    let mine =
+        move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
     let state_line = move || {
         summary.with(|s| match s.owner {
             OwnerState::Waiting => format!(
                 "Waiting {}{}",
-                s.waiting_since.map(|t| wait_label(t, clock.now(server_now))).unwrap_or_default(),
-                s.escalation_reason.as_deref().map(|r| format!(" · {r}")).unwrap_or_default()
+                s.waiting_since
+                    .map(|t| wait_label(t, clock.now(server_now)))
+                    .unwrap_or_default(),
+                s.escalation_reason
+                    .as_deref()
+                    .map(|r| format!(" · {r}"))
+                    .unwrap_or_default()
             ),
             OwnerState::Assigned if s.assignee_id == Some(me_id) => format!(
                 "With you{}",
-                s.assigned_at.map(|t| format!(" · {}", elapsed(t, clock.now(server_now)))).unwrap_or_default()
+                s.assigned_at
+                    .map(|t| format!(" · {}", elapsed(t, clock.now(server_now))))
+                    .unwrap_or_default()
             ),
             OwnerState::Assigned => format!("With {}", s.assignee_name.clone().unwrap_or_default()),
             OwnerState::Bot => "The bot is answering".to_string(),
@@ -493,7 +502,9 @@ fn Composer(
             OwnerState::Closed => "This conversation is closed.".to_string(),
             OwnerState::Assigned => format!(
                 "{} is replying to this customer.",
-                s.assignee_name.clone().unwrap_or_else(|| "Another operator".into())
+                s.assignee_name
+                    .clone()
+                    .unwrap_or_else(|| "Another operator".into())
             ),
         })
     };

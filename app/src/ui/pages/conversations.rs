@@ -106,13 +106,7 @@ fn ConversationList() -> impl IntoView {
     let live = expect_context::<LiveState>();
     let params = use_list_params();
     let list = Resource::new(
-        move || {
-            (
-                params.get(),
-                live.conversations.get(),
-                live.resyncs.get(),
-            )
-        },
+        move || (params.get(), live.conversations.get(), live.resyncs.get()),
         |(p, _, _)| list_conversations(p.filter, (!p.q.is_empty()).then_some(p.q), p.closed),
     );
     let filters = move || {
@@ -221,7 +215,10 @@ fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
     let clock = expect_context::<Clock>();
     let path = use_location().pathname;
     let id = c.id;
-    let current = move || path.with(|p| p == &format!("/conversations/{id}")).then_some("page");
+    let current = move || {
+        path.with(|p| p == &format!("/conversations/{id}"))
+            .then_some("page")
+    };
     let badge = match c.owner {
         OwnerState::Waiting => c.waiting_since.map(|t| {
             view! {
