@@ -4,6 +4,7 @@
 //! ```text
 //! baton-bench ingest URL SECRET SECONDS CONNECTIONS ESC_EVERY   unique ids, 1,000 contacts
 //! baton-bench dup    URL SECRET SECONDS CONNECTIONS             one id from every connection
+//! baton-bench get    URL COOKIE SECONDS CONNECTIONS             GET a page (the list benchmark)
 //! baton-bench sink   PORT                                       a stand-in Graph API (200 + id)
 //! ```
 //! Prints one JSON line: requests, req/s, p50/p99/max latency (ms), non-200 count, 5xx count,
@@ -38,6 +39,7 @@ struct Tally {
 }
 
 async fn run(url: String, secret: String, seconds: u64, connections: usize, mode: Mode) {
+    let secret = Arc::new(secret);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let prefix: u64 = rand::thread_rng().gen();
     let counter = Arc::new(AtomicU64::new(0));
@@ -52,7 +54,25 @@ async fn run(url: String, secret: String, seconds: u64, connections: usize, mode
             let mut t = Tally::default();
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+                let started = Instant::now();
                 let b = match mode {
+                    Mode::Get => {
+                        let res = client.get(&url).header("cookie", secret.as_str()).send().await;
+                        match res {
+                            Ok(r) => {
+                                let status = r.status().as_u16();
+                                let _ = r.bytes().await;
+                                t.latencies_us.push(started.elapsed().as_micros() as u64);
+                                t.non_200 += u64::from(status != 200);
+                                t.server_errors += u64::from(status >= 500);
+                            }
+                            Err(_) => {
+                                t.non_200 += 1;
+                                t.server_errors += 1;
+                            }
+                        }
+                        continue;
+                    }
                     Mode::Ingest { esc_every } => {
                         let phone = 573_000_000_000 + rand::thread_rng().gen_range(0..1000u64);
                         let text = if esc_every > 0 && n % esc_every == 0 {
@@ -68,7 +88,6 @@ async fn run(url: String, secret: String, seconds: u64, connections: usize, mode
                         "hola, precio?",
                     ),
                 };
-                let started = Instant::now();
                 let res = client
                     .post(&url)
                     .header("content-type", "application/json")
@@ -130,6 +149,8 @@ async fn run(url: String, secret: String, seconds: u64, connections: usize, mode
 enum Mode {
     Ingest { esc_every: u64 },
     Dup,
+    /// GET `url` with the "secret" argument as the Cookie header.
+    Get,
 }
 
 /// A stand-in for the Graph API so Baton's outbound sends succeed without a network.
@@ -167,9 +188,10 @@ async fn main() {
             .await
         }
         "dup" => run(arg(2), arg(3), num(4, 10), num(5, 32) as usize, Mode::Dup).await,
+        "get" => run(arg(2), arg(3), num(4, 10), num(5, 8) as usize, Mode::Get).await,
         "sink" => sink(num(2, 8099) as u16).await,
         _ => {
-            eprintln!("usage: baton-bench ingest|dup URL SECRET SECONDS CONNECTIONS [ESC_EVERY] | sink PORT");
+            eprintln!("usage: baton-bench ingest|dup URL SECRET SECONDS CONNECTIONS [ESC_EVERY] | get URL COOKIE SECONDS CONNECTIONS | sink PORT");
             std::process::exit(2);
         }
     }
