@@ -86,7 +86,8 @@ impl FromServerFnError for AppError {
             other => {
                 #[cfg(feature = "ssr")]
                 tracing::error!(error = %other, "server function failure");
-                let _ = other;
+                #[cfg(not(feature = "ssr"))]
+                leptos::logging::error!("server function failure: {other:?}");
                 Self::Internal
             }
         }

@@ -57,7 +57,11 @@ async fn run(url: String, secret: String, seconds: u64, connections: usize, mode
                 let started = Instant::now();
                 let b = match mode {
                     Mode::Get => {
-                        let res = client.get(&url).header("cookie", secret.as_str()).send().await;
+                        let res = client
+                            .get(&url)
+                            .header("cookie", secret.as_str())
+                            .send()
+                            .await;
                         match res {
                             Ok(r) => {
                                 let status = r.status().as_u16();
@@ -147,7 +151,9 @@ async fn run(url: String, secret: String, seconds: u64, connections: usize, mode
 
 #[derive(Clone, Copy)]
 enum Mode {
-    Ingest { esc_every: u64 },
+    Ingest {
+        esc_every: u64,
+    },
     Dup,
     /// GET `url` with the "secret" argument as the Cookie header.
     Get,

@@ -60,7 +60,7 @@ test('phone: an operator accepts a waiting customer, replies, and returns them t
   // Waiting conversations come first, each with a ticking wait badge.
   const first = page.locator('section.group').first();
   assert.equal(await first.getAttribute('data-state'), 'waiting');
-  assert.match(await first.locator('h2').innerText(), /Awaiting operator/);
+  assert.match(await first.locator('h2').textContent(), /Awaiting operator/);
   assert.match(await first.locator('li.row .badge.wait').first().innerText(), /\d+( s|:\d\d| min| h)/);
   await page.screenshot({ path: shot('phone-list') });
 
@@ -75,7 +75,7 @@ test('phone: an operator accepts a waiting customer, replies, and returns them t
 
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.locator('.msg.system', { hasText: 'Accepted by Ana' }).waitFor();
-  const composer = page.getByLabel('Message');
+  const composer = page.getByRole('textbox', { name: 'Message' });
   await composer.fill('Hola, soy Ana. ¿En qué te puedo ayudar?');
   const before = await cust.replies.count();
   await composer.press('Enter');
@@ -103,7 +103,7 @@ test('the list renders without JavaScript, and side by side with the chat on a d
   await page.getByLabel('Password').fill(OPERATOR.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${env.baton.url}/conversations`);
-  const groups = await page.locator('section.group h2 > span:first-child').allInnerTexts();
+  const groups = await page.locator('section.group h2 > span:first-child').allTextContents();
   assert.deepEqual(groups, ['Awaiting operator', 'In progress', 'Active with bot', 'Closed']);
   assert.ok((await page.locator('li.row').count()) > 3);
   // Search and filters are plain links and a GET form: they work without JavaScript too.
@@ -123,7 +123,7 @@ test('the list renders without JavaScript, and side by side with the chat on a d
   assert.ok(list && chat && list.x + list.width <= chat.x + 1, 'list on the left, chat on the right');
   assert.ok(Math.abs(list.y - chat.y) < 120, 'side by side');
   // Someone else's conversation: read-only for the admin until an explicit take-over.
-  assert.equal(await desk.getByLabel('Message').count(), 0);
+  assert.equal(await desk.getByRole('textbox', { name: 'Message' }).count(), 0);
   await desk.getByRole('button', { name: 'Take over' }).waitFor();
   await desk.screenshot({ path: shot('desktop-console') });
   await ctx.close();
@@ -196,10 +196,14 @@ test('two operators press Accept together: one gets it, the other is told who ha
     return { ctx, page };
   };
   const [ana, ben] = await Promise.all([open(OPERATOR), open(BEN)]);
-  await Promise.all([
-    ana.page.getByRole('button', { name: 'Accept' }).click(),
-    ben.page.getByRole('button', { name: 'Accept' }).click(),
-  ]);
+  // Both presses at the same instant (a Playwright click waits for stability, and the loser's
+  // button disappears as soon as the winner's event arrives).
+  const at = Date.now() + 400;
+  const press = (p) => p.evaluate((t) => new Promise((resolve) => setTimeout(() => {
+    [...document.querySelectorAll('.chat-actions button')].find((b) => b.textContent === 'Accept').click();
+    resolve();
+  }, t - Date.now())), at);
+  await Promise.all([press(ana.page), press(ben.page)]);
   const outcome = async (p) => {
     await p.waitForFunction(() => document.querySelector('.chat-header [role="alert"]')
       || document.querySelector('.chat-state').innerText.startsWith('With you'));

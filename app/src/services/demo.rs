@@ -226,7 +226,37 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
             .store
             .upsert_conversation(contact, s.channel, start)
             .await?;
+        let ana_actor = Actor {
+            id: ana.id,
+            is_admin: false,
+        };
+        // Ownership changes in time order with the messages, so history lines sit where they
+        // happened.
+        let steps: Vec<(i64, Transition, Option<&str>)> = match s.end {
+            End::Bot => vec![],
+            End::Waiting {
+                minutes_ago,
+                reason,
+            } => vec![(
+                now - minutes_ago * MIN - 30_000,
+                Transition::Escalate,
+                Some(reason),
+            )],
+            End::WithAna { minutes_ago } => {
+                let at = now - minutes_ago * MIN;
+                vec![
+                    (at - MIN, Transition::Escalate, Some("keyword")),
+                    (at, Transition::Accept(ana_actor), None),
+                ]
+            }
+            End::Closed => vec![(now - 170 * MIN, Transition::Close(None), None)],
+        };
+        let mut steps = steps.into_iter().peekable();
         for (ago, sender, text) in s.lines {
+            let at = now - ago * MIN - 1000;
+            while let Some((when, t, reason)) = steps.next_if(|(when, _, _)| *when <= at) {
+                transition_at(state, conv, t, reason, when).await?;
+            }
             state
                 .store
                 .insert_message(&NewMessage {
@@ -241,31 +271,12 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
                     bot_confidence: (*sender == "bot").then_some(0.82),
                     context_used: None,
                     delivery_status: (*sender != "customer").then_some("delivered"),
-                    created_at: now - ago * MIN - 1000,
+                    created_at: at,
                 })
                 .await?;
         }
-        let ana_actor = Actor {
-            id: ana.id,
-            is_admin: false,
-        };
-        match s.end {
-            End::Bot => {}
-            End::Waiting {
-                minutes_ago,
-                reason,
-            } => {
-                let at = now - minutes_ago * MIN - 30_000;
-                transition_at(state, conv, Transition::Escalate, Some(reason), at).await?;
-            }
-            End::WithAna { minutes_ago } => {
-                let at = now - minutes_ago * MIN;
-                transition_at(state, conv, Transition::Escalate, Some("keyword"), at - MIN).await?;
-                transition_at(state, conv, Transition::Accept(ana_actor), None, at).await?;
-            }
-            End::Closed => {
-                transition_at(state, conv, Transition::Close(None), None, now - 170 * MIN).await?;
-            }
+        for (when, t, reason) in steps {
+            transition_at(state, conv, t, reason, when).await?;
         }
     }
     Ok(true)

@@ -76,10 +76,16 @@ impl SummaryRow {
     pub(crate) fn into_dto(self) -> ConversationSummary {
         ConversationSummary {
             id: self.id,
-            contact_name: self
-                .contact_name
-                .or(self.contact_phone)
-                .unwrap_or(self.external_id),
+            contact_name: self.contact_name.or(self.contact_phone).unwrap_or_else(|| {
+                match self.channel.as_str() {
+                    // Widget visitors are anonymous: a short, readable handle.
+                    "web" => format!(
+                        "Web visitor {}",
+                        self.external_id.chars().take(6).collect::<String>()
+                    ),
+                    _ => self.external_id.clone(),
+                }
+            }),
             channel: Channel::parse(&self.channel).unwrap_or(Channel::Web),
             owner: OwnerState::parse(&self.owner).unwrap_or(OwnerState::Bot),
             assignee_id: self.assignee_id,

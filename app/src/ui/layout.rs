@@ -55,20 +55,55 @@ const NAV: &[NavItem] = &[
     },
 ];
 
+// Resource rule: a `<Suspense>` re-runs its children while it settles, so on the server anything
+// *created* inside one can be created twice, the first copy in a discarded owner whose server
+// calls fail and whose serialized result the browser then hydrates with. Pages therefore create
+// their resources at the top of the page, outside every `Suspense`; inside one they only read.
+// That is why the signed-in chrome and the page outlet are siblings here, not nested.
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let session = expect_context::<Session>();
     view! {
-        <Suspense fallback=|| view! { <div class="boot">"Loading Baton…"</div> }>
-            {move || Suspend::new(async move {
-                match session.me.await {
-                    Ok(Some(user)) => view! { <SignedIn user/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! {
-                        <div class="boot error" role="alert">{e.to_string()}</div>
-                    }.into_any(),
-                }
-            })}
+        <div class="app">
+            <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Baton"</span></header> }>
+                {move || Suspend::new(async move {
+                    match session.me.await {
+                        Ok(Some(user)) => view! { <SignedIn user/> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                        Err(e) => view! {
+                            <div class="boot error" role="alert">{e.to_string()}</div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <main class="content">
+                <EscalationBanner/>
+                <Outlet/>
+            </main>
+        </div>
+    }
+}
+
+/// Renders its children once the signed-in user is known, with [`CurrentUser`] provided.
+/// Children may read resources but must not create them (see the rule above).
+#[component]
+pub fn WithUser(children: ChildrenFn) -> impl IntoView {
+    let session = expect_context::<Session>();
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match session.me.await {
+                        Ok(Some(user)) => {
+                            provide_context(CurrentUser(user));
+                            children().into_any()
+                        }
+                        // The layout redirects or explains.
+                        _ => ().into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }
@@ -80,13 +115,18 @@ fn SignedIn(user: UserDto) -> impl IntoView {
     let name = user.display_name.clone();
     let role = user.role.as_str();
     let available = user.available;
-    provide_context(CurrentUser(user));
     let live = expect_context::<LiveState>();
     let clock = expect_context::<Clock>();
     let path = use_location().pathname;
     Effect::new(move |_| {
         live.connect();
         clock.start();
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = session.sign_out.value().get() {
+            navigate("/login", Default::default());
+        }
     });
 
     let nav = NAV
@@ -116,7 +156,6 @@ fn SignedIn(user: UserDto) -> impl IntoView {
         .collect_view();
 
     view! {
-        <div class="app">
             <header class="topbar">
                 <span class="brand">"Baton"</span>
                 <ConnectionIndicator status=live.status/>
@@ -130,11 +169,6 @@ fn SignedIn(user: UserDto) -> impl IntoView {
                 </ActionForm>
             </header>
             <nav class="nav" aria-label="Main">{nav}</nav>
-            <EscalationBanner/>
-            <main class="content">
-                <Outlet/>
-            </main>
-        </div>
     }
 }
 
@@ -226,14 +260,20 @@ fn ConnectionIndicator(status: RwSignal<LiveStatus>) -> impl IntoView {
 /// the page refuse operators on their own, this is only the presentation).
 #[component]
 pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
-    let user = expect_context::<CurrentUser>();
-    move || {
-        if user.0.is_admin() {
-            children().into_any()
-        } else {
-            set_page_status(403);
-            view! { <Forbidden/> }.into_any()
-        }
+    view! {
+        <WithUser>
+            {
+                let children = children.clone();
+                move || {
+                    if expect_context::<CurrentUser>().0.is_admin() {
+                        children().into_any()
+                    } else {
+                        set_page_status(403);
+                        view! { <Forbidden/> }.into_any()
+                    }
+                }
+            }
+        </WithUser>
     }
 }
 

@@ -78,8 +78,8 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("monitoring") view=pages::monitoring::MonitoringPage ssr=SsrMode::Async/>
                     <Route path=path!("scenarios") view=pages::scenarios::ScenariosPage ssr=SsrMode::Async/>
-                    <Route path=path!("operators") view=|| view! { <layout::AdminOnly><pages::operators::OperatorsPage/></layout::AdminOnly> } ssr=SsrMode::Async/>
-                    <Route path=path!("settings") view=|| view! { <layout::AdminOnly><pages::settings::SettingsPage/></layout::AdminOnly> } ssr=SsrMode::Async/>
+                    <Route path=path!("operators") view=pages::operators::OperatorsPage ssr=SsrMode::Async/>
+                    <Route path=path!("settings") view=pages::settings::SettingsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -10,7 +10,6 @@ use crate::api::conversations::{
 use crate::domain::ownership::OwnerState;
 use crate::dto::{ConversationDetail, ConversationSummary, LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
-use crate::ui::layout::CurrentUser;
 use crate::ui::live::{Clock, LiveState};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -27,11 +26,16 @@ pub fn ChatPage() -> impl IntoView {
         move || (id.get(), live.resyncs.get()),
         |(id, _)| open_conversation(id),
     );
+    let session = expect_context::<crate::ui::Session>();
     view! {
         <Transition fallback=|| view! { <p class="muted chat-loading">"Opening the conversation…"</p> }>
             {move || Suspend::new(async move {
+                let me = session.me.await;
                 match detail.await {
-                    Ok(d) => view! { <Chat detail=d/> }.into_any(),
+                    Ok(d) => match me {
+                        Ok(Some(me)) => view! { <Chat detail=d me/> }.into_any(),
+                        _ => ().into_any(),
+                    },
                     Err(e) => view! { <div class="chat-error"><BackLink/>{load_error(&e)}</div> }.into_any(),
                 }
             })}
@@ -65,8 +69,7 @@ where
 }
 
 #[component]
-fn Chat(detail: ConversationDetail) -> impl IntoView {
-    let me = expect_context::<CurrentUser>().0;
+fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
     let live = expect_context::<LiveState>();
     let id = detail.summary.id;
     let server_now = detail.now;
@@ -138,7 +141,7 @@ fn Chat(detail: ConversationDetail) -> impl IntoView {
                         "Load earlier messages"
                     </button>
                 </Show>
-                <ol class="messages" aria-label="Messages" aria-live="polite">
+                <ol class="messages" aria-label="Conversation history" aria-live="polite">
                     <For each=move || messages.get() key=|m| (m.id, m.delivery_status.clone()) let:m>
                         <Message m can_retry=Signal::derive(can_send)/>
                     </For>

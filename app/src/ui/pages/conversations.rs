@@ -124,7 +124,7 @@ fn ConversationList() -> impl IntoView {
                     .query()
                 );
                 let current = (f == p.filter).then_some("page");
-                view! { <A href=href attr:class="chip" attr:aria-current=current>{f.label()}</A> }
+                view! { <a href=href class="chip" aria-current=current>{f.label()}</a> }
             })
             .collect_view()
     };
@@ -243,7 +243,7 @@ fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
     let last = c.last_message_at;
     view! {
         <li class="row" data-id=c.id>
-            <A href=format!("/conversations/{id}{query}") attr:class="row-link" attr:aria-current=current>
+            <a href=format!("/conversations/{id}{query}") class="row-link" aria-current=current>
                 <span class=format!("channel ch-{}", c.channel.as_str()) title=c.channel.label()
                     role="img" aria-label=c.channel.label()>
                     {crate::ui::icons::channel(c.channel)}
@@ -256,7 +256,7 @@ fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
                     <span class="preview">{c.preview.clone()}</span>
                 </span>
                 {badge}
-            </A>
+            </a>
         </li>
     }
 }

@@ -4,7 +4,7 @@ use super::load_error;
 use crate::api::operators::{list_operators, CreateOperator, SetOperatorActive, SetOperatorRole};
 use crate::dto::UserDto;
 use crate::error::AppError;
-use crate::ui::layout::CurrentUser;
+use crate::ui::layout::{AdminOnly, CurrentUser};
 use leptos::prelude::*;
 
 #[component]
@@ -28,6 +28,7 @@ pub fn OperatorsPage() -> impl IntoView {
             .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
     };
     view! {
+        <AdminOnly>
         <section class="page operators" aria-labelledby="ops-title">
             <h1 id="ops-title" class="page-title">"Operators"</h1>
             {row_error}
@@ -45,6 +46,7 @@ pub fn OperatorsPage() -> impl IntoView {
             </Transition>
             <NewOperatorForm create/>
         </section>
+        </AdminOnly>
     }
 }
 

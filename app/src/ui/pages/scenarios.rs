@@ -7,14 +7,13 @@ use crate::api::scenarios::{
 };
 use crate::dto::{Channel, ScenarioDto, TryResult};
 use crate::error::AppError;
-use crate::ui::layout::CurrentUser;
+use crate::ui::layout::{CurrentUser, WithUser};
 use leptos::prelude::*;
 
 const CHANNELS: [Channel; 3] = [Channel::Whatsapp, Channel::Telegram, Channel::Web];
 
 #[component]
 pub fn ScenariosPage() -> impl IntoView {
-    let is_admin = expect_context::<CurrentUser>().0.is_admin();
     let save = ServerAction::<SaveScenario>::new();
     let toggle = ServerAction::<SetScenarioEnabled>::new();
     let delete = ServerAction::<DeleteScenario>::new();
@@ -43,7 +42,9 @@ pub fn ScenariosPage() -> impl IntoView {
             .or_else(|| delete.value().get().and_then(Result::err))
             .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
     };
-    view! {
+    let page = move || {
+        let is_admin = expect_context::<CurrentUser>().0.is_admin();
+        view! {
         <section class="page scenarios" aria-labelledby="sc-title">
             <div class="page-head">
                 <h1 id="sc-title" class="page-title">"Scenarios"</h1>
@@ -79,7 +80,9 @@ pub fn ScenariosPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-    }
+        }
+    };
+    view! { <WithUser>{page}</WithUser> }
 }
 
 fn channel_names(cs: &[Channel]) -> String {

@@ -4,19 +4,29 @@ use super::load_error;
 use crate::api::settings::{get_handoff, PauseBot, SaveHandoff};
 use crate::domain::bot::HandoffSettings;
 use crate::error::AppError;
-use crate::ui::layout::CurrentUser;
+use crate::ui::layout::{AdminOnly, CurrentUser};
 use leptos::prelude::*;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let me = expect_context::<CurrentUser>().0;
     let save = ServerAction::<SaveHandoff>::new();
     let pause = ServerAction::<PauseBot>::new();
     let handoff = Resource::new(
         move || (save.version().get(), pause.version().get()),
         |_| get_handoff(),
     );
+    let account = move || {
+        let me = expect_context::<CurrentUser>().0;
+        view! {
+            <dl class="kv">
+                <dt>"Name"</dt><dd>{me.display_name}</dd>
+                <dt>"Email"</dt><dd>{me.email}</dd>
+                <dt>"Role"</dt><dd>{me.role.as_str()}</dd>
+            </dl>
+        }
+    };
     view! {
+        <AdminOnly>
         <section class="page settings" aria-labelledby="set-title">
             <h1 id="set-title" class="page-title">"Settings"</h1>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -32,17 +42,14 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
             <div class="card">
                 <h2>"Your account"</h2>
-                <dl class="kv">
-                    <dt>"Name"</dt><dd>{me.display_name}</dd>
-                    <dt>"Email"</dt><dd>{me.email}</dd>
-                    <dt>"Role"</dt><dd>{me.role.as_str()}</dd>
-                </dl>
+                {account}
             </div>
             <div class="card">
                 <h2>"About"</h2>
                 <p class="muted">{format!("Baton {}", env!("CARGO_PKG_VERSION"))}</p>
             </div>
         </section>
+        </AdminOnly>
     }
 }
 
