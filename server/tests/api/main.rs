@@ -13,6 +13,7 @@ mod health;
 mod mock;
 mod operators;
 mod pages;
+mod push;
 mod roles;
 mod scenarios;
 mod storage;
