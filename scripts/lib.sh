@@ -13,6 +13,12 @@ die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 ensure_rust_tools() {
   command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first (https://rustup.rs)."
+  # Web Push encryption (the `ece` crate) links OpenSSL.
+  if ! pkg-config --exists openssl 2>/dev/null; then
+    say "installing libssl-dev and pkg-config (Debian packages)"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config >/dev/null
+  fi
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown

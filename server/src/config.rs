@@ -56,14 +56,14 @@ pub struct ConfigError {
     pub message: String,
 }
 
-fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
+pub(crate) fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
     ConfigError {
         var,
         message: message.into(),
     }
 }
 
-fn http_url(var: &'static str, v: String) -> Result<String, ConfigError> {
+pub(crate) fn http_url(var: &'static str, v: String) -> Result<String, ConfigError> {
     let v = v.trim().trim_end_matches('/').to_string();
     if v.starts_with("https://") || v.starts_with("http://") {
         Ok(v)

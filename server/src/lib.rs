@@ -3,12 +3,14 @@
 //!
 //! Layout: [`config`] (environment -> typed settings), [`startup`] (database, bus, router),
 //! [`routes`] (health, live socket, cross-site guard, webhooks, widget), [`channels`] (protocol
-//! adapters), [`telemetry`] (tracing set-up), [`workers`] (background jobs).
+//! adapters), [`push`] (notifications to operators' devices), [`telemetry`] (tracing set-up),
+//! [`workers`] (background jobs).
 
 #![recursion_limit = "256"]
 
 pub mod channels;
 pub mod config;
+pub mod push;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -14,6 +14,7 @@ mod health;
 mod mock;
 mod operators;
 mod pages;
+mod push;
 mod roles;
 mod scenarios;
 mod storage;
