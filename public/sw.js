@@ -6,7 +6,7 @@
 
 // Bump the version whenever the shell list or caching rules change; the
 // activate step then drops every older cache.
-const CACHE = 'baton-shell-v1';
+const CACHE = 'baton-shell-v2';
 const OFFLINE_URL = '/offline.html';
 
 const SHELL = [
@@ -112,5 +112,95 @@ self.addEventListener('fetch', (event) => {
 });
 
 // ---------------------------------------------------------------------------
-// Push notifications: added with the queue and paging work.
+// Push notifications: "Customer waiting" alerts from the paging ladder.
+// Payload: {conversation_id, contact_name, preview, wait_secs, step}.
 // ---------------------------------------------------------------------------
+
+function chatPath(id) {
+  return `/conversations/${id}`;
+}
+
+// What each window shows. The app routes in the page (history.pushState), which a WindowClient's
+// url does not follow, so the page tells us: postMessage('viewing:/conversations/12').
+const viewing = new Map();
+self.addEventListener('message', (event) => {
+  const text = typeof event.data === 'string' ? event.data : '';
+  if (text.startsWith('viewing:') && event.source) viewing.set(event.source.id, text.slice(8));
+});
+
+// A visible, focused Baton window already showing this conversation needs no alert.
+function showingConversation(id) {
+  return self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((wins) =>
+    wins.some((w) => {
+      const path = viewing.get(w.id) || new URL(w.url).pathname;
+      return w.visibilityState === 'visible' && w.focused && path === chatPath(id);
+    }),
+  );
+}
+
+function alertFor(data) {
+  const waited = data.wait_secs >= 60 ? ` · waiting ${Math.floor(data.wait_secs / 60)} min` : '';
+  return {
+    title: `Customer waiting: ${data.contact_name}`,
+    options: {
+      body: `${data.preview || ''}${waited}`,
+      // One notification per conversation: a newer alert replaces the older one, and still rings.
+      tag: `conv-${data.conversation_id}`,
+      renotify: true,
+      requireInteraction: true,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      data: { conversation_id: data.conversation_id },
+      actions: [{ action: 'accept', title: 'Accept' }],
+    },
+  };
+}
+
+self.addEventListener('push', (event) => {
+  let data = null;
+  try {
+    data = event.data ? event.data.json() : null;
+  } catch (err) {
+    console.warn('[sw] unreadable push payload', err);
+  }
+  if (!data || !data.conversation_id) return;
+  event.waitUntil(
+    showingConversation(data.conversation_id).then((showing) => {
+      if (showing) return undefined;
+      const { title, options } = alertFor(data);
+      return self.registration.showNotification(title, options);
+    }),
+  );
+});
+
+// Opens (or focuses) Baton on the conversation; `Accept` claims it first, so the operator lands
+// in a chat that is already theirs (or sees who was faster).
+function openConversation(id) {
+  const path = chatPath(id);
+  return self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((wins) => {
+    // focus() and openWindow() need the click's user activation; without it they reject, and
+    // navigating an open Baton window is still the right outcome.
+    const focus = (w) => (w && w.focus ? w.focus().catch(() => w) : w);
+    const same = wins.find((w) => new URL(w.url).pathname === path);
+    if (same) return focus(same);
+    const any = wins.find((w) => new URL(w.url).origin === self.location.origin);
+    if (any && 'navigate' in any) return any.navigate(path).then((w) => focus(w || any));
+    return self.clients.openWindow(path).catch(() => undefined);
+  });
+}
+
+self.addEventListener('notificationclick', (event) => {
+  const id = event.notification.data && event.notification.data.conversation_id;
+  event.notification.close();
+  if (!id) return;
+  const accept =
+    event.action === 'accept'
+      ? fetch('/api/conversations/accept', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `id=${encodeURIComponent(id)}`,
+        }).catch(() => undefined)
+      : Promise.resolve();
+  event.waitUntil(accept.then(() => openConversation(id)));
+});

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, signIn, waitHydrated, ADMIN, PHONE, DESKTOP } from '../tests/harness.mjs';
+import { launchBrowser, signIn, waitHydrated, ADMIN, OPERATOR, PHONE, DESKTOP } from '../tests/harness.mjs';
 
 const base = process.argv[2] || 'http://127.0.0.1:3000';
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
@@ -38,6 +38,21 @@ for (const [size, vp] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     await p.locator('.try-result').waitFor();
   });
 }
+// The chat: an operator in her conversation on a phone; an admin reading a waiting one on a desktop.
+await shoot(PHONE, 'phone-chat', async (p) => {
+  await signIn(p, base, OPERATOR);
+  await waitHydrated(p);
+  await p.locator('section.group[data-state="assigned"] li.row a').first().click();
+  await p.locator('article.chat').waitFor();
+  await p.getByRole('textbox', { name: 'Message' }).fill('Listo, ya te envío la factura corregida.');
+});
+await shoot(DESKTOP, 'desktop-chat', async (p) => {
+  await signIn(p, base, ADMIN);
+  await waitHydrated(p);
+  await p.locator('section.group[data-state="waiting"] li.row a').first().click();
+  await p.locator('article.chat').waitFor();
+  await p.waitForSelector('.conn[data-state="live"]');
+});
 await shoot(PHONE, 'phone-widget', async (p) => {
   await p.goto(`${base}/demo`);
   await p.getByRole('button', { name: 'Open chat' }).click();

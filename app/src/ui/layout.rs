@@ -122,6 +122,17 @@ fn SignedIn(user: UserDto) -> impl IntoView {
         live.connect();
         clock.start();
     });
+    // Tell the service worker which page is on screen, so it skips the alert for a chat the
+    // operator is already looking at.
+    Effect::new(move |_| {
+        let _path = path.get();
+        #[cfg(feature = "hydrate")]
+        if let Some(sw) =
+            web_sys::window().and_then(|w| w.navigator().service_worker().controller())
+        {
+            let _ = sw.post_message(&format!("viewing:{_path}").into());
+        }
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = session.sign_out.value().get() {
