@@ -6,9 +6,12 @@
 //! baton-bench dup    URL SECRET SECONDS CONNECTIONS             one id from every connection
 //! baton-bench get    URL COOKIE SECONDS CONNECTIONS             GET a page (the list benchmark)
 //! baton-bench sink   PORT                                       a stand-in Graph API (200 + id)
+//! baton-bench fanout BASE COOKIE SECRET CLIENTS ESCALATIONS PUSH_PORT   see `fanout.rs`
 //! ```
 //! Prints one JSON line: requests, req/s, p50/p99/max latency (ms), non-200 count, 5xx count,
 //! and the sum of `stored` reported by Baton (1 for a duplicate storm means exactly once).
+
+mod fanout;
 
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -17,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn sign(secret: &str, body: &[u8]) -> String {
+pub(crate) fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("hmac key");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
@@ -196,6 +199,17 @@ async fn main() {
         "dup" => run(arg(2), arg(3), num(4, 10), num(5, 32) as usize, Mode::Dup).await,
         "get" => run(arg(2), arg(3), num(4, 10), num(5, 8) as usize, Mode::Get).await,
         "sink" => sink(num(2, 8099) as u16).await,
+        "fanout" => {
+            fanout::run(
+                arg(2),
+                arg(3),
+                arg(4),
+                num(5, 1000) as usize,
+                num(6, 50) as usize,
+                num(7, 8097) as u16,
+            )
+            .await
+        }
         _ => {
             eprintln!("usage: baton-bench ingest|dup URL SECRET SECONDS CONNECTIONS [ESC_EVERY] | get URL COOKIE SECONDS CONNECTIONS | sink PORT");
             std::process::exit(2);
