@@ -217,3 +217,23 @@ test('two operators press Accept together: one gets it, the other is told who ha
   await ben.ctx.close();
   await cust.ctx.close();
 });
+
+test('a new escalation shows a banner with Accept while the app is open', async () => {
+  const ctx = await env.chrome.browser.newContext({ viewport: PHONE });
+  const page = await ctx.newPage();
+  await signIn(page, env.baton.url, OPERATOR);
+  await page.getByRole('link', { name: 'Monitoring' }).click();
+  await page.waitForURL(`${env.baton.url}/monitoring`);
+  await waitHydrated(page);
+  await page.waitForFunction(() => document.querySelector('.conn').dataset.state === 'live');
+  const cust = await waitingCustomer();
+  const banner = page.locator('.banner');
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /Customer waiting: Web visitor/);
+  await banner.getByRole('button', { name: 'Accept' }).click();
+  await page.waitForURL(/\/conversations\/\d+$/);
+  await page.locator('.chat-state', { hasText: 'With you' }).waitFor();
+  await banner.waitFor({ state: 'detached' });
+  await ctx.close();
+  await cust.ctx.close();
+});
