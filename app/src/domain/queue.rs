@@ -667,7 +667,8 @@ pub fn events(decisions: &[Decision]) -> Vec<EventRecord> {
 /// - `Offered to Ana, Ben (first to accept)`, `Offered to Ana for 60 s (round robin)`,
 ///   `No operator to offer to`, each followed by `; skipped Cy (away), Dee (at capacity, 5 of 5)`
 ///   when someone was skipped; an expired offer first says `Ana did not accept within 60 s; `.
-///   When nobody could be offered, step 0 adds `; alerted everyone available (Ana)`.
+///   When nobody could be offered, step 0 adds `; alerted everyone available (Ana)`. Lists show
+///   five names, then `N more`.
 /// - `Still waiting after 2 min: alerted all available operators (Ana, Ben)` (or `nobody to
 ///   alert`), for steps from 1.
 /// - `Waiting longer than the 2 min target`.
@@ -676,11 +677,20 @@ pub fn history_lines(
     interval_secs: u32,
     name: impl Fn(UserId) -> String,
 ) -> Vec<String> {
-    let names =
-        |ids: &mut dyn Iterator<Item = UserId>| ids.map(&name).collect::<Vec<_>>().join(", ");
+    // At most five names, then how many more.
+    let names = |ids: &mut dyn Iterator<Item = UserId>| {
+        let all: Vec<UserId> = ids.collect();
+        let keep = if all.len() > 6 { 5 } else { 6 };
+        let mut shown: Vec<String> = all.iter().take(keep).map(|&i| name(i)).collect();
+        if all.len() > shown.len() {
+            shown.push(format!("{} more", all.len() - shown.len()));
+        }
+        shown.join(", ")
+    };
     let mut routing: Vec<String> = Vec::new();
     let mut expired = Vec::new();
     let mut skipped = Vec::new();
+    let mut fallback = None;
     let mut later = Vec::new();
     let mut nobody_offered = false;
     for d in decisions {
@@ -710,7 +720,7 @@ pub fn history_lines(
             }
             Decision::Alerted { step: 0, audience } => {
                 if nobody_offered && !audience.is_empty() {
-                    routing.push(format!(
+                    fallback = Some(format!(
                         "alerted everyone available ({})",
                         names(&mut audience.iter().map(|a| a.0))
                     ));
@@ -738,6 +748,7 @@ pub fn history_lines(
     if !skipped.is_empty() {
         routing.push(format!("skipped {}", skipped.join(", ")));
     }
+    routing.extend(fallback);
     if expired.is_empty() {
         // The fixed phrases start the line: capitalize them (never a person's name).
         if let Some(first) = routing.first_mut() {
@@ -1073,7 +1084,7 @@ mod tests {
         assert_eq!(a.alerts.iter().map(|x| x.user).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(
             history_lines(&a.decisions, 120, name),
-            ["No operator to offer to; alerted everyone available (Ana, Ben); skipped Ana (offline), Ben (offline)"]
+            ["No operator to offer to; skipped Ana (offline), Ben (offline); alerted everyone available (Ana, Ben)"]
         );
     }
 
@@ -1211,6 +1222,23 @@ mod tests {
         assert_eq!(b.next.offer_expires_at, None);
         assert_eq!(b.next.offered_to, vec![1]);
         assert!(b.decisions.is_empty());
+    }
+
+    #[test]
+    fn long_lists_of_names_are_cut() {
+        let cands: Vec<Candidate> = (1..=9).map(op).collect();
+        let a = start(&QueueSettings::default(), 0, &cands, 0);
+        let lines = history_lines(&a.decisions, 120, |id| format!("op{id}"));
+        assert_eq!(
+            lines,
+            ["Offered to op1, op2, op3, op4, op5, 4 more (first to accept)"]
+        );
+        let six = start(&QueueSettings::default(), 0, &cands[..6], 0);
+        let lines = history_lines(&six.decisions, 120, |id| format!("op{id}"));
+        assert_eq!(
+            lines,
+            ["Offered to op1, op2, op3, op4, op5, op6 (first to accept)"]
+        );
     }
 
     #[test]
