@@ -14,11 +14,13 @@
 //!
 //! The ladder: step 0 when the conversation starts waiting, step `k` at `k * interval` after.
 //! Each step pages a wider, cumulative audience ([`audience`]):
-//! 0. the offered operator(s) (when nobody could be offered: every available operator);
-//! 1. + every available operator (not Away; online or not, full or not: a push reaches a phone in a
-//!    pocket);
-//! 2. + every operator, Away included;
-//! 3. and later: + the admins. Steps repeat every interval until the conversation leaves `waiting`.
+//! - step 0: the offered operator(s) (when nobody could be offered: every available operator);
+//! - step 1: + every available operator (not Away; online or not, full or not: a push reaches a
+//!   phone in a pocket);
+//! - step 2: + every operator, Away included;
+//! - step 3 and later: + the admins.
+//!
+//! Steps repeat every interval until the conversation leaves `waiting`.
 //!
 //! When several steps fell due at once (the server was down), only the latest is sent.
 

@@ -182,7 +182,7 @@ async fn check_capacity(state: &AppState, a: Actor) -> Result<(), AppError> {
     }
     match state.store.user_load(a.id).await? {
         Some((load, capacity)) if load >= capacity => Err(AppError::Conflict(format!(
-            "You already hold {load} conversations, your limit. Close or hand one back before accepting another."
+            "You are at capacity ({load} of {capacity}). Close or hand one back before accepting another."
         ))),
         _ => Ok(()),
     }

@@ -99,11 +99,14 @@ async fn message(
             step: 0,
         });
     };
-    if !seen.contains_key(&conversation_id) {
-        let s = state.store.conversation_summary(conversation_id).await?;
-        seen.insert(conversation_id, s);
-    }
-    let summary = seen.get(&conversation_id).cloned().flatten();
+    let summary = match seen.get(&conversation_id) {
+        Some(s) => s.clone(),
+        None => {
+            let s = state.store.conversation_summary(conversation_id).await?;
+            seen.insert(conversation_id, s.clone());
+            s
+        }
+    };
     Ok(PushMessage {
         conversation_id,
         contact_name: summary
