@@ -587,6 +587,14 @@ pub fn advance(
     })
 }
 
+/// Midnight in the caller's time zone (`utc_offset_minutes` east of UTC), as unix milliseconds.
+pub fn day_start(now: i64, utc_offset_minutes: i64) -> i64 {
+    const DAY: i64 = 24 * 3600 * 1000;
+    let offset = utc_offset_minutes.clamp(-14 * 60, 14 * 60) * 60_000;
+    let local = now + offset;
+    local - local.rem_euclid(DAY) - offset
+}
+
 /// "45 s", "2 min", "2 min 30 s".
 pub fn format_secs(secs: i64) -> String {
     let (m, s) = (secs / 60, secs % 60);
@@ -1240,6 +1248,20 @@ mod tests {
         assert_eq!(
             lines,
             ["Offered to op1, op2, op3, op4, op5, op6 (first to accept)"]
+        );
+    }
+
+    #[test]
+    fn the_day_starts_at_local_midnight() {
+        // 2026-11-21 10:00 UTC.
+        let now = 1_795_255_200_000;
+        assert_eq!(day_start(now, 0), 1_795_219_200_000);
+        // UTC+2: local midnight is 22:00 UTC the day before.
+        assert_eq!(day_start(now, 120), 1_795_219_200_000 - 2 * 3_600_000);
+        // UTC-11 at 10:00 UTC is 23:00 the day before, local.
+        assert_eq!(
+            day_start(now, -660),
+            1_795_219_200_000 - 86_400_000 + 11 * 3_600_000
         );
     }
 

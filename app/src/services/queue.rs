@@ -196,14 +196,6 @@ pub async fn tick(state: &AppState, now: i64) -> Result<usize, AppError> {
     Ok(changed)
 }
 
-/// Midnight in the caller's time zone (`utc_offset_minutes` east of UTC), as unix milliseconds.
-pub fn day_start(now: i64, utc_offset_minutes: i64) -> i64 {
-    const DAY: i64 = 24 * 3600 * 1000;
-    let offset = utc_offset_minutes.clamp(-14 * 60, 14 * 60) * 60_000;
-    let local = now + offset;
-    local - local.rem_euclid(DAY) - offset
-}
-
 /// The monitoring page's queue view: waiting conversations with wait time and SLA state,
 /// operators with load, breaches today, channel health.
 pub async fn overview(
@@ -270,7 +262,7 @@ pub async fn overview(
         now,
         breaches_today: state
             .store
-            .breaches_since(day_start(now, utc_offset_minutes))
+            .breaches_since(q::day_start(now, utc_offset_minutes))
             .await?,
         settings,
         waiting,
@@ -284,23 +276,4 @@ pub async fn save_settings(state: &AppState, s: &QueueSettings) -> Result<(), Ap
     settings::save_queue(state, s).await?;
     state.bus.publish(LiveEventKind::QueueChanged);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::day_start;
-
-    #[test]
-    fn the_day_starts_at_local_midnight() {
-        // 2026-11-21 10:00 UTC.
-        let now = 1_795_255_200_000;
-        assert_eq!(day_start(now, 0), 1_795_219_200_000);
-        // UTC+2: local midnight is 22:00 UTC the day before.
-        assert_eq!(day_start(now, 120), 1_795_219_200_000 - 2 * 3_600_000);
-        // UTC-11 at 10:00 UTC is 23:00 the day before, local.
-        assert_eq!(
-            day_start(now, -660),
-            1_795_219_200_000 - 86_400_000 + 11 * 3_600_000
-        );
-    }
 }
