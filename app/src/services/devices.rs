@@ -67,7 +67,8 @@ pub async fn subscribe_webpush(
     .await
 }
 
-/// Stores a native wrapper's token: `kind` is `fcm` or `apns`.
+/// Stores a native wrapper's token: `kind` is `fcm` or `apns` (refused when the server has no
+/// credentials for that service).
 pub async fn register_native(
     state: &AppState,
     user_id: i64,
@@ -79,6 +80,20 @@ pub async fn register_native(
         Some(k @ (DeviceKind::Fcm | DeviceKind::Apns)) => k,
         _ => return Err(AppError::field("kind", "Expected fcm or apns.")),
     };
+    let enabled = match kind {
+        DeviceKind::Fcm => state.push_info.fcm,
+        _ => state.push_info.apns,
+    };
+    if !enabled {
+        return Err(AppError::Conflict(format!(
+            "{} pushes are not set up on this server.",
+            if kind == DeviceKind::Fcm {
+                "FCM"
+            } else {
+                "APNs"
+            }
+        )));
+    }
     let token = native_token(kind, token)?;
     let label = device_label(kind, label);
     store(

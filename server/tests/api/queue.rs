@@ -468,6 +468,10 @@ both_databases! {
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("keys.auth"));
+        // Native tokens need the service configured.
+        let r = app.call(&ana, "devices/register_native", &[("kind", "fcm"), ("token", "t")]).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert!(r.text().await.unwrap().contains("FCM pushes are not set up"));
     }
 }
 
@@ -612,5 +616,22 @@ both_databases_with! { native_app;
                 && devices(app, &ben).await[0]["last_success_at"].is_i64()
         })
         .await;
+    }
+}
+
+async fn app_with_vapid_key(db: Db) -> Option<(TestApp, server::push::VapidKeys)> {
+    let key = server::push::VapidKeys::generate();
+    let app =
+        crate::common::spawn_with(db, &[("BATON_VAPID_PRIVATE_KEY", &key.to_base64())]).await?;
+    Some((app, key))
+}
+
+both_databases_with! { app_with_vapid_key;
+    async fn a_configured_vapid_key_is_used_and_not_stored(x) {
+        let (app, key) = &x;
+        let (ana, _) = app.signed_in("ana@x.io", Role::Operator).await;
+        let served: String = app.call(&ana, "devices/vapid_key", &[]).await.json().await.unwrap();
+        assert_eq!(served, key.public_key_base64());
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM settings WHERE key = 'vapid_private_key'").await, 0);
     }
 }
