@@ -1,6 +1,8 @@
 //! Wire types shared by the server and the browser.
 
+use crate::domain::devices::DeviceKind;
 use crate::domain::ownership::OwnerState;
+use crate::domain::queue::QueueSettings;
 use crate::domain::users::Role;
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +84,9 @@ pub struct ConversationGroups {
     pub groups: Vec<ConversationGroup>,
     /// Server time the list was read at, so wait badges are computed against the server clock.
     pub now: i64,
+    /// The waiting target: a conversation waiting longer than this is an SLA breach.
+    #[serde(default)]
+    pub sla_target_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +96,60 @@ pub struct ConversationGroup {
     /// Where `items` starts in the group (the closed archive is paged).
     pub offset: i64,
     pub items: Vec<ConversationSummary>,
+}
+
+/// One waiting conversation on the monitoring page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WaitingEntry {
+    pub conversation: ConversationSummary,
+    /// How long it has waited, at the overview's `now`.
+    pub wait_ms: i64,
+    /// Waiting longer than the SLA target.
+    pub breached: bool,
+    /// The last alert step sent (0: the first alert).
+    pub step: u32,
+    /// Who holds the offer now (display names).
+    pub offered_to: Vec<String>,
+    /// Round robin: when the offer moves on.
+    pub offer_expires_at: Option<i64>,
+}
+
+/// A channel's recent health.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelHealth {
+    pub channel: Channel,
+    /// The last customer message received on it.
+    pub last_inbound_at: Option<i64>,
+    /// Outbound messages that failed in the last 24 hours.
+    pub failures_24h: i64,
+}
+
+/// The monitoring page's queue view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueOverview {
+    pub now: i64,
+    pub settings: QueueSettings,
+    /// Longest waiting first.
+    pub waiting: Vec<WaitingEntry>,
+    /// Active accounts with presence, availability and load.
+    pub operators: Vec<OperatorStatus>,
+    /// SLA breaches since midnight (in the caller's time zone).
+    pub breaches_today: i64,
+    pub channels: Vec<ChannelHealth>,
+}
+
+/// One of an operator's devices, with its delivery health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceDto {
+    pub id: i64,
+    pub kind: DeviceKind,
+    pub label: String,
+    /// The push service's host, or the end of the token.
+    pub address: String,
+    pub created_at: i64,
+    pub last_success_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
 }
 
 /// Counts for the monitoring page.
@@ -138,6 +197,8 @@ pub enum LiveEventKind {
     MessageCreated {
         message: MessageDto,
     },
+    /// The queue moved: an offer, an alert step, an SLA breach, or new queue settings.
+    QueueChanged,
     /// An outbound message's delivery status moved (sent, delivered, read, failed).
     MessageUpdated {
         conversation_id: i64,

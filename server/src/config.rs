@@ -47,6 +47,8 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub channels: ChannelsConfig,
+    /// Web Push (VAPID), FCM and APNs; see [`crate::push`].
+    pub push: crate::push::PushConfig,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -233,6 +235,7 @@ impl Config {
             }
         };
         let channels = channels(&get)?;
+        let push = crate::push::PushConfig::from_lookup(&get)?;
         Ok(Config {
             database_url,
             db_max_connections,
@@ -244,6 +247,7 @@ impl Config {
             log_filter,
             log_format,
             channels,
+            push,
         })
     }
 
@@ -288,6 +292,14 @@ mod tests {
             ("RUST_LOG", "info,[="),
             ("BATON_WHATSAPP_API_BASE", "graph.facebook.com"),
             ("BATON_BOT_WEBHOOK_URL", "bot.internal:8080"),
+            ("BATON_VAPID_PRIVATE_KEY", "not-a-key"),
+            ("BATON_VAPID_SUBJECT", "admin@example.com"),
+            (
+                "BATON_FCM_SERVICE_ACCOUNT",
+                "/nonexistent/service-account.json",
+            ),
+            ("BATON_FCM_API_BASE", "fcm.googleapis.com"),
+            ("BATON_APNS_API_BASE", "api.push.apple.com"),
         ];
         for (var, value) in cases {
             let err = with(&[(var, value)]).unwrap_err();

@@ -3,11 +3,13 @@
 
 use crate::channels::send::{ChannelClients, HttpExternalBot};
 use crate::config::Config;
+use crate::push::{Pusher, VapidKeys};
 use crate::routes::{guard, health, webhooks, widget, ws};
 use crate::state::ServerState;
+use crate::workers::notifications::PushSender;
 use app::bus::LocalBus;
 use app::services::state::ServiceSettings;
-use app::services::{demo, operators, AppState};
+use app::services::{demo, notifications, operators, AppState};
 use app::storage::Store;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
@@ -24,6 +26,10 @@ pub enum StartError {
     Database(#[source] sqlx::Error),
     #[error("cannot create the first accounts: {0}")]
     Accounts(String),
+    #[error("invalid configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("push notifications: {0}")]
+    Push(String),
     #[error("cannot listen on {addr}: {source}. Set LEPTOS_SITE_ADDR to a free address.")]
     Bind {
         addr: std::net::SocketAddr,
@@ -64,6 +70,8 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         }
     }
 
+    push(config, &mut state).await?;
+
     if config.demo
         && demo::seed(&state)
             .await
@@ -98,6 +106,8 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         crate::workers::spawn_bot(state.clone()),
         crate::workers::spawn_delivery(state.clone(), sender),
         crate::workers::spawn_session_sweeper(state.clone()),
+        crate::workers::notifications::spawn_queue_clock(state.clone()),
+        crate::workers::notifications::spawn_sender(state.clone()),
     ];
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
@@ -137,6 +147,47 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         state,
         workers,
     })
+}
+
+/// Sets up push: the VAPID key from `BATON_VAPID_PRIVATE_KEY`, else the one stored in the
+/// database (generated and stored on first start, so subscriptions survive restarts), and the
+/// FCM and APNs clients when configured.
+async fn push(config: &Config, state: &mut AppState) -> Result<(), StartError> {
+    let vapid = match &config.push.vapid_private_key {
+        Some(k) => k.clone(),
+        None => {
+            let (stored, generated) =
+                notifications::stored_vapid_key(state, || VapidKeys::generate().to_base64())
+                    .await
+                    .map_err(|e| {
+                        StartError::Push(format!("cannot read or store the VAPID key: {e}"))
+                    })?;
+            if generated {
+                tracing::info!("generated a VAPID key for Web Push and stored it in the database");
+            }
+            VapidKeys::from_base64(&stored).map_err(|e| {
+                StartError::Push(format!(
+                    "the VAPID key stored in the database is unusable ({e}); set BATON_VAPID_PRIVATE_KEY"
+                ))
+            })?
+        }
+    };
+    let pusher = Pusher::new(&config.push, vapid)?;
+    state.push_info = Arc::new(notifications::PushInfo {
+        vapid_public_key: Some(pusher.vapid_public_key()),
+        fcm: pusher.fcm_enabled(),
+        apns: pusher.apns_enabled(),
+    });
+    for (name, on) in [
+        ("FCM", pusher.fcm_enabled()),
+        ("APNs", pusher.apns_enabled()),
+    ] {
+        if on {
+            tracing::info!("{name} push enabled");
+        }
+    }
+    state.pusher = Some(Arc::new(PushSender(Arc::new(pusher))));
+    Ok(())
 }
 
 /// Builds Baton and serves it until Ctrl-C / SIGTERM.

@@ -4,7 +4,9 @@
 
 pub mod auth;
 pub mod conversations;
+pub mod devices;
 pub mod operators;
+pub mod queue;
 pub mod scenarios;
 pub mod settings;
 

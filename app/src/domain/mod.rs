@@ -7,9 +7,14 @@
 //! - [`ownership`]: the one-owner state machine of a conversation and the bot-may-reply rule.
 //! - [`users`]: roles and validated newtypes for accounts (email, display name, password, capacity).
 //! - [`ratelimit`]: the sign-in attempt limiter (time is passed in).
+//! - [`queue`]: routing waiting conversations to operators and the SLA paging ladder.
+//! - [`devices`]: checks for Web Push subscriptions and native push tokens.
+//! - [`delivery`]: what follows an outbound send attempt (retry with backoff, or give up).
 
 pub mod bot;
 pub mod delivery;
+pub mod devices;
 pub mod ownership;
+pub mod queue;
 pub mod ratelimit;
 pub mod users;

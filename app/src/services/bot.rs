@@ -130,6 +130,11 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
             None,
             describe.as_deref(),
         );
+        // Escalating starts the queue (routing, first alerts) in the same transaction.
+        let queue = match &escalation {
+            Some(_) => Some(super::queue::plan_start(state, m.conversation_id, now).await?),
+            None => None,
+        };
         let ownership = escalation.as_ref().map(|reason| OwnershipChange {
             conversation_id: m.conversation_id,
             expected_version: ctx.version,
@@ -144,6 +149,7 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
             reason: describe.as_deref(),
             escalation: Some(reason.code()),
             history_line: &line,
+            queue: queue.as_ref(),
             now,
         });
         let turn = BotTurn {
@@ -167,7 +173,7 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
             ownership,
         };
         match state.store.finish_bot_turn(&turn).await {
-            Ok((reply_id, line_id)) => {
+            Ok((reply_id, line_ids)) => {
                 if let Some(reason) = &escalation {
                     tracing::info!(
                         conversation_id = m.conversation_id,
@@ -179,10 +185,14 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
                 if reply_id.is_some() {
                     state.delivery_wakeup.notify_one();
                 }
-                for id in [reply_id, line_id].into_iter().flatten() {
-                    if let Some(message) = state.store.message(id).await? {
+                let (escalated, queue_lines) = line_ids.split_at(line_ids.len().min(1));
+                for id in reply_id.iter().chain(escalated) {
+                    if let Some(message) = state.store.message(*id).await? {
                         state.bus.publish(LiveEventKind::MessageCreated { message });
                     }
+                }
+                if escalation.is_some() {
+                    super::queue::announce(state, queue_lines).await?;
                 }
                 return Ok(());
             }

@@ -117,15 +117,24 @@ pub async fn transition_at(
             Ok(n) => n,
             Err(e) => return Err(describe(state, e).await),
         };
+        if let Transition::Accept(a) = t {
+            check_capacity(state, a).await?;
+        }
         // Escalation hands the customer to people: the bot stays quiet until given it back.
         let ai_enabled = match next.state {
             OwnerState::Waiting if t == Transition::Escalate => Some(false),
             OwnerState::Bot => Some(true),
             _ => None,
         };
+        // Waiting starts the queue (routing, first alerts) in the same transaction.
+        let queue = if next.state == OwnerState::Waiting {
+            Some(super::queue::plan_start(state, id, now).await?)
+        } else {
+            None
+        };
         let applied = state
             .store
-            .apply_ownership(&OwnershipChange {
+            .apply_ownership_lines(&OwnershipChange {
                 conversation_id: id,
                 expected_version: current.version,
                 next,
@@ -140,18 +149,43 @@ pub async fn transition_at(
                     None
                 },
                 history_line: &line,
+                queue: queue.as_ref(),
                 now,
             })
             .await?;
-        if let Some(line_id) = applied {
+        if let Some(line_ids) = applied {
             let summary = announce_conversation(state, id).await?;
-            announce_message(state, line_id).await?;
+            let (first, queue_lines) = line_ids.split_at(line_ids.len().min(1));
+            for l in first {
+                announce_message(state, *l).await?;
+            }
+            if next.state == OwnerState::Waiting || current.ownership.state == OwnerState::Waiting {
+                super::queue::announce(state, queue_lines).await?;
+            }
+            if next.assignee != current.ownership.assignee {
+                // Someone's load changed.
+                state.bus.publish(LiveEventKind::OperatorsChanged);
+            }
             return Ok(summary);
         }
     }
     Err(AppError::Conflict(
         "The conversation is changing quickly; look again and retry.".into(),
     ))
+}
+
+/// Accepting is refused beyond the operator's capacity (admins are not limited, as with taking
+/// over). The check reads the current load: two accepts at the very same moment may both pass.
+async fn check_capacity(state: &AppState, a: Actor) -> Result<(), AppError> {
+    if a.is_admin {
+        return Ok(());
+    }
+    match state.store.user_load(a.id).await? {
+        Some((load, capacity)) if load >= capacity => Err(AppError::Conflict(format!(
+            "You are at capacity ({load} of {capacity}). Close or hand one back before accepting another."
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The conversation list: every owner group the filter shows, in display order, with its first
@@ -206,6 +240,7 @@ pub async fn list_groups(
     Ok(ConversationGroups {
         groups,
         now: now_ms(),
+        sla_target_ms: super::settings::queue(state).await?.target_ms(),
     })
 }
 
@@ -398,10 +433,19 @@ pub async fn set_available(
     Ok(())
 }
 
-/// A transfer goes to an active operator who is not away.
+/// A transfer goes to an active operator who is not away and has room for one more.
 pub async fn check_transfer_target(state: &AppState, to: i64) -> Result<(), AppError> {
     match state.store.user_by_id(to).await? {
-        Some(u) if u.active && u.available => Ok(()),
+        Some(u) if u.active && u.available => match state.store.user_load(to).await? {
+            Some((load, capacity)) if load >= capacity => Err(AppError::field(
+                "to",
+                format!(
+                    "{} is at capacity ({load} of {capacity}); pick someone else.",
+                    u.display_name
+                ),
+            )),
+            _ => Ok(()),
+        },
         Some(u) if u.active => Err(AppError::field(
             "to",
             format!("{} is away; pick someone available.", u.display_name),

@@ -6,15 +6,19 @@
 //! limits), [`operators`] (accounts), [`conversations`] (ownership changes, the list), [`demo`]
 //! (sample data for demo mode), [`ingest`] (inbound messages), [`bot`] (the bot's turn),
 //! [`delivery`] (the outbox), [`scenarios`] and [`settings`] (what the bot knows), [`widget`]
-//! (visitor sockets).
+//! (visitor sockets), [`queue`] (routing, the SLA ladder, the monitoring overview), [`devices`]
+//! (operators' push devices) and [`notifications`] (the push outbox and its sender).
 
 pub mod auth;
 pub mod bot;
 pub mod conversations;
 pub mod delivery;
 pub mod demo;
+pub mod devices;
 pub mod ingest;
+pub mod notifications;
 pub mod operators;
+pub mod queue;
 pub mod scenarios;
 pub mod settings;
 pub mod state;

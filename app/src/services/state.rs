@@ -115,6 +115,12 @@ pub struct AppState {
     pub settings_cache: Arc<super::settings::SettingsCache>,
     pub external_bot: Option<Arc<dyn super::bot::ExternalBot>>,
     pub bot_health: Arc<BotHealth>,
+    /// Woken when notifications are queued, so the notification worker sends at once.
+    pub notify_wakeup: Arc<tokio::sync::Notify>,
+    /// Sends alerts to devices (implemented by the server's push clients).
+    pub pusher: Option<Arc<dyn super::notifications::DevicePusher>>,
+    /// What browsers and native wrappers need to subscribe.
+    pub push_info: Arc<super::notifications::PushInfo>,
 }
 
 impl AppState {
@@ -131,6 +137,9 @@ impl AppState {
             settings_cache: Arc::default(),
             external_bot: None,
             bot_health: Arc::default(),
+            notify_wakeup: Arc::default(),
+            pusher: None,
+            push_info: Arc::default(),
         }
     }
 }

@@ -218,22 +218,24 @@ impl Store {
         }))
     }
 
-    /// Writes a bot turn atomically and returns the ids of the reply and of the history line
-    /// written with an ownership change. Fails with `Moved` (and writes nothing) when the turn
+    /// Writes a bot turn atomically and returns the ids of the reply and of the history lines
+    /// written with an ownership change (the escalation, then the queue's routing lines). Fails with `Moved` (and writes nothing) when the turn
     /// carried an ownership change and the conversation moved on since it was read; the caller
     /// decides again.
     pub async fn finish_bot_turn(
         &self,
         t: &BotTurn<'_>,
-    ) -> Result<(Option<i64>, Option<i64>), BotTurnConflict> {
+    ) -> Result<(Option<i64>, Vec<i64>), BotTurnConflict> {
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let mut line_id = None;
+            let mut line_ids = Vec::new();
             if let Some(c) = &t.ownership {
-                line_id = apply_ownership_in!(tx, c);
-                if line_id.is_none() {
-                    tx.rollback().await?;
-                    return Err(BotTurnConflict::Moved);
+                match apply_ownership_in!(tx, c) {
+                    Some(ids) => line_ids = ids,
+                    None => {
+                        tx.rollback().await?;
+                        return Err(BotTurnConflict::Moved);
+                    }
                 }
             }
             // Lock order: the conversation row before any message row, as ingestion does;
@@ -252,7 +254,7 @@ impl Store {
                 }
             }
             tx.commit().await?;
-            Ok((reply_id, line_id))
+            Ok((reply_id, line_ids))
         })
     }
 

@@ -51,6 +51,9 @@ pub struct OwnershipChange<'a> {
     pub escalation: Option<&'a str>,
     /// The line the chat shows for this change ("Accepted by Ana"), stored as a system message.
     pub history_line: &'a str,
+    /// When the change makes the conversation wait: its queue start (routing, step-0 alerts),
+    /// written in the same transaction.
+    pub queue: Option<&'a super::queue::QueueWrite>,
     pub now: i64,
 }
 
@@ -134,8 +137,10 @@ macro_rules! insert_message_in {
 pub(crate) use insert_message_in;
 
 /// Inside an open transaction `$tx`: the conditional ownership update plus its event row and
-/// history line. Evaluates to `Option<i64>`: the history line's message id when the change
-/// applied, `None` when the conversation had moved on.
+/// history line, and the queue: started (when the change carries a queue write) or left (when the
+/// conversation no longer waits; pending alerts are cancelled). Evaluates to `Option<Vec<i64>>`:
+/// the history lines' message ids (the ownership line first) when the change applied, `None` when
+/// the conversation had moved on.
 macro_rules! apply_ownership_in {
     ($tx:ident, $c:expr) => {{
         let c: &$crate::storage::conversations::OwnershipChange<'_> = $c;
@@ -159,11 +164,21 @@ macro_rules! apply_ownership_in {
                          VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(c.conversation_id).bind(c.event_kind).bind(c.actor_id).bind(c.target_id)
                 .bind(c.reason).bind(c.now).execute(&mut *$tx).await?;
-            Some(sqlx::query_scalar::<_, i64>(
+            let mut lines = vec![sqlx::query_scalar::<_, i64>(
                 "INSERT INTO messages (conversation_id, channel, sender, body, created_at) \
                  SELECT id, channel, 'system', $1, $2 FROM conversations WHERE id = $3 RETURNING id")
                 .bind(c.history_line).bind(c.now).bind(c.conversation_id)
-                .fetch_one(&mut *$tx).await?)
+                .fetch_one(&mut *$tx).await?];
+            if state == OwnerState::Waiting {
+                if let Some(q) = c.queue {
+                    if let Some(more) = $crate::storage::queue::write_queue_in!($tx, q) {
+                        lines.extend(more);
+                    }
+                }
+            } else {
+                $crate::storage::queue::leave_queue_in!($tx, c.conversation_id, c.now);
+            }
+            Some(lines)
         } else {
             None
         }
@@ -255,11 +270,23 @@ impl Store {
         &self,
         c: &OwnershipChange<'_>,
     ) -> Result<Option<i64>, sqlx::Error> {
+        Ok(self
+            .apply_ownership_lines(c)
+            .await?
+            .and_then(|l| l.first().copied()))
+    }
+
+    /// [`Store::apply_ownership`], returning every history line written (the ownership line,
+    /// then the queue's routing lines).
+    pub async fn apply_ownership_lines(
+        &self,
+        c: &OwnershipChange<'_>,
+    ) -> Result<Option<Vec<i64>>, sqlx::Error> {
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let line = apply_ownership_in!(tx, c);
+            let lines = apply_ownership_in!(tx, c);
             tx.commit().await?;
-            Ok(line)
+            Ok(lines)
         })
     }
 

@@ -4,11 +4,14 @@
 //! configured (see [`with_pool!`]). Each backend has its own migrations under `migrations/`.
 //!
 //! Layout: [`users`] (accounts and sessions), [`conversations`] (contacts, conversations, messages,
-//! events), [`bot`] (ingestion, the bot's queue, the delivery outbox, scenarios, settings).
+//! events), [`bot`] (ingestion, the bot's queue, the delivery outbox, scenarios, settings),
+//! [`chat`] (the console's list and chat pages), [`queue`] (queue state, routing candidates,
+//! devices, the notification outbox).
 
 pub mod bot;
 pub mod chat;
 pub mod conversations;
+pub mod queue;
 pub mod users;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

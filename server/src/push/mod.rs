@@ -136,35 +136,25 @@ impl DeviceTarget {
     /// http(s) endpoint, a 65-byte uncompressed P-256 key and a 16-byte auth secret. Padding is
     /// dropped from the keys.
     pub fn web_push_from_json(v: &serde_json::Value) -> Result<DeviceTarget, String> {
-        let endpoint = v["endpoint"]
-            .as_str()
-            .ok_or("the subscription has no endpoint")?
-            .trim();
-        if !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
-            || endpoint.parse::<reqwest::Url>().is_err()
-        {
+        let field = |path: &[&str], what: &str| {
+            path.iter()
+                .fold(v, |v, k| &v[*k])
+                .as_str()
+                .ok_or(format!("the subscription has no {what}"))
+        };
+        let endpoint = field(&["endpoint"], "endpoint")?;
+        let p256dh = field(&["keys", "p256dh"], "keys.p256dh")?;
+        let auth = field(&["keys", "auth"], "keys.auth")?;
+        // The checks the console applies when a browser subscribes, plus a full URL parse.
+        let sub = app::domain::devices::web_push_subscription(endpoint, p256dh, auth)
+            .map_err(|e| e.to_string())?;
+        if sub.endpoint.parse::<reqwest::Url>().is_err() {
             return Err("the subscription endpoint is not an http(s) URL".into());
         }
-        let key = |name: &str, len: usize| -> Result<String, String> {
-            let raw = v["keys"][name]
-                .as_str()
-                .ok_or(format!("the subscription has no keys.{name}"))?
-                .trim()
-                .trim_end_matches('=');
-            match webpush::b64url_decode(raw) {
-                Some(bytes) if bytes.len() == len => Ok(raw.to_string()),
-                _ => Err(format!("keys.{name} is not {len} bytes of base64url")),
-            }
-        };
-        let p256dh = key("p256dh", 65)?;
-        if webpush::b64url_decode(&p256dh).is_some_and(|b| b[0] != 4) {
-            return Err("keys.p256dh is not an uncompressed P-256 point".into());
-        }
-        let auth = key("auth", 16)?;
         Ok(DeviceTarget::WebPush {
-            endpoint: endpoint.to_string(),
-            p256dh,
-            auth,
+            endpoint: sub.endpoint,
+            p256dh: sub.p256dh,
+            auth: sub.auth,
         })
     }
 }

@@ -1,6 +1,9 @@
-//! Background work beside the HTTP server: the bot's turns, outbound delivery, session cleanup.
+//! Background work beside the HTTP server: the bot's turns, outbound delivery, session cleanup,
+//! and [`notifications`] (the queue's clock and the push sender).
 //! Each loop wakes on its notification (work just arrived) or on a timer (work left behind by a
 //! crash or a retry coming due), so nothing depends on an in-memory queue surviving.
+
+pub mod notifications;
 
 use app::services::delivery::ChannelSender;
 use app::services::{bot, delivery, now_ms, AppState};

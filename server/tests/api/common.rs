@@ -92,6 +92,15 @@ pub async fn spawn(db: Db) -> Option<TestApp> {
 
 pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
     let (url, cleanup) = database_url(db).await?;
+    Some(spawn_on(db, url, cleanup, extra).await)
+}
+
+async fn spawn_on(
+    db: Db,
+    url: String,
+    cleanup: Option<std::path::PathBuf>,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::from([
         ("DATABASE_URL".into(), url.clone()),
         ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
@@ -111,7 +120,7 @@ pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server::startup::serve(listener, built.router));
-    Some(TestApp {
+    TestApp {
         addr,
         state: built.state,
         db,
@@ -119,7 +128,7 @@ pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
         database_url: url,
         inspect: tokio::sync::OnceCell::new(),
         cleanup,
-    })
+    }
 }
 
 /// A cheap, valid argon2id hash of "password-for-tests" so tests can create many accounts fast.
@@ -146,6 +155,22 @@ impl TestApp {
             .await;
         let v: Option<i64> = sqlx::query_scalar(sql).fetch_one(pool).await.expect(sql);
         v.unwrap_or(0)
+    }
+
+    /// Starts another Baton on this app's database, as after a restart: the same stored data,
+    /// fresh in-memory state. (This app keeps running; abort its workers to stop its work.)
+    pub async fn restart(&self, extra: &[(&str, &str)]) -> TestApp {
+        spawn_on(self.db, self.database_url.clone(), None, extra).await
+    }
+
+    /// Runs a query returning one integer column, straight against the test database.
+    pub async fn column(&self, sql: &str) -> Vec<i64> {
+        self.scalar("SELECT 0").await;
+        let pool = self.inspect.get().expect("inspection pool");
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_all(pool)
+            .await
+            .expect(sql)
     }
 
     /// A browser-like client with its own cookie jar.

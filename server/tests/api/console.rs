@@ -174,6 +174,8 @@ both_databases_with! { channel_app;
         let lines: Vec<String> = history(app, id).await.into_iter().filter(|(s, _)| s == "system").map(|(_, b)| b).collect();
         assert_eq!(lines, [
             "Escalated: keyword \"human\"".to_string(),
+            // Signed in over HTTP but without a live socket: nobody online to offer it to.
+            "No operator to offer to; skipped ana (offline), ben (offline); alerted everyone available (ana, ben)".to_string(),
             "Accepted by ana".to_string(),
             "Returned to bot".to_string(),
         ]);
@@ -220,6 +222,7 @@ both_databases_with! { channel_app;
         assert_eq!(act(app, &ben, id, "close").await.status(), StatusCode::OK);
         let lines: Vec<String> = history(app, id).await.into_iter().filter(|(s, _)| s == "system").map(|(_, b)| b).collect();
         assert_eq!(&lines[1..], [
+            "No operator to offer to; skipped ana (offline), boss (offline), ben (offline); alerted everyone available (ana, boss, ben)",
             "Accepted by ana", "Taken over by boss", "Transferred to ben by boss", "AI bot switched on by ben", "Closed by ben",
         ]);
         let r = act(app, &ben, id, "dance").await;

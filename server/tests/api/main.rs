@@ -15,6 +15,7 @@ mod mock;
 mod operators;
 mod pages;
 mod push;
+mod queue;
 mod roles;
 mod scenarios;
 mod storage;

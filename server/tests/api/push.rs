@@ -24,16 +24,16 @@ use std::time::{Duration, SystemTime};
 // A recording receiver: answers per path from a script, else from the path's default.
 
 #[derive(Debug, Clone)]
-struct Req {
-    method: Method,
-    path: String,
-    version: Version,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Req {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) version: Version,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 impl Req {
-    fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
@@ -41,19 +41,19 @@ impl Req {
             .unwrap()
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("a JSON body")
     }
 }
 
 #[derive(Clone)]
-struct Answer {
+pub(crate) struct Answer {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: String,
 }
 
-fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> Answer {
+pub(crate) fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> Answer {
     Answer {
         status,
         headers: headers.iter().map(|(k, v)| (*k, v.to_string())).collect(),
@@ -62,11 +62,11 @@ fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> Answer {
 }
 
 #[derive(Clone, Default)]
-struct Receiver {
-    reqs: Arc<Mutex<Vec<Req>>>,
+pub(crate) struct Receiver {
+    pub(crate) reqs: Arc<Mutex<Vec<Req>>>,
     script: Arc<Mutex<HashMap<String, VecDeque<Answer>>>>,
     defaults: Arc<Mutex<HashMap<String, Answer>>>,
-    base: String,
+    pub(crate) base: String,
 }
 
 async fn record(
@@ -103,7 +103,7 @@ async fn record(
 
 impl Receiver {
     /// HTTP/1.1, like the push services' and Google's endpoints.
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let rx = Receiver {
             base: format!("http://{}", listener.local_addr().unwrap()),
@@ -116,7 +116,7 @@ impl Receiver {
 
     /// HTTP/2 only, without TLS (h2c with prior knowledge), like APNs minus the TLS.
     /// (`axum::serve` speaks HTTP/1 only in this build, so hyper's HTTP/2 server is used.)
-    async fn start_h2c() -> Self {
+    pub(crate) async fn start_h2c() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let rx = Receiver {
             base: format!("http://{}", listener.local_addr().unwrap()),
@@ -139,11 +139,11 @@ impl Receiver {
         rx
     }
 
-    fn default_answer(&self, path: &str, a: Answer) {
+    pub(crate) fn default_answer(&self, path: &str, a: Answer) {
         self.defaults.lock().unwrap().insert(path.to_string(), a);
     }
 
-    fn script(&self, path: &str, answers: Vec<Answer>) {
+    pub(crate) fn script(&self, path: &str, answers: Vec<Answer>) {
         self.script
             .lock()
             .unwrap()
@@ -152,7 +152,7 @@ impl Receiver {
             .extend(answers);
     }
 
-    fn requests(&self, path: &str) -> Vec<Req> {
+    pub(crate) fn requests(&self, path: &str) -> Vec<Req> {
         self.reqs
             .lock()
             .unwrap()
@@ -166,17 +166,17 @@ impl Receiver {
 // ---------------------------------------------------------------------------------------------
 // Helpers: base64url, JWT checks, files, configuration.
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn b64d(s: &str) -> Vec<u8> {
+pub(crate) fn b64d(s: &str) -> Vec<u8> {
     URL_SAFE_NO_PAD
         .decode(s.trim_end_matches('='))
         .unwrap_or_else(|e| panic!("not base64url ({e}): {s:?}"))
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
@@ -193,7 +193,7 @@ fn jwt_parts(jwt: &str) -> (Value, Value, String, Vec<u8>) {
 }
 
 /// Whether an ES256 JWT's signature verifies against a SEC1 public key.
-fn es256_ok(jwt: &str, public_sec1: &[u8]) -> bool {
+pub(crate) fn es256_ok(jwt: &str, public_sec1: &[u8]) -> bool {
     use p256::ecdsa::signature::Verifier;
     let (_, _, input, sig) = jwt_parts(jwt);
     let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_sec1).expect("a P-256 key");
@@ -219,7 +219,7 @@ fn tampered(jwt: &str) -> String {
 }
 
 /// Checks an ES256 JWT (and that a tampered copy fails); returns (header, claims).
-fn verify_es256(jwt: &str, public_sec1: &[u8]) -> (Value, Value) {
+pub(crate) fn verify_es256(jwt: &str, public_sec1: &[u8]) -> (Value, Value) {
     assert!(es256_ok(jwt, public_sec1), "the ES256 signature verifies");
     assert!(!es256_ok(&tampered(jwt), public_sec1));
     let (header, claims, _, _) = jwt_parts(jwt);
@@ -228,7 +228,7 @@ fn verify_es256(jwt: &str, public_sec1: &[u8]) -> (Value, Value) {
 }
 
 /// Checks an RS256 JWT (and that a tampered copy fails); returns (header, claims).
-fn verify_rs256(jwt: &str, public: &rsa::RsaPublicKey) -> (Value, Value) {
+pub(crate) fn verify_rs256(jwt: &str, public: &rsa::RsaPublicKey) -> (Value, Value) {
     assert!(rs256_ok(jwt, public), "the RS256 signature verifies");
     assert!(!rs256_ok(&tampered(jwt), public));
     let (header, claims, _, _) = jwt_parts(jwt);
@@ -236,17 +236,17 @@ fn verify_rs256(jwt: &str, public: &rsa::RsaPublicKey) -> (Value, Value) {
     (header, claims)
 }
 
-struct TempFile(std::path::PathBuf);
+pub(crate) struct TempFile(std::path::PathBuf);
 
 impl TempFile {
-    fn new(name: &str, text: &str) -> Self {
+    pub(crate) fn new(name: &str, text: &str) -> Self {
         let n: u64 = rand::random();
         let p = std::env::temp_dir().join(format!("baton-push-test-{n:016x}-{name}"));
         std::fs::write(&p, text).unwrap();
         Self(p)
     }
 
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         self.0.display().to_string()
     }
 }
@@ -279,20 +279,20 @@ fn alert() -> PushAlert {
 // Web Push
 
 /// A browser's side of a subscription: its P-256 key pair and auth secret.
-struct Browser {
+pub(crate) struct Browser {
     secret: p256::SecretKey,
-    auth: [u8; 16],
+    pub(crate) auth: [u8; 16],
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             secret: p256::SecretKey::random(&mut rand::thread_rng()),
             auth: rand::random(),
         }
     }
 
-    fn public(&self) -> Vec<u8> {
+    pub(crate) fn public(&self) -> Vec<u8> {
         self.secret
             .public_key()
             .to_encoded_point(false)
@@ -301,7 +301,7 @@ impl Browser {
     }
 
     /// What `PushSubscription.toJSON()` gives, as a PWA would POST it.
-    fn subscription(&self, endpoint: &str) -> DeviceTarget {
+    pub(crate) fn subscription(&self, endpoint: &str) -> DeviceTarget {
         DeviceTarget::web_push_from_json(&json!({
             "endpoint": endpoint,
             "expirationTime": null,
@@ -312,7 +312,7 @@ impl Browser {
 
     /// RFC 8291 by hand: ECDH with the sender's key from the header, HKDF with the auth secret,
     /// HKDF with the salt for the key and nonce, AES-128-GCM, then the padding after 0x02.
-    fn decrypt(&self, body: &[u8], auth: &[u8]) -> Option<Vec<u8>> {
+    pub(crate) fn decrypt(&self, body: &[u8], auth: &[u8]) -> Option<Vec<u8>> {
         let salt = &body[..16];
         let rs = u32::from_be_bytes(body[16..20].try_into().unwrap()) as usize;
         let idlen = body[20] as usize;
@@ -461,12 +461,12 @@ async fn webpush_maps_gone_rate_limits_and_server_errors() {
 // FCM
 
 /// One RSA key for the FCM tests (2048-bit generation takes a moment).
-fn rsa_key() -> &'static rsa::RsaPrivateKey {
+pub(crate) fn rsa_key() -> &'static rsa::RsaPrivateKey {
     static KEY: OnceLock<rsa::RsaPrivateKey> = OnceLock::new();
     KEY.get_or_init(|| rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap())
 }
 
-const SEND: &str = "/v1/projects/baton-test/messages:send";
+pub(crate) const SEND: &str = "/v1/projects/baton-test/messages:send";
 
 /// A Google stand-in (token endpoint and FCM) and a pusher configured against it.
 async fn fcm_setup() -> (Receiver, Pusher, TempFile) {
@@ -643,7 +643,7 @@ async fn fcm_maps_unregistered_bad_requests_and_overload() {
 // ---------------------------------------------------------------------------------------------
 // APNs
 
-const DEVICE: &str = "5d0c3c4a1bd1e2f3a4b5c6d7e8f90123456789abcdef0123456789abcdef0123";
+pub(crate) const DEVICE: &str = "5d0c3c4a1bd1e2f3a4b5c6d7e8f90123456789abcdef0123456789abcdef0123";
 
 /// An h2c APNs stand-in and a pusher with a fresh .p8 key; returns the key's public half.
 async fn apns_setup() -> (Receiver, Pusher, Vec<u8>, TempFile) {

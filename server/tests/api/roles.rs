@@ -102,6 +102,39 @@ const TABLE: &[(&str, Form, Role)] = &[
         &[("id", "TARGET"), ("active", "true")],
         Role::Admin,
     ),
+    ("devices/vapid_key", &[], Role::Operator),
+    (
+        "devices/subscribe_webpush",
+        &[
+            ("endpoint", "https://push.example.net/sub/1"),
+            (
+                "p256dh",
+                "BAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ),
+            ("auth", "AAAAAAAAAAAAAAAAAAAAAA"),
+        ],
+        Role::Operator,
+    ),
+    (
+        "devices/register_native",
+        &[("kind", "fcm"), ("token", "fcm-token-1")],
+        Role::Operator,
+    ),
+    ("devices/list", &[], Role::Operator),
+    ("devices/remove", &[("id", "999999")], Role::Operator),
+    ("devices/test", &[("id", "999999")], Role::Operator),
+    ("queue/overview", &[], Role::Operator),
+    ("settings/queue", &[], Role::Admin),
+    (
+        "settings/save_queue",
+        &[
+            ("policy", "first_to_accept"),
+            ("offer_secs", "60"),
+            ("sla_target_secs", "120"),
+            ("alert_interval_secs", "120"),
+        ],
+        Role::Admin,
+    ),
 ];
 
 async fn check_table(app: TestApp) {

@@ -92,7 +92,7 @@ both_databases! {
         let read = s.ownership(conv).await.unwrap().unwrap();
         let change = |version, next| OwnershipChange {
             conversation_id: conv, expected_version: version, next, ai_enabled: Some(false),
-            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), history_line: "Escalated: keyword \"agent\"", now: 50,
+            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), history_line: "Escalated: keyword \"agent\"", queue: None, now: 50,
         };
         let waiting = Ownership { state: OwnerState::Waiting, assignee: None };
         let line = s.apply_ownership(&change(read.version, waiting)).await.unwrap().expect("applied");
@@ -121,7 +121,7 @@ both_databases! {
             let v = s.ownership(conv).await.unwrap().unwrap().version;
             s.apply_ownership(&OwnershipChange {
                 conversation_id: conv, expected_version: v, next: Ownership { state: OwnerState::Waiting, assignee: None },
-                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, history_line: "Escalated", now: waited_since,
+                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, history_line: "Escalated", queue: None, now: waited_since,
             }).await.unwrap();
         }
         let q = GroupQuery { state: OwnerState::Waiting, search: None, assignee: None, limit: 10, offset: 0 };

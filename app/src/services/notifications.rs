@@ -1,0 +1,251 @@
+//! Push notifications to operators' devices, from a durable outbox: the queue writes one row per
+//! alert per device in the same transaction as its decision; [`deliver_due`] claims due rows with
+//! a lease, sends each through a [`DevicePusher`] (the server's Web Push, FCM and APNs clients)
+//! and records the outcome: delivered (the device's last success), gone (the device is deleted),
+//! retry later with backoff and jitter, or failed for good (the device's last error).
+//!
+//! A row's `dedup_key` makes a step queue once; the lease makes one sender send it. A process
+//! that stops between queuing and sending loses nothing: the rows wait in the database.
+
+use super::AppState;
+use crate::domain::delivery::{next_step, NextStep, SendOutcome};
+use crate::domain::devices::DeviceKind;
+use crate::dto::ConversationSummary;
+use crate::error::AppError;
+use crate::storage::queue::{DeviceHealth, NewAlert, NotificationJob};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+/// What browsers and native wrappers need to know to subscribe.
+#[derive(Debug, Clone, Default)]
+pub struct PushInfo {
+    /// The VAPID public key (base64url): the browser's `applicationServerKey`.
+    pub vapid_public_key: Option<String>,
+    pub fcm: bool,
+    pub apns: bool,
+}
+
+/// Where one notification goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    pub kind: DeviceKind,
+    /// The Web Push endpoint, or the FCM / APNs token.
+    pub endpoint: String,
+    pub p256dh: Option<String>,
+    pub auth: Option<String>,
+}
+
+/// What a device is told. A test notification has `conversation_id` 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushMessage {
+    pub conversation_id: i64,
+    pub contact_name: String,
+    pub preview: String,
+    pub wait_secs: i64,
+    /// 1 for the first alert of a wait, 2 for the next step, ...
+    pub step: u32,
+}
+
+/// The conversation id test notifications carry (no conversation has it).
+pub const TEST_CONVERSATION_ID: i64 = 0;
+
+/// How one send ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushResult {
+    Delivered,
+    /// The subscription or token no longer exists.
+    Gone(String),
+    /// Worth trying again; `after_ms` is the service's `Retry-After`.
+    Retry {
+        after_ms: Option<i64>,
+        reason: String,
+    },
+    Permanent(String),
+}
+
+pub type PushFuture<'a> = Pin<Box<dyn Future<Output = PushResult> + Send + 'a>>;
+
+/// Sends one notification to one device.
+pub trait DevicePusher: Send + Sync {
+    fn push<'a>(&'a self, target: &'a PushTarget, message: &'a PushMessage) -> PushFuture<'a>;
+}
+
+/// How long a claimed row stays invisible to other senders (a send takes at most ~15 s).
+pub const LEASE_MS: i64 = 60_000;
+const BATCH: i64 = 32;
+
+fn target(job: &NotificationJob) -> PushTarget {
+    PushTarget {
+        kind: DeviceKind::parse(&job.device_kind).unwrap_or(DeviceKind::Webpush),
+        endpoint: job.endpoint.clone(),
+        p256dh: job.p256dh.clone(),
+        auth: job.auth.clone(),
+    }
+}
+
+async fn message(
+    state: &AppState,
+    job: &NotificationJob,
+    now: i64,
+    seen: &mut HashMap<i64, Option<ConversationSummary>>,
+) -> Result<PushMessage, AppError> {
+    let Some(conversation_id) = job.conversation_id.filter(|_| job.kind != "test") else {
+        return Ok(PushMessage {
+            conversation_id: TEST_CONVERSATION_ID,
+            contact_name: "Baton".into(),
+            preview: "Test notification: alerts reach this device.".into(),
+            wait_secs: 0,
+            step: 0,
+        });
+    };
+    let summary = match seen.get(&conversation_id) {
+        Some(s) => s.clone(),
+        None => {
+            let s = state.store.conversation_summary(conversation_id).await?;
+            seen.insert(conversation_id, s.clone());
+            s
+        }
+    };
+    Ok(PushMessage {
+        conversation_id,
+        contact_name: summary
+            .as_ref()
+            .map(|s| s.contact_name.clone())
+            .unwrap_or_default(),
+        preview: summary.map(|s| s.preview).unwrap_or_default(),
+        wait_secs: ((now - job.episode.unwrap_or(now)) / 1000).max(0),
+        step: u32::try_from(job.step.max(0))
+            .unwrap_or(u32::MAX)
+            .saturating_add(1),
+    })
+}
+
+/// Sends what is due at `now`; returns how many notifications were attempted.
+pub async fn deliver_due(state: &AppState, now: i64) -> Result<usize, AppError> {
+    let Some(pusher) = state.pusher.clone() else {
+        return Ok(0);
+    };
+    let jobs = state
+        .store
+        .claim_notifications(now, LEASE_MS, BATCH)
+        .await?;
+    let mut seen = HashMap::new();
+    let mut sends = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        sends.push((target(job), message(state, job, now, &mut seen).await?));
+    }
+    let results = futures::future::join_all(sends.iter().map(|(t, m)| pusher.push(t, m))).await;
+    for (job, result) in jobs.iter().zip(results) {
+        record(state, job, result, now).await?;
+    }
+    Ok(jobs.len())
+}
+
+async fn record(
+    state: &AppState,
+    job: &NotificationJob,
+    result: PushResult,
+    now: i64,
+) -> Result<(), AppError> {
+    let store = &state.store;
+    match result {
+        PushResult::Delivered => {
+            store
+                .finish_notification(job, "done", None, DeviceHealth::Success, now)
+                .await?
+        }
+        PushResult::Gone(reason) => {
+            tracing::info!(device_id = job.device_id, %reason, "push device gone; removed");
+            store.device_gone(job, &reason, now).await?
+        }
+        PushResult::Permanent(reason) => {
+            tracing::warn!(device_id = job.device_id, %reason, "push refused");
+            store
+                .finish_notification(job, "failed", None, DeviceHealth::Error(&reason), now)
+                .await?
+        }
+        PushResult::Retry { after_ms, reason } => {
+            let jitter: f64 = rand::random();
+            match next_step(job.attempts, SendOutcome::Transient(reason.clone()), jitter) {
+                NextStep::RetryIn { delay_ms, .. } => {
+                    let at = now + delay_ms.max(after_ms.unwrap_or(0));
+                    tracing::warn!(device_id = job.device_id, attempt = job.attempts, %reason, "push failed; retrying");
+                    store
+                        .finish_notification(
+                            job,
+                            "pending",
+                            Some(at),
+                            DeviceHealth::Error(&reason),
+                            now,
+                        )
+                        .await?
+                }
+                step => {
+                    let why = match step {
+                        NextStep::Fail { reason } => reason,
+                        _ => reason,
+                    };
+                    tracing::warn!(device_id = job.device_id, reason = %why, "push given up");
+                    store
+                        .finish_notification(job, "failed", None, DeviceHealth::Error(&why), now)
+                        .await?
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Queues a test notification to one of `user_id`'s devices, through the same outbox.
+pub async fn send_test(
+    state: &AppState,
+    user_id: i64,
+    device_id: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let device = state
+        .store
+        .device(device_id)
+        .await?
+        .filter(|d| d.user_id == user_id)
+        .ok_or_else(|| AppError::NotFound("That device is not on your list.".into()))?;
+    let nonce: u32 = rand::random();
+    state
+        .store
+        .queue_notification(
+            &NewAlert {
+                dedup_key: format!("test:{}:{now}:{nonce:08x}", device.id),
+                kind: "test",
+                step: 0,
+                user_id,
+                device_id: device.id,
+                reason: "test".into(),
+            },
+            now,
+        )
+        .await?;
+    state.notify_wakeup.notify_one();
+    Ok(())
+}
+
+const VAPID_SETTING: &str = "vapid_private_key";
+
+/// The VAPID private key kept in the database: the stored one, or `generate()`'s, stored now (of
+/// two servers starting together, the first to store wins and both use it). Returns the key and
+/// whether it was generated now.
+pub async fn stored_vapid_key(
+    state: &AppState,
+    generate: impl FnOnce() -> String,
+) -> Result<(String, bool), AppError> {
+    if let Some(k) = state.store.get_setting(VAPID_SETTING).await? {
+        return Ok((k, false));
+    }
+    let fresh = generate();
+    let stored = state
+        .store
+        .put_setting_if_absent(VAPID_SETTING, &fresh, super::now_ms())
+        .await?;
+    let generated = stored == fresh;
+    Ok((stored, generated))
+}
