@@ -85,16 +85,18 @@ pub fn AppLayout() -> impl IntoView {
 }
 
 /// Renders its children once the signed-in user is known, with [`CurrentUser`] provided.
-/// Children may read resources but must not create them (see the rule above).
+/// Children may read resources but must not create them (see the rule above). It reads the user
+/// through a resource of its own: one resource read by two `Suspense` boundaries of a page can
+/// stall the server's render (the layout reads the session's).
 #[component]
 pub fn WithUser(children: ChildrenFn) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let me = Resource::new(|| (), |_| crate::api::auth::get_me());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 let children = children.clone();
                 Suspend::new(async move {
-                    match session.me.await {
+                    match me.await {
                         Ok(Some(user)) => {
                             provide_context(CurrentUser(user));
                             children().into_any()

@@ -26,11 +26,12 @@ pub fn ChatPage() -> impl IntoView {
         move || (id.get(), live.resyncs.get()),
         |(id, _)| open_conversation(id),
     );
-    let session = expect_context::<crate::ui::Session>();
+    // Its own read of the signed-in user (see `layout::WithUser` for why not the session's).
+    let me = Resource::new(|| (), |_| crate::api::auth::get_me());
     view! {
         <Transition fallback=|| view! { <p class="muted chat-loading">"Opening the conversation…"</p> }>
             {move || Suspend::new(async move {
-                let me = session.me.await;
+                let me = me.await;
                 match detail.await {
                     Ok(d) => match me {
                         Ok(Some(me)) => view! { <Chat detail=d me/> }.into_any(),

@@ -3,6 +3,7 @@
 
 use crate::ui::Session;
 use leptos::prelude::*;
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -15,7 +16,15 @@ pub fn LoginPage() -> impl IntoView {
         None => query.read().get("error"),
     };
     let pending = session.sign_in.pending();
+    let me = session.me;
     view! {
+        // Someone already signed in goes straight to work (this also settles `me`, which every
+        // server render must read; see `pages::settle`).
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                matches!(me.await, Ok(Some(_))).then(|| view! { <Redirect path="/conversations"/> })
+            })}
+        </Suspense>
         <main class="login">
             <div class="login-card">
                 <div class="login-brand">

@@ -12,6 +12,22 @@ pub mod settings;
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// Awaits `r` inside its own `Suspense` and shows nothing. A resource created while rendering
+/// on the server must be read in a `Suspense` on every branch, or the server's render waits for
+/// it forever; pages use this where a branch (a 403, a signed-out visitor) does not read it.
+pub fn settle<T>(r: Resource<T>) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let _ = r.await;
+            })}
+        </Suspense>
+    }
+}
+
 /// A short, human message for a failed load, with the page's own retry.
 pub fn load_error(e: &AppError) -> AnyView {
     leptos::logging::error!("load failed: {e:?}");

@@ -47,6 +47,7 @@ pub fn OperatorsPage() -> impl IntoView {
             <NewOperatorForm create/>
         </section>
         </AdminOnly>
+        {super::settle(list)}
     }
 }
 

@@ -50,6 +50,7 @@ pub fn SettingsPage() -> impl IntoView {
             </div>
         </section>
         </AdminOnly>
+        {super::settle(handoff)}
     }
 }
 
