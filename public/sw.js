@@ -163,7 +163,18 @@ self.addEventListener('push', (event) => {
   } catch (err) {
     console.warn('[sw] unreadable push payload', err);
   }
-  if (!data || !data.conversation_id) return;
+  if (!data) return;
+  if (!data.conversation_id) {
+    // "Send test notification" from the account page.
+    event.waitUntil(
+      self.registration.showNotification('Baton test notification', {
+        body: 'Alerts reach this device.',
+        tag: 'baton-test',
+        icon: '/icons/icon-192.png',
+      }),
+    );
+    return;
+  }
   event.waitUntil(
     showingConversation(data.conversation_id).then((showing) => {
       if (showing) return undefined;

@@ -33,6 +33,15 @@ async function notifications(page) {
   });
 }
 
+/** Polls until exactly `n` notifications are shown (5 s at most). */
+async function expectNotifications(page, n) {
+  for (let i = 0; i < 50; i++) {
+    if ((await notifications(page)).length === n) return;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`expected ${n} notifications, saw ${JSON.stringify(await notifications(page))}`);
+}
+
 async function clearNotifications(page) {
   await page.evaluate(async () => {
     const reg = await navigator.serviceWorker.ready;
@@ -63,7 +72,7 @@ test('a push shows "Customer waiting", not while that chat is on screen, and Acc
 
   // On the list: the alert shows, with the preview and an Accept action.
   await push(first);
-  await page.waitForFunction(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length === 1);
+  await expectNotifications(page, 1);
   const [n] = await notifications(page);
   assert.equal(n.title, `Customer waiting: ${first.contact_name}`);
   assert.ok(n.body.startsWith(first.preview.slice(0, 20)), n.body);
@@ -87,7 +96,7 @@ test('a push shows "Customer waiting", not while that chat is on screen, and Acc
   assert.equal((await notifications(page)).length, 0, 'no alert for the chat on screen');
   // Another conversation still alerts.
   await push(first);
-  await page.waitForFunction(async () => (await (await navigator.serviceWorker.ready).getNotifications()).length === 1);
+  await expectNotifications(page, 1);
 
   // Clicking Accept claims the conversation and brings Baton to it.
   const [sw] = ctx.serviceWorkers();

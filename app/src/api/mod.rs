@@ -74,12 +74,15 @@ pub(crate) mod ctx {
         }
     }
 
+    /// A browser without JavaScript posting a form (not a page being rendered, whose request
+    /// also accepts HTML).
     fn is_plain_form_post(parts: &Parts) -> bool {
-        parts
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
+        parts.method == http::Method::POST
+            && parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
     }
 
     /// Gives an error its HTTP status. A plain HTML form post (JavaScript off) is sent back to

@@ -115,6 +115,12 @@ fn SignedIn(user: UserDto) -> impl IntoView {
     let session = expect_context::<Session>();
     let is_admin = user.is_admin();
     let name = user.display_name.clone();
+    let initial = name
+        .chars()
+        .next()
+        .unwrap_or('?')
+        .to_uppercase()
+        .to_string();
     let role = user.role.as_str();
     let available = user.available;
     let live = expect_context::<LiveState>();
@@ -173,10 +179,11 @@ fn SignedIn(user: UserDto) -> impl IntoView {
                 <span class="brand">"Baton"</span>
                 <ConnectionIndicator status=live.status/>
                 <AvailabilitySwitch initial=available/>
-                <span class="who">
+                <A href="/account" attr:class="who" attr:title="Your account and alert devices" attr:aria-label="Your account">
+                    <span class="avatar mini" aria-hidden="true">{initial}</span>
                     <span class="who-name">{name}</span>
                     <span class="role-badge">{role}</span>
-                </span>
+                </A>
                 <ActionForm action=session.sign_out attr:class="signout">
                     <button type="submit" class="btn ghost">"Sign out"</button>
                 </ActionForm>

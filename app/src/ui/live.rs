@@ -59,6 +59,8 @@ pub struct LiveState {
     pub operators: RwSignal<u64>,
     /// Counts `BotStatusChanged` events.
     pub bot: RwSignal<u64>,
+    /// Counts `QueueChanged` events (offers, alerts, breaches).
+    pub queue: RwSignal<u64>,
     /// Counts resynchronisations: everything shown must be read again.
     pub resyncs: RwSignal<u64>,
     handlers: StoredValue<Vec<(u64, Handler)>>,
@@ -100,6 +102,7 @@ pub fn provide_live() {
         conversations: RwSignal::new(0),
         operators: RwSignal::new(0),
         bot: RwSignal::new(0),
+        queue: RwSignal::new(0),
         resyncs: RwSignal::new(0),
         handlers: StoredValue::new(Vec::new()),
         next_handler: StoredValue::new(0),
@@ -130,6 +133,7 @@ impl LiveState {
             LiveEventKind::ConversationUpdated { .. } => self.conversations.update(|n| *n += 1),
             LiveEventKind::OperatorsChanged => self.operators.update(|n| *n += 1),
             LiveEventKind::BotStatusChanged => self.bot.update(|n| *n += 1),
+            LiveEventKind::QueueChanged => self.queue.update(|n| *n += 1),
             LiveEventKind::Resync => self.resyncs.update(|n| *n += 1),
             _ => {}
         }

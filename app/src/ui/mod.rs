@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=pages::conversations::NoChatSelected ssr=SsrMode::Async/>
                         <Route path=path!(":id") view=pages::chat::ChatPage ssr=SsrMode::Async/>
                     </ParentRoute>
+                    <Route path=path!("account") view=pages::account::AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("monitoring") view=pages::monitoring::MonitoringPage ssr=SsrMode::Async/>
                     <Route path=path!("scenarios") view=pages::scenarios::ScenariosPage ssr=SsrMode::Async/>
                     <Route path=path!("operators") view=pages::operators::OperatorsPage ssr=SsrMode::Async/>

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod account;
 pub mod chat;
 pub mod conversations;
 pub mod login;
