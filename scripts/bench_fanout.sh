@@ -18,7 +18,6 @@ say "building release binaries (Baton, load generator, ceiling)"
 cargo build --release -p server -p baton-bench
 cargo build --release --manifest-path "$CEILING_SRC/Cargo.toml" --target-dir "$ROOT/target/ceiling" --bin server --bin fanout
 BENCH="$ROOT/target/release/baton-bench"
-wait_up() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; die "$1 did not come up"; }
 
 say "ceiling: broadcast to $CLIENTS sockets"
 DATABASE_URL="sqlite://$WORK/ceiling.db?mode=rwc" PORT=8095 "$ROOT/target/ceiling/release/server" 2>/dev/null & cpid=$!

@@ -21,8 +21,6 @@ cargo build --release --manifest-path "$CEILING_SRC/Cargo.toml" --target-dir "$R
 BENCH="$ROOT/target/release/baton-bench"
 CEIL="$ROOT/target/ceiling/release/server"
 
-wait_up() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; die "$1 did not come up"; }
-fresh_pg() { psql "$PG" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" && psql "$PG" -qc "CREATE DATABASE $1"; echo "${PG%/*}/$1"; }
 
 # seed_sql BACKEND TARGET: SQL that fills Baton's (TARGET=baton) or the ceiling's schema.
 # Rows come from a recursive CTE on SQLite and generate_series on PostgreSQL.

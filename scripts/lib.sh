@@ -61,3 +61,7 @@ report_wasm_size() {
   local f="$ROOT/target/site/pkg/baton_bg.wasm"
   printf 'baton_bg.wasm: %s bytes raw, %s bytes gzipped\n' "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
 }
+
+# Benchmarks: wait for a URL to answer; recreate a PostgreSQL database and print its URL.
+wait_up() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; die "$1 did not come up"; }
+fresh_pg() { psql "$PG" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" && psql "$PG" -qc "CREATE DATABASE $1"; echo "${PG%/*}/$1"; }

@@ -369,3 +369,15 @@ impl ListFilter {
         }
     }
 }
+
+/// Percent-encodes `s` for a URL query value (everything but unreserved characters).
+pub fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

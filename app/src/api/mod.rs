@@ -102,7 +102,7 @@ pub(crate) mod ctx {
                     .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
                     .map(|path| path.split('?').next().unwrap_or("/").to_string())
                     .unwrap_or_else(|| "/".into());
-                let url = format!("{back}?error={}", encode_query(&e.to_string()));
+                let url = format!("{back}?error={}", crate::dto::query_escape(&e.to_string()));
                 if let Ok(v) = HeaderValue::from_str(&url) {
                     res.insert_header(header::LOCATION, v);
                     res.set_status(StatusCode::SEE_OTHER);
@@ -113,16 +113,5 @@ pub(crate) mod ctx {
             ),
         }
         r
-    }
-
-    fn encode_query(s: &str) -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
     }
 }

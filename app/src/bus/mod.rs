@@ -10,14 +10,30 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
+/// A published event with its JSON, encoded once for every socket that forwards it.
+#[derive(Debug)]
+pub struct Published {
+    pub event: LiveEvent,
+    pub json: Arc<str>,
+}
+
+impl Published {
+    pub fn new(event: LiveEvent) -> Arc<Self> {
+        let json = serde_json::to_string(&event).unwrap_or_default().into();
+        Arc::new(Self { event, json })
+    }
+}
+
 pub trait EventBus: Send + Sync + 'static {
     /// Publishes an event to every subscriber; returns it with its sequence number.
     fn publish(&self, kind: LiveEventKind) -> LiveEvent;
-    fn subscribe(&self) -> broadcast::Receiver<LiveEvent>;
+    /// Subscribers share one copy of each event (a thousand sockets do not clone or encode it
+    /// a thousand times).
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Published>>;
     /// Identifies this numbering: numbers from another epoch (a restarted server) mean nothing.
     fn epoch(&self) -> u64;
     /// The events after `seq`, oldest first, or `None` when some of them are no longer held.
-    fn since(&self, seq: u64) -> Option<Vec<LiveEvent>>;
+    fn since(&self, seq: u64) -> Option<Vec<Arc<Published>>>;
     /// The number of the latest event published.
     fn last_seq(&self) -> u64;
 }
@@ -26,13 +42,13 @@ pub type SharedBus = Arc<dyn EventBus>;
 
 struct Log {
     seq: u64,
-    recent: VecDeque<LiveEvent>,
+    recent: VecDeque<Arc<Published>>,
 }
 
 /// Single-process bus on a tokio broadcast channel, keeping the last `capacity` events for
 /// replay. A subscriber that falls more than `capacity` events behind sees `Lagged`.
 pub struct LocalBus {
-    tx: broadcast::Sender<LiveEvent>,
+    tx: broadcast::Sender<Arc<Published>>,
     log: Mutex<Log>,
     capacity: usize,
     epoch: u64,
@@ -64,16 +80,17 @@ impl EventBus for LocalBus {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         log.seq += 1;
         let ev = LiveEvent { seq: log.seq, kind };
+        let published = Published::new(ev.clone());
         if log.recent.len() == self.capacity {
             log.recent.pop_front();
         }
-        log.recent.push_back(ev.clone());
+        log.recent.push_back(published.clone());
         // No subscribers is fine: nobody is watching.
-        let _ = self.tx.send(ev.clone());
+        let _ = self.tx.send(published);
         ev
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
     }
 
@@ -85,16 +102,22 @@ impl EventBus for LocalBus {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).seq
     }
 
-    fn since(&self, seq: u64) -> Option<Vec<LiveEvent>> {
+    fn since(&self, seq: u64) -> Option<Vec<Arc<Published>>> {
         let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         if seq > log.seq {
             return None;
         }
-        let oldest_held = log.recent.front().map_or(log.seq + 1, |e| e.seq);
+        let oldest_held = log.recent.front().map_or(log.seq + 1, |e| e.event.seq);
         if seq + 1 < oldest_held {
             return None;
         }
-        Some(log.recent.iter().filter(|e| e.seq > seq).cloned().collect())
+        Some(
+            log.recent
+                .iter()
+                .filter(|e| e.event.seq > seq)
+                .cloned()
+                .collect(),
+        )
     }
 }
 
@@ -110,8 +133,13 @@ mod tests {
         bus.publish(LiveEventKind::UserDeactivated { user_id: 3 });
         let a = rx.recv().await.unwrap();
         let b = rx.recv().await.unwrap();
-        assert_eq!(a.seq + 1, b.seq);
-        assert_eq!(b.kind, LiveEventKind::UserDeactivated { user_id: 3 });
+        assert_eq!(a.event.seq + 1, b.event.seq);
+        assert_eq!(b.event.kind, LiveEventKind::UserDeactivated { user_id: 3 });
+        assert!(
+            b.json.contains("\"type\":\"user_deactivated\""),
+            "{}",
+            b.json
+        );
     }
 
     #[test]
@@ -121,8 +149,11 @@ mod tests {
             bus.publish(LiveEventKind::OperatorsChanged);
         }
         let missed = bus.since(1).unwrap();
-        assert_eq!(missed.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
-        assert_eq!(bus.since(3).unwrap(), vec![]);
+        assert_eq!(
+            missed.iter().map(|e| e.event.seq).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        assert!(bus.since(3).unwrap().is_empty());
         assert_eq!(bus.since(0).unwrap().len(), 3);
     }
 

@@ -10,9 +10,11 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::ServerState;
+use app::bus::Published;
 use app::dto::{LiveEvent, LiveEventKind};
 use app::error::AppError;
 use app::services::{auth, AppState};
+use std::sync::Arc;
 
 /// Authentication comes first, so an anonymous caller learns it must sign in (401) whether or not
 /// it asked for a WebSocket upgrade.
@@ -41,7 +43,12 @@ pub async fn upgrade(
     };
     match user {
         Ok(Some(user)) => match ws {
-            Ok(ws) => ws.on_upgrade(move |socket| session(socket, s.app, user.id, resume)),
+            // Small buffers: an operator socket carries short JSON events, and a thousand of them
+            // should not cost a thousand times the default 128 KiB each way.
+            Ok(ws) => ws
+                .read_buffer_size(8 * 1024)
+                .write_buffer_size(8 * 1024)
+                .on_upgrade(move |socket| session(socket, s.app, user.id, resume)),
             Err(rejection) => rejection.into_response(),
         },
         Ok(None) => AppError::Unauthorized.into_response(),
@@ -53,10 +60,15 @@ fn encode(ev: &LiveEvent) -> Message {
     Message::Text(serde_json::to_string(ev).unwrap_or_default().into())
 }
 
+/// A published event, already encoded once for every socket.
+fn frame(p: &Published) -> Message {
+    Message::Text(p.json.as_ref().into())
+}
+
 /// What a (re)connecting client is sent before live events: the events it missed, or `Resync`
 /// when they are gone (or it comes from another server run) and it must reload.
 /// Also returns the number the client is known to have seen.
-fn catch_up(state: &AppState, resume: &Resume) -> (Vec<LiveEvent>, u64) {
+fn catch_up(state: &AppState, resume: &Resume) -> (Vec<Arc<Published>>, u64) {
     let Some(since) = resume.since else {
         return (Vec::new(), 0);
     };
@@ -64,10 +76,10 @@ fn catch_up(state: &AppState, resume: &Resume) -> (Vec<LiveEvent>, u64) {
     match same_run.then(|| state.bus.since(since)).flatten() {
         Some(missed) => (missed, since),
         None => (
-            vec![LiveEvent {
+            vec![Published::new(LiveEvent {
                 seq: 0,
                 kind: LiveEventKind::Resync,
-            }],
+            })],
             0,
         ),
     }
@@ -96,21 +108,21 @@ async fn session(mut socket: WebSocket, state: AppState, user_id: i64, resume: R
         if !ok {
             break;
         }
-        ok = socket.send(encode(ev)).await.is_ok();
-        sent_up_to = sent_up_to.max(ev.seq);
+        ok = socket.send(frame(ev)).await.is_ok();
+        sent_up_to = sent_up_to.max(ev.event.seq);
     }
     if ok {
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
-                    Ok(ev) if ev.seq <= sent_up_to => {}
+                    Ok(ev) if ev.event.seq <= sent_up_to => {}
                     Ok(ev) => {
-                        sent_up_to = ev.seq;
-                        if ev.kind == (LiveEventKind::UserDeactivated { user_id }) {
+                        sent_up_to = ev.event.seq;
+                        if ev.event.kind == (LiveEventKind::UserDeactivated { user_id }) {
                             let _ = socket.send(Message::Close(None)).await;
                             break;
                         }
-                        if socket.send(encode(&ev)).await.is_err() {
+                        if socket.send(frame(&ev)).await.is_err() {
                             break;
                         }
                     }

@@ -468,8 +468,8 @@ pub(crate) fn rsa_key() -> &'static rsa::RsaPrivateKey {
 
 pub(crate) const SEND: &str = "/v1/projects/baton-test/messages:send";
 
-/// A Google stand-in (token endpoint and FCM) and a pusher configured against it.
-async fn fcm_setup() -> (Receiver, Pusher, TempFile) {
+/// A Google stand-in (token endpoint and FCM send) and a service-account file pointing at it.
+pub(crate) async fn google_stand_in() -> (Receiver, TempFile) {
     use rsa::pkcs8::EncodePrivateKey;
     let rx = Receiver::start().await;
     rx.default_answer(
@@ -500,6 +500,12 @@ async fn fcm_setup() -> (Receiver, Pusher, TempFile) {
         })
         .to_string(),
     );
+    (rx, sa)
+}
+
+/// The Google stand-in and a pusher configured against it.
+async fn fcm_setup() -> (Receiver, Pusher, TempFile) {
+    let (rx, sa) = google_stand_in().await;
     let cfg = config(&[
         ("BATON_FCM_SERVICE_ACCOUNT", sa.path()),
         ("BATON_FCM_API_BASE", rx.base.clone()),

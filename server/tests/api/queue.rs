@@ -9,8 +9,7 @@
 use crate::common::{Db, TestApp};
 use crate::mock::eventually;
 use crate::push::{
-    answer, b64, b64d, es256_ok, now, rsa_key, verify_es256, Browser, Receiver, Req, TempFile,
-    DEVICE, SEND,
+    answer, b64, b64d, es256_ok, now, verify_es256, Browser, Receiver, Req, TempFile, DEVICE, SEND,
 };
 use app::domain::ownership::{Actor, Transition};
 use app::domain::users::Role;
@@ -488,32 +487,7 @@ pub struct Native {
 async fn native_app(db: Db) -> Option<Native> {
     use p256::elliptic_curve::sec1::ToEncodedPoint;
     use p256::pkcs8::EncodePrivateKey as _;
-    let google = Receiver::start().await;
-    google.default_answer(
-        "/token",
-        answer(
-            200,
-            &[("content-type", "application/json")],
-            r#"{"access_token":"ya29.test-token","expires_in":3599,"token_type":"Bearer"}"#,
-        ),
-    );
-    google.default_answer(
-        SEND,
-        answer(200, &[], r#"{"name":"projects/baton-test/messages/1"}"#),
-    );
-    let pem = rsa_key()
-        .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
-        .unwrap()
-        .to_string();
-    let sa = TempFile::new(
-        "service-account.json",
-        &json!({
-            "type": "service_account", "project_id": "baton-test", "private_key_id": "test-key-1",
-            "private_key": pem, "client_email": "push@baton-test.iam.gserviceaccount.com",
-            "token_uri": format!("{}/token", google.base),
-        })
-        .to_string(),
-    );
+    let (google, sa) = crate::push::google_stand_in().await;
     let apple = Receiver::start_h2c().await;
     apple.default_answer(
         &format!("/3/device/{DEVICE}"),

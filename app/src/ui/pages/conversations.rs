@@ -37,7 +37,7 @@ impl ListParams {
             parts.push(format!("filter={}", self.filter.as_str()));
         }
         if !self.q.is_empty() {
-            parts.push(format!("q={}", encode(&self.q)));
+            parts.push(format!("q={}", crate::dto::query_escape(&self.q)));
         }
         if self.closed > 0 {
             parts.push(format!("closed={}", self.closed));
@@ -48,17 +48,6 @@ impl ListParams {
             format!("?{}", parts.join("&"))
         }
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub fn use_list_params() -> Memo<ListParams> {

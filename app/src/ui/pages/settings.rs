@@ -4,7 +4,7 @@ use super::load_error;
 use crate::api::settings::{get_handoff, PauseBot, SaveHandoff};
 use crate::domain::bot::HandoffSettings;
 use crate::error::AppError;
-use crate::ui::layout::{AdminOnly, CurrentUser};
+use crate::ui::layout::AdminOnly;
 use leptos::prelude::*;
 
 #[component]
@@ -15,16 +15,6 @@ pub fn SettingsPage() -> impl IntoView {
         move || (save.version().get(), pause.version().get()),
         |_| get_handoff(),
     );
-    let account = move || {
-        let me = expect_context::<CurrentUser>().0;
-        view! {
-            <dl class="kv">
-                <dt>"Name"</dt><dd>{me.display_name}</dd>
-                <dt>"Email"</dt><dd>{me.email}</dd>
-                <dt>"Role"</dt><dd>{me.role.as_str()}</dd>
-            </dl>
-        }
-    };
     view! {
         <AdminOnly>
         <section class="page settings" aria-labelledby="set-title">
@@ -42,7 +32,10 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
             <div class="card">
                 <h2>"Your account"</h2>
-                {account}
+                <p class="muted">
+                    "Your details and the devices that get alerts are on "
+                    <a href="/account">"your account page"</a>"."
+                </p>
             </div>
             <div class="card">
                 <h2>"About"</h2>
