@@ -651,8 +651,8 @@ async fn fcm_maps_unregistered_bad_requests_and_overload() {
 
 pub(crate) const DEVICE: &str = "5d0c3c4a1bd1e2f3a4b5c6d7e8f90123456789abcdef0123456789abcdef0123";
 
-/// An h2c APNs stand-in and a pusher with a fresh .p8 key; returns the key's public half.
-async fn apns_setup() -> (Receiver, Pusher, Vec<u8>, TempFile) {
+/// An h2c APNs stand-in and a fresh .p8 key file; returns the key's public half too.
+pub(crate) async fn apple_stand_in() -> (Receiver, Vec<u8>, TempFile) {
     use p256::pkcs8::EncodePrivateKey;
     let rx = Receiver::start_h2c().await;
     rx.default_answer(
@@ -673,6 +673,12 @@ async fn apns_setup() -> (Receiver, Pusher, Vec<u8>, TempFile) {
         "AuthKey_ABC123DEFG.p8",
         &secret.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).unwrap(),
     );
+    (rx, public, p8)
+}
+
+/// The APNs stand-in and a pusher configured against it.
+async fn apns_setup() -> (Receiver, Pusher, Vec<u8>, TempFile) {
+    let (rx, public, p8) = apple_stand_in().await;
     let cfg = config(&[
         ("BATON_APNS_KEY", p8.path()),
         ("BATON_APNS_KEY_ID", "ABC123DEFG".into()),

@@ -485,28 +485,8 @@ pub struct Native {
 }
 
 async fn native_app(db: Db) -> Option<Native> {
-    use p256::elliptic_curve::sec1::ToEncodedPoint;
-    use p256::pkcs8::EncodePrivateKey as _;
     let (google, sa) = crate::push::google_stand_in().await;
-    let apple = Receiver::start_h2c().await;
-    apple.default_answer(
-        &format!("/3/device/{DEVICE}"),
-        answer(
-            200,
-            &[("apns-id", "EC1BF194-B3B2-424A-89A9-5A918A6E6B5D")],
-            "",
-        ),
-    );
-    let secret = p256::SecretKey::random(&mut rand::thread_rng());
-    let apple_public = secret
-        .public_key()
-        .to_encoded_point(false)
-        .as_bytes()
-        .to_vec();
-    let p8 = TempFile::new(
-        "AuthKey_ABC123DEFG.p8",
-        &secret.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).unwrap(),
-    );
+    let (apple, apple_public, p8) = crate::push::apple_stand_in().await;
     let (sa_path, p8_path) = (sa.path(), p8.path());
     let app = crate::common::spawn_with(
         db,
