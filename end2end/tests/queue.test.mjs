@@ -56,3 +56,27 @@ test('an operator sees their alert devices, sends a test notification and remove
   assert.ok(await page.getByText('No device gets alerts yet.').isVisible());
   await ctx.close();
 });
+
+test('an admin switches routing to round robin, with the timing checked', async () => {
+  const ctx = await env.chrome.browser.newContext({ viewport: DESKTOP });
+  const page = await ctx.newPage();
+  await signIn(page, env.baton.url, { email: 'admin@baton.demo', password: 'baton-admin-demo' });
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.waitForURL(`${env.baton.url}/settings`);
+  await waitHydrated(page);
+  const card = page.getByRole('region', { name: 'Queue and alerts' });
+  await card.getByLabel('Routing').selectOption('round_robin');
+  await card.getByLabel('Round-robin offer (seconds)').fill('45');
+  await card.getByLabel('Repeat alerts every (seconds)').fill('5');
+  await card.getByRole('button', { name: 'Save queue settings' }).click();
+  await card.locator('.field-error').waitFor();
+  assert.match(await card.locator('.field-error').innerText(), /30 to 3600/);
+  await card.getByLabel('Repeat alerts every (seconds)').fill('90');
+  await card.getByRole('button', { name: 'Save queue settings' }).click();
+  await card.getByText('Saved. New escalations use these rules.').waitFor();
+  await page.reload();
+  await waitHydrated(page);
+  assert.equal(await card.getByLabel('Routing').inputValue(), 'round_robin');
+  assert.equal(await card.getByLabel('Round-robin offer (seconds)').inputValue(), '45');
+  await ctx.close();
+});

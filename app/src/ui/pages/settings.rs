@@ -1,8 +1,10 @@
 //! Deployment settings (admins only): the bot's handoff rules and the pause switch.
 
 use super::load_error;
+use crate::api::queue::{get_queue_settings, SaveQueueSettings};
 use crate::api::settings::{get_handoff, PauseBot, SaveHandoff};
 use crate::domain::bot::HandoffSettings;
+use crate::domain::queue::{PolicyKind, QueueSettings};
 use crate::error::AppError;
 use crate::ui::layout::AdminOnly;
 use leptos::prelude::*;
@@ -15,6 +17,8 @@ pub fn SettingsPage() -> impl IntoView {
         move || (save.version().get(), pause.version().get()),
         |_| get_handoff(),
     );
+    let save_queue = ServerAction::<SaveQueueSettings>::new();
+    let queue = Resource::new(move || save_queue.version().get(), |_| get_queue_settings());
     view! {
         <AdminOnly>
         <section class="page settings" aria-labelledby="set-title">
@@ -26,6 +30,14 @@ pub fn SettingsPage() -> impl IntoView {
                             <BotSwitch paused=h.paused pause/>
                             <HandoffForm h save/>
                         }.into_any(),
+                        Err(e) => load_error(&e),
+                    }
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match queue.await {
+                        Ok(q) => view! { <QueueForm q save=save_queue/> }.into_any(),
                         Err(e) => load_error(&e),
                     }
                 })}
@@ -44,6 +56,7 @@ pub fn SettingsPage() -> impl IntoView {
         </section>
         </AdminOnly>
         {super::settle(handoff)}
+        {super::settle(queue)}
     }
 }
 
@@ -59,6 +72,55 @@ fn BotSwitch(paused: bool, pause: ServerAction<PauseBot>) -> impl IntoView {
                 on:click=move |_| { pause.dispatch(PauseBot { paused: !paused }); }>
                 {if paused { "Resume bot" } else { "Pause bot" }}
             </button>
+        </section>
+    }
+}
+
+/// Routing policy and the paging ladder's timing.
+#[component]
+fn QueueForm(q: QueueSettings, save: ServerAction<SaveQueueSettings>) -> impl IntoView {
+    let err = move |field: &'static str| super::field_error(save.value(), field);
+    let status = move || {
+        match save.value().get() {
+        Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">"Saved. New escalations use these rules."</p> }.into_any()),
+        Some(Err(AppError::Invalid(_))) | None => None,
+        Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
+    }
+    };
+    let round_robin = q.policy == PolicyKind::RoundRobin;
+    view! {
+        <section class="card" aria-labelledby="queue-title">
+            <h2 id="queue-title">"Queue and alerts"</h2>
+            <ActionForm action=save attr:class="form" attr:novalidate=true>
+                <label class="field">
+                    <span>"Routing"</span>
+                    <select name="policy">
+                        <option value="first_to_accept" selected=!round_robin>"First to accept: alert everyone available"</option>
+                        <option value="round_robin" selected=round_robin>"Round robin: offer to one operator at a time"</option>
+                    </select>
+                    {err("policy")}
+                </label>
+                <div class="form-row">
+                    <label class="field">
+                        <span>"Round-robin offer (seconds)"</span>
+                        <input type="number" name="offer_secs" min="10" max="3600" inputmode="numeric" value=q.offer_secs.to_string()/>
+                        {err("offer_secs")}
+                    </label>
+                    <label class="field">
+                        <span>"Waiting target (seconds)"</span>
+                        <input type="number" name="sla_target_secs" min="10" max="86400" inputmode="numeric" value=q.sla_target_secs.to_string()/>
+                        {err("sla_target_secs")}
+                    </label>
+                </div>
+                <label class="field">
+                    <span>"Repeat alerts every (seconds)"</span>
+                    <input type="number" name="alert_interval_secs" min="30" max="3600" inputmode="numeric" value=q.alert_interval_secs.to_string()/>
+                    <span class="hint">"While nobody accepts, each repeat reaches more people: the offered operators, then everyone available, then every operator, then admins."</span>
+                    {err("alert_interval_secs")}
+                </label>
+                {status}
+                <button type="submit" class="btn primary">"Save queue settings"</button>
+            </ActionForm>
         </section>
     }
 }
