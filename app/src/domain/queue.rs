@@ -970,9 +970,9 @@ mod tests {
         assert!(breached(t0, t0 + 2 * MIN + 1, 2 * MIN));
     }
 
-    #[test]
-    fn audiences_widen_step_by_step() {
-        let cands = [
+    /// Operator 1 online and available, 2 offline, 3 away, and an away admin (5).
+    fn ladder_candidates() -> [Candidate; 4] {
+        [
             op(1),
             Candidate {
                 online: false,
@@ -986,7 +986,12 @@ mod tests {
                 available: false,
                 ..admin(5)
             },
-        ];
+        ]
+    }
+
+    #[test]
+    fn audiences_widen_step_by_step() {
+        let cands = ladder_candidates();
         assert_eq!(ids(&audience(0, &[1], &cands)), [1]);
         assert_eq!(ids(&audience(1, &[1], &cands)), [1, 2]);
         assert_eq!(ids(&audience(2, &[1], &cands)), [1, 2, 3]);
@@ -1101,21 +1106,7 @@ mod tests {
     #[test]
     fn the_ladder_advances_once_per_interval_and_flags_the_breach() {
         let s = QueueSettings::default();
-        let cands = [
-            op(1),
-            Candidate {
-                online: false,
-                ..op(2)
-            },
-            Candidate {
-                available: false,
-                ..op(3)
-            },
-            Candidate {
-                available: false,
-                ..admin(5)
-            },
-        ];
+        let cands = ladder_candidates();
         let mut q = start(&s, 0, &cands, 0).next;
         assert!(advance(&s, &q, &cands, MIN).is_none());
         let mut got = Vec::new();

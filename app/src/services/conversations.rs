@@ -293,26 +293,30 @@ pub async fn send_reply(
             format!("Keep it under {MAX_REPLY_CHARS} characters; split long answers in two."),
         ));
     }
-    let current = state.store.ownership(id).await?.ok_or_else(not_found)?;
-    if !current.ownership.may_send(me.id) {
-        return Err(match current.ownership.assignee {
-            Some(other) if other != me.id => {
-                let name = name_of(state, Some(other)).await?;
-                AppError::Conflict(format!(
-                    "{} holds this conversation; only they can write to the customer.",
-                    name.unwrap_or_else(|| "Another operator".into())
-                ))
-            }
-            _ => {
-                AppError::Conflict("Accept the conversation before writing to the customer.".into())
-            }
-        });
-    }
+    // One read gives who holds it (and their name) and the channel to reply through.
     let summary = state
         .store
         .conversation_summary(id)
         .await?
         .ok_or_else(not_found)?;
+    let ownership = crate::domain::ownership::Ownership {
+        state: summary.owner,
+        assignee: summary.assignee_id,
+    };
+    if !ownership.may_send(me.id) {
+        return Err(match summary.assignee_id {
+            Some(other) if other != me.id => AppError::Conflict(format!(
+                "{} holds this conversation; only they can write to the customer.",
+                summary
+                    .assignee_name
+                    .as_deref()
+                    .unwrap_or("Another operator")
+            )),
+            _ => {
+                AppError::Conflict("Accept the conversation before writing to the customer.".into())
+            }
+        });
+    }
     let message_id = state
         .store
         .queue_outbound(&NewMessage {

@@ -76,17 +76,30 @@ fn BotSwitch(paused: bool, pause: ServerAction<PauseBot>) -> impl IntoView {
     }
 }
 
+/// What a settings form says after saving: `ok` on success, a general error as an alert (field
+/// errors stand next to their fields instead).
+fn save_status<T, V>(
+    value: V,
+    ok: &'static str,
+) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
+where
+    T: Send + Sync + 'static,
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    move || match value.get() {
+        Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">{ok}</p> }.into_any()),
+        Some(Err(AppError::Invalid(_))) | None => None,
+        Some(Err(e)) => {
+            Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any())
+        }
+    }
+}
+
 /// Routing policy and the paging ladder's timing.
 #[component]
 fn QueueForm(q: QueueSettings, save: ServerAction<SaveQueueSettings>) -> impl IntoView {
     let err = move |field: &'static str| super::field_error(save.value(), field);
-    let status = move || {
-        match save.value().get() {
-        Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">"Saved. New escalations use these rules."</p> }.into_any()),
-        Some(Err(AppError::Invalid(_))) | None => None,
-        Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
-    }
-    };
+    let status = save_status(save.value(), "Saved. New escalations use these rules.");
     let round_robin = q.policy == PolicyKind::RoundRobin;
     view! {
         <section class="card" aria-labelledby="queue-title">
@@ -128,13 +141,10 @@ fn QueueForm(q: QueueSettings, save: ServerAction<SaveQueueSettings>) -> impl In
 #[component]
 fn HandoffForm(h: HandoffSettings, save: ServerAction<SaveHandoff>) -> impl IntoView {
     let err = move |field: &'static str| super::field_error(save.value(), field);
-    let status = move || {
-        match save.value().get() {
-        Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">"Saved. The bot uses the new rules from the next message."</p> }.into_any()),
-        Some(Err(AppError::Invalid(_))) | None => None,
-        Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
-    }
-    };
+    let status = save_status(
+        save.value(),
+        "Saved. The bot uses the new rules from the next message.",
+    );
     view! {
         <section class="card" aria-labelledby="handoff-title">
             <h2 id="handoff-title">"Handoff to people"</h2>
