@@ -12,8 +12,9 @@ SECRET=bench-secret
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 
+BATON_BIN="${BATON_BIN:-$ROOT/target/release/baton}"   # another build of Baton, to compare
 say "building release binaries (Baton, load generator, ceiling)"
-cargo build --release -p server -p baton-bench
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server -p baton-bench
 cargo build --release --manifest-path "$CEILING_SRC/Cargo.toml" --target-dir "$ROOT/target/ceiling" --bin server
 BENCH="$ROOT/target/release/baton-bench"
 CEIL="$ROOT/target/ceiling/release/server"
@@ -39,7 +40,7 @@ for backend in sqlite postgres; do
   say "$backend: Baton"
   DATABASE_URL="$baton_db" LEPTOS_SITE_ADDR=127.0.0.1:8096 RUST_LOG=warn \
     BATON_WHATSAPP_VERIFY_TOKEN=v BATON_WHATSAPP_APP_SECRET=$SECRET BATON_WHATSAPP_ACCESS_TOKEN=t \
-    BATON_WHATSAPP_API_BASE=http://127.0.0.1:8099 "$ROOT/target/release/baton" & pid=$!
+    BATON_WHATSAPP_API_BASE=http://127.0.0.1:8099 "$BATON_BIN" & pid=$!
   wait_up http://127.0.0.1:8096/healthz
   b_ing=$("$BENCH" ingest http://127.0.0.1:8096/webhooks/whatsapp $SECRET "$SECS" 32 10)
   b_dup=$("$BENCH" dup http://127.0.0.1:8096/webhooks/whatsapp $SECRET "$SECS" 32)
@@ -49,10 +50,10 @@ done
 
 python3 - "${results[@]}" <<'PY'
 import json, sys
-print(f"{'':10} {'ceiling req/s':>14} {'Baton req/s':>12} {'ratio':>6} {'Baton p50':>10} {'Baton p99':>10} {'5xx':>4}   storm: ceiling / Baton req/s, Baton rows stored")
+print(f"{'':10} {'ceiling req/s':>14} {'p99':>8} {'Baton req/s':>12} {'ratio':>6} {'Baton p50':>10} {'Baton p99':>10} {'5xx':>4}   storm: ceiling / Baton req/s, Baton rows stored")
 for row in sys.argv[1:]:
     b, ci, bi, cd, bd = row.split("|")
     ci, bi, cd, bd = map(json.loads, (ci, bi, cd, bd))
-    print(f"{b:10} {ci['rps']:>14.0f} {bi['rps']:>12.0f} {bi['rps']/ci['rps']:>6.2f} {bi['p50_ms']:>8.1f}ms {bi['p99_ms']:>8.1f}ms {bi['server_errors']+bd['server_errors']:>4}   "
+    print(f"{b:10} {ci['rps']:>14.0f} {ci['p99_ms']:>6.1f}ms {bi['rps']:>12.0f} {bi['rps']/ci['rps']:>6.2f} {bi['p50_ms']:>8.1f}ms {bi['p99_ms']:>8.1f}ms {bi['server_errors']+bd['server_errors']:>4}   "
           f"{cd['rps']:.0f} / {bd['rps']:.0f} (ratio {bd['rps']/cd['rps']:.2f}), stored {bd['stored']}")
 PY

@@ -8,9 +8,10 @@ use crate::routes::{guard, health, webhooks, widget, ws};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
 use app::bus::LocalBus;
+use app::services::ingest::IngestWriter;
 use app::services::state::ServiceSettings;
 use app::services::{demo, notifications, operators, AppState};
-use app::storage::Store;
+use app::storage::{Backend, Store};
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -54,7 +55,13 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         public_origin: config.public_url.clone(),
         ..ServiceSettings::default()
     };
-    let mut state = AppState::new(store, Arc::new(LocalBus::new(1024)), settings);
+    let mut state = AppState::new(store.clone(), Arc::new(LocalBus::new(1024)), settings);
+    if store.backend() == Backend::Sqlite {
+        // One writer for inbound messages (see `IngestWriter`); it ends with the last state.
+        let (writer, task) = IngestWriter::new(store);
+        tokio::spawn(task);
+        state.ingest_writer = Some(writer);
+    }
     let channels = Arc::new(config.channels.clone());
     if let Some(url) = &channels.bot_webhook_url {
         state.external_bot = Some(Arc::new(HttpExternalBot::new(url.clone())));

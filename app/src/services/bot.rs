@@ -5,13 +5,15 @@
 use super::{conversations, now_ms, settings, AppState};
 use crate::domain::bot::{
     confirmation_for, decide, judge_external_reply, looks_spanish, Decision, EscalationReason,
-    ExternalReply, Inbound,
+    ExternalReply, HandoffSettings, Inbound,
 };
 use crate::domain::ownership::{OwnerState, Transition};
-use crate::dto::LiveEventKind;
+use crate::dto::{LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
-use crate::storage::bot::{BotTurn, BotTurnConflict, PendingMessage};
+use crate::storage::bot::{BotContext, BotTurn, PendingMessage, TurnWritten};
 use crate::storage::conversations::{NewMessage, OwnershipChange};
+use futures::{StreamExt, TryStreamExt};
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -37,126 +39,121 @@ pub trait ExternalBot: Send + Sync {
 const FALLBACK_ES: &str = "Perdona, no te he entendido. ¿Puedes decirlo de otra forma?";
 const FALLBACK_EN: &str = "Sorry, I didn't catch that. Could you say it another way?";
 
+/// How many pending customer messages one round of the bot takes on.
+const ROUND: i64 = 128;
+
+/// How many escalations of one round are written concurrently.
+const ESCALATIONS_AT_ONCE: usize = 8;
+
 /// Processes every pending customer message, oldest first. Returns how many were handled.
+///
+/// Work goes in rounds: the pending messages are decided together and their turns written in one
+/// transaction, so under load the bot costs one commit per round rather than one per message.
+/// Escalations are written after that, each in its own transaction with its queue start.
 pub async fn process_pending(state: &AppState) -> Result<usize, AppError> {
     let mut handled = 0;
+    let mut stalled = 0;
     loop {
-        let batch = state.store.pending_customer_messages(100).await?;
-        if batch.is_empty() {
+        let pending = state.store.pending_customer_messages(ROUND).await?;
+        if pending.is_empty() {
             return Ok(handled);
         }
-        for m in &batch {
-            process_one(state, m).await?;
-            handled += 1;
+        match round(state, &pending).await? {
+            0 => {
+                // Every turn lost a race with an operator's change; those are decided again,
+                // but not forever.
+                stalled += 1;
+                if stalled == 3 {
+                    return Err(AppError::Conflict(
+                        "conversations kept changing while the bot decided".into(),
+                    ));
+                }
+            }
+            n => {
+                handled += n;
+                stalled = 0;
+            }
         }
     }
 }
 
-async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppError> {
-    // A decision can lose a race with an operator (say, an accept). Then decide again.
-    for _ in 0..3 {
-        let Some(ctx) = state.store.bot_context(m.conversation_id).await? else {
-            return Ok(());
-        };
-        if ctx.ownership.state == OwnerState::Closed {
-            // The customer wrote again: the conversation reopens with the bot.
-            match conversations::transition(state, m.conversation_id, Transition::Reopen, None)
-                .await
-            {
-                Ok(_) | Err(AppError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
+/// What one turn will write, worked out from the decision.
+struct Outcome {
+    text: Option<String>,
+    confidence: Option<f64>,
+    context: Option<String>,
+    unmatched: i64,
+    escalation: Option<EscalationReason>,
+}
+
+impl Outcome {
+    fn of(
+        decision: Decision,
+        m: &PendingMessage,
+        ctx: &BotContext,
+        handoff: &HandoffSettings,
+    ) -> Self {
+        let (text, confidence, context, unmatched, escalation) = match decision {
+            Decision::Reply { text, scenario_id } => (
+                Some(text),
+                None,
+                Some(format!("scenario:{scenario_id}")),
+                0,
+                None,
+            ),
+            Decision::ExternalReply {
+                text,
+                confidence,
+                context,
+            } => (Some(text), confidence, context, 0, None),
+            Decision::Fallback { unmatched } => {
+                let fallback = if looks_spanish(&m.body) {
+                    FALLBACK_ES
+                } else {
+                    FALLBACK_EN
+                };
+                (
+                    Some(fallback.to_string()),
+                    None,
+                    None,
+                    i64::from(unmatched),
+                    None,
+                )
             }
-        }
-        let handoff = settings::handoff(state).await?;
-        let scenarios = settings::scenarios(state).await?;
-        let unmatched_before = ctx.unmatched_count.max(0) as u32;
-        let inbound = Inbound {
-            text: &m.body,
-            channel: ctx.channel,
-            bot_owns: ctx.ownership.state == OwnerState::Bot,
-            ai_enabled: ctx.ai_enabled,
-            unmatched_before,
-            external_bot: state.external_bot.is_some(),
+            Decision::Escalate(reason) => (
+                Some(confirmation_for(handoff, &m.body).to_string()),
+                None,
+                None,
+                0,
+                Some(reason),
+            ),
+            Decision::Silent | Decision::AskExternalBot => {
+                (None, None, None, ctx.unmatched_count, None)
+            }
         };
-        let mut decision = decide(&handoff, &scenarios, &inbound);
-        if decision == Decision::AskExternalBot {
-            decision =
-                ask_external(state, m, ctx.channel.as_str(), &handoff, unmatched_before).await;
+        Outcome {
+            text,
+            confidence,
+            context,
+            unmatched,
+            escalation,
         }
-        let now = now_ms();
-        let (text, confidence, context, unmatched, escalation): (Option<String>, _, _, i64, _) =
-            match &decision {
-                Decision::Reply { text, scenario_id } => (
-                    Some(text.clone()),
-                    None,
-                    Some(format!("scenario:{scenario_id}")),
-                    0,
-                    None,
-                ),
-                Decision::ExternalReply {
-                    text,
-                    confidence,
-                    context,
-                } => (Some(text.clone()), *confidence, context.clone(), 0, None),
-                Decision::Fallback { unmatched } => {
-                    let fallback = if looks_spanish(&m.body) {
-                        FALLBACK_ES
-                    } else {
-                        FALLBACK_EN
-                    };
-                    (
-                        Some(fallback.to_string()),
-                        None,
-                        None,
-                        i64::from(*unmatched),
-                        None,
-                    )
-                }
-                Decision::Escalate(reason) => (
-                    Some(confirmation_for(&handoff, &m.body).to_string()),
-                    None,
-                    None,
-                    0,
-                    Some(reason.clone()),
-                ),
-                Decision::Silent | Decision::AskExternalBot => {
-                    (None, None, None, ctx.unmatched_count, None)
-                }
-            };
-        let describe = escalation.as_ref().map(EscalationReason::describe);
-        let line = crate::domain::ownership::history_line(
-            Transition::Escalate.event_kind(),
-            None,
-            None,
-            describe.as_deref(),
-        );
-        // Escalating starts the queue (routing, first alerts) in the same transaction.
-        let queue = match &escalation {
-            Some(_) => Some(super::queue::plan_start(state, m.conversation_id, now).await?),
-            None => None,
-        };
-        let ownership = escalation.as_ref().map(|reason| OwnershipChange {
-            conversation_id: m.conversation_id,
-            expected_version: ctx.version,
-            next: crate::domain::ownership::Ownership {
-                state: OwnerState::Waiting,
-                assignee: None,
-            },
-            ai_enabled: Some(false),
-            event_kind: Transition::Escalate.event_kind(),
-            actor_id: None,
-            target_id: None,
-            reason: describe.as_deref(),
-            escalation: Some(reason.code()),
-            history_line: &line,
-            queue: queue.as_ref(),
-            now,
-        });
-        let turn = BotTurn {
+    }
+
+    fn turn<'a>(
+        &'a self,
+        m: &PendingMessage,
+        ctx: &BotContext,
+        ownership: Option<OwnershipChange<'a>>,
+        now: i64,
+    ) -> BotTurn<'a> {
+        BotTurn {
             message_id: m.id,
             conversation_id: m.conversation_id,
-            unmatched_count: unmatched,
-            reply: text.as_deref().map(|body| NewMessage {
+            expected_version: ctx.version,
+            unmatched_before: ctx.unmatched_count,
+            unmatched_count: self.unmatched,
+            reply: self.text.as_deref().map(|body| NewMessage {
                 conversation_id: m.conversation_id,
                 channel: ctx.channel,
                 sender: "bot",
@@ -165,51 +162,202 @@ async fn process_one(state: &AppState, m: &PendingMessage) -> Result<(), AppErro
                 media_type: None,
                 media_url: None,
                 platform_message_id: None,
-                bot_confidence: confidence,
-                context_used: context.as_deref(),
+                bot_confidence: self.confidence,
+                context_used: self.context.as_deref(),
                 delivery_status: Some("sending"),
                 created_at: now,
             }),
             ownership,
-        };
-        match state.store.finish_bot_turn(&turn).await {
-            Ok((reply_id, line_ids)) => {
-                if let Some(reason) = &escalation {
-                    tracing::info!(
-                        conversation_id = m.conversation_id,
-                        reason = reason.code(),
-                        "escalated"
-                    );
-                    super::conversations::announce_conversation(state, m.conversation_id).await?;
-                }
-                if reply_id.is_some() {
-                    state.delivery_wakeup.notify_one();
-                }
-                let (escalated, queue_lines) = line_ids.split_at(line_ids.len().min(1));
-                for id in reply_id.iter().chain(escalated) {
-                    if let Some(message) = state.store.message(*id).await? {
-                        state.bus.publish(LiveEventKind::MessageCreated { message });
-                    }
-                }
-                if escalation.is_some() {
-                    super::queue::announce(state, queue_lines).await?;
-                }
-                return Ok(());
-            }
-            Err(BotTurnConflict::Moved) => continue,
-            Err(BotTurnConflict::Db(e)) => return Err(e.into()),
         }
     }
-    Err(AppError::Conflict(
-        "conversation kept changing while the bot decided".into(),
-    ))
+}
+
+/// One round over `pending`; returns how many messages it settled (turns written, closed
+/// conversations reopened). Turns that lost a race stay pending for the next round.
+async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, AppError> {
+    // One message per conversation per round: the next one is decided on the state this one's
+    // turn leaves (a reply resets the no-match streak, an escalation silences the bot).
+    let mut seen = HashSet::new();
+    let firsts: Vec<&PendingMessage> = pending
+        .iter()
+        .filter(|m| seen.insert(m.conversation_id))
+        .collect();
+    let ids: Vec<i64> = firsts.iter().map(|m| m.conversation_id).collect();
+    let contexts = state.store.bot_contexts(&ids).await?;
+    let handoff = settings::handoff(state).await?;
+    let scenarios = settings::scenarios(state).await?;
+    let mut settled = 0;
+    let mut decided = Vec::with_capacity(firsts.len());
+    for m in firsts {
+        // Messages cascade with their conversation, so a context is always there.
+        let Some(ctx) = contexts.get(&m.conversation_id) else {
+            continue;
+        };
+        if ctx.ownership.state == OwnerState::Closed {
+            // The customer wrote again: the conversation reopens with the bot, and the message
+            // is decided next round.
+            match conversations::transition(state, m.conversation_id, Transition::Reopen, None)
+                .await
+            {
+                Ok(_) | Err(AppError::Conflict(_)) => settled += 1,
+                Err(e) => return Err(e),
+            }
+            continue;
+        }
+        let inbound = Inbound {
+            text: &m.body,
+            channel: ctx.channel,
+            bot_owns: ctx.ownership.state == OwnerState::Bot,
+            ai_enabled: ctx.ai_enabled,
+            unmatched_before: ctx.unmatched_count.max(0) as u32,
+            external_bot: state.external_bot.is_some(),
+        };
+        decided.push((m, ctx, decide(&handoff, &scenarios, &inbound)));
+    }
+    // The external bot is asked about every message that needs it at once.
+    let outcomes = futures::future::join_all(decided.into_iter().map(|(m, ctx, d)| {
+        let handoff = &handoff;
+        async move {
+            let d = match d {
+                Decision::AskExternalBot => {
+                    let unmatched = ctx.unmatched_count.max(0) as u32;
+                    ask_external(state, m, ctx.channel.as_str(), handoff, unmatched).await
+                }
+                d => d,
+            };
+            (m, ctx, Outcome::of(d, m, ctx, handoff))
+        }
+    }))
+    .await;
+    let (escalations, plain): (Vec<_>, Vec<_>) = outcomes
+        .into_iter()
+        .partition(|(_, _, o)| o.escalation.is_some());
+
+    let now = now_ms();
+    let turns: Vec<BotTurn> = plain
+        .iter()
+        .map(|(m, ctx, o)| o.turn(m, ctx, None, now))
+        .collect();
+    let written = state.store.finish_bot_turns(&turns).await?;
+    let mut replied = false;
+    for (turn, w) in turns.iter().zip(&written) {
+        if let TurnWritten::Done { reply_id, .. } = w {
+            settled += 1;
+            if let (Some(id), Some(reply)) = (reply_id, &turn.reply) {
+                state.bus.publish(LiveEventKind::MessageCreated {
+                    message: bot_message(*id, reply),
+                });
+                replied = true;
+            }
+        }
+    }
+    if replied {
+        state.delivery_wakeup.notify_one();
+    }
+    // Escalations touch one conversation each, so several are written at once; each plans its
+    // queue start on what the ones before it left, give or take the ones running beside it.
+    let writes: Vec<_> = escalations
+        .iter()
+        .map(|(m, ctx, o)| Box::pin(escalate(state, m, ctx, o)))
+        .collect();
+    let escalated: Vec<bool> = futures::stream::iter(writes)
+        .buffer_unordered(ESCALATIONS_AT_ONCE)
+        .try_collect()
+        .await?;
+    Ok(settled + escalated.into_iter().filter(|e| *e).count())
+}
+
+/// Writes one escalation turn with its queue start; `false` when it lost a race (decided again
+/// next round).
+async fn escalate(
+    state: &AppState,
+    m: &PendingMessage,
+    ctx: &BotContext,
+    o: &Outcome,
+) -> Result<bool, AppError> {
+    let Some(reason) = &o.escalation else {
+        return Ok(false);
+    };
+    let now = now_ms();
+    let describe = reason.describe();
+    let line = crate::domain::ownership::history_line(
+        Transition::Escalate.event_kind(),
+        None,
+        None,
+        Some(&describe),
+    );
+    // Escalating starts the queue (routing, first alerts) in the same transaction.
+    let queue = super::queue::plan_start(state, m.conversation_id, now).await?;
+    let ownership = OwnershipChange {
+        conversation_id: m.conversation_id,
+        expected_version: ctx.version,
+        next: crate::domain::ownership::Ownership {
+            state: OwnerState::Waiting,
+            assignee: None,
+        },
+        ai_enabled: Some(false),
+        event_kind: Transition::Escalate.event_kind(),
+        actor_id: None,
+        target_id: None,
+        reason: Some(&describe),
+        escalation: Some(reason.code()),
+        history_line: &line,
+        queue: Some(&queue),
+        now,
+    };
+    let turn = o.turn(m, ctx, Some(ownership), now);
+    let written = state
+        .store
+        .finish_bot_turns(std::slice::from_ref(&turn))
+        .await?;
+    let Some(TurnWritten::Done { reply_id, line_ids }) = written.into_iter().next() else {
+        return Ok(false);
+    };
+    tracing::info!(
+        conversation_id = m.conversation_id,
+        reason = reason.code(),
+        "escalated"
+    );
+    super::conversations::announce_conversation(state, m.conversation_id).await?;
+    if let (Some(id), Some(reply)) = (reply_id, &turn.reply) {
+        state.bus.publish(LiveEventKind::MessageCreated {
+            message: bot_message(id, reply),
+        });
+        state.delivery_wakeup.notify_one();
+    }
+    // The escalation's own line first, then the queue's routing lines.
+    let (escalated, queue_lines) = line_ids.split_at(line_ids.len().min(1));
+    for id in escalated {
+        if let Some(message) = state.store.message(*id).await? {
+            state.bus.publish(LiveEventKind::MessageCreated { message });
+        }
+    }
+    super::queue::announce(state, queue_lines).await?;
+    Ok(true)
+}
+
+/// The live event's copy of a reply the bot just stored (no read back needed).
+fn bot_message(id: i64, m: &NewMessage<'_>) -> MessageDto {
+    MessageDto {
+        id,
+        conversation_id: m.conversation_id,
+        sender: Sender::Bot,
+        author_name: None,
+        body: m.body.to_string(),
+        media_type: None,
+        media_url: None,
+        bot_confidence: m.bot_confidence,
+        delivery_status: m.delivery_status.map(str::to_string),
+        delivery_error: None,
+        created_at: m.created_at,
+    }
 }
 
 async fn ask_external(
     state: &AppState,
     m: &PendingMessage,
     channel: &str,
-    handoff: &crate::domain::bot::HandoffSettings,
+    handoff: &HandoffSettings,
     unmatched: u32,
 ) -> Decision {
     let Some(bot) = &state.external_bot else {

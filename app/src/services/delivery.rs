@@ -19,15 +19,52 @@ pub trait ChannelSender: Send + Sync {
 /// How long a claimed row stays invisible to other senders before it is tried again.
 const LEASE_MS: i64 = 60_000;
 
-/// Delivers what is due now; returns how many rows were attempted.
+/// Delivers what is due now; returns how many rows were attempted. Sends run concurrently, and
+/// the successful ones are recorded together in one transaction.
 pub async fn deliver_due(state: &AppState, sender: &dyn ChannelSender) -> Result<usize, AppError> {
     let items = state.store.claim_due_outbox(now_ms(), LEASE_MS, 32).await?;
     let n = items.len();
     let results = futures::future::join_all(items.iter().map(|i| sender.send(i))).await;
+    let now = now_ms();
+    let mut sent = Vec::new();
     for (item, outcome) in items.iter().zip(results) {
-        record(state, item, outcome).await?;
+        match next_step(item.attempts, outcome, rand::random()) {
+            NextStep::Done { platform_id } => sent.push((item, platform_id)),
+            NextStep::RetryIn { delay_ms, error } => {
+                tracing::warn!(message_id = item.message_id, attempt = item.attempts, %error, "send failed; retrying");
+                state
+                    .store
+                    .outbox_retry_later(item.outbox_id, now + delay_ms, &error, now)
+                    .await?;
+            }
+            NextStep::Fail { reason } => {
+                tracing::warn!(message_id = item.message_id, %reason, "send failed for good");
+                state
+                    .store
+                    .outbox_failed(item.outbox_id, item.message_id, &reason, now)
+                    .await?;
+                publish_status(state, item, "failed", Some(reason));
+            }
+        }
+    }
+    let rows: Vec<_> = sent
+        .iter()
+        .map(|(i, platform_id)| (i.outbox_id, i.message_id, platform_id.as_deref()))
+        .collect();
+    let moved = state.store.outbox_delivered(&rows, now).await?;
+    for (item, _) in sent.iter().filter(|(i, _)| moved.contains(&i.message_id)) {
+        publish_status(state, item, "sent", None);
     }
     Ok(n)
+}
+
+fn publish_status(state: &AppState, item: &OutboxItem, status: &str, error: Option<String>) {
+    state.bus.publish(LiveEventKind::MessageUpdated {
+        conversation_id: item.conversation_id,
+        message_id: item.message_id,
+        delivery_status: status.to_string(),
+        error,
+    });
 }
 
 /// Applies a delivery receipt from a channel (sent, delivered, read, failed).
@@ -50,44 +87,5 @@ pub async fn apply_receipt(
             error: error.map(str::to_string),
         });
     }
-    Ok(())
-}
-
-async fn record(state: &AppState, item: &OutboxItem, outcome: SendOutcome) -> Result<(), AppError> {
-    let now = now_ms();
-    let jitter: f64 = rand::random();
-    let mut failure = None;
-    let status = match next_step(item.attempts, outcome, jitter) {
-        NextStep::Done { platform_id } => {
-            state
-                .store
-                .outbox_delivered(item.outbox_id, item.message_id, platform_id.as_deref(), now)
-                .await?;
-            "sent"
-        }
-        NextStep::RetryIn { delay_ms, error } => {
-            tracing::warn!(message_id = item.message_id, attempt = item.attempts, %error, "send failed; retrying");
-            state
-                .store
-                .outbox_retry_later(item.outbox_id, now + delay_ms, &error, now)
-                .await?;
-            return Ok(());
-        }
-        NextStep::Fail { reason } => {
-            tracing::warn!(message_id = item.message_id, %reason, "send failed for good");
-            state
-                .store
-                .outbox_failed(item.outbox_id, item.message_id, &reason, now)
-                .await?;
-            failure = Some(reason);
-            "failed"
-        }
-    };
-    state.bus.publish(LiveEventKind::MessageUpdated {
-        conversation_id: item.conversation_id,
-        message_id: item.message_id,
-        delivery_status: status.to_string(),
-        error: failure,
-    });
     Ok(())
 }

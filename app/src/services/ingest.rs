@@ -6,6 +6,9 @@ use super::{now_ms, AppState};
 use crate::dto::{Channel, LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
 use crate::storage::bot::{IncomingRow, Ingested};
+use crate::storage::Store;
+use std::future::Future;
+use tokio::sync::{mpsc, oneshot};
 
 /// Media attached to a customer message (voice note, image, document, ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,21 +41,19 @@ pub struct IncomingMessage {
 /// Stores one customer message. `Ok(None)` means it was a redelivery and nothing happened.
 pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ingested>, AppError> {
     let now = now_ms();
-    let stored = state
+    // Redeliveries are answered from a read, without taking a writer's turn. Correctness rests on
+    // the unique index the insert meets.
+    if state
         .store
-        .ingest_customer_message(&IncomingRow {
-            channel: m.channel,
-            external_id: &m.external_id,
-            contact_name: m.contact_name.as_deref(),
-            phone: m.phone.as_deref(),
-            account: m.account.as_deref(),
-            platform_message_id: &m.platform_message_id,
-            body: &m.text,
-            media_type: m.media.as_ref().map(|x| x.kind.as_str()),
-            media_id: m.media.as_ref().and_then(|x| x.id.as_deref()),
-            now,
-        })
-        .await?;
+        .has_platform_message(m.channel, &m.platform_message_id)
+        .await?
+    {
+        return Ok(None);
+    }
+    let stored = match &state.ingest_writer {
+        Some(writer) => writer.store(m, now).await?,
+        None => state.store.ingest_customer_message(&row(m, now)).await?,
+    };
     if let Some(ingested) = stored {
         state.bot_wakeup.notify_one();
         state.bus.publish(LiveEventKind::MessageCreated {
@@ -75,4 +76,98 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
         });
     }
     Ok(stored)
+}
+
+fn row(m: &IncomingMessage, now: i64) -> IncomingRow<'_> {
+    IncomingRow {
+        channel: m.channel,
+        external_id: &m.external_id,
+        contact_name: m.contact_name.as_deref(),
+        phone: m.phone.as_deref(),
+        account: m.account.as_deref(),
+        platform_message_id: &m.platform_message_id,
+        body: &m.text,
+        media_type: m.media.as_ref().map(|x| x.kind.as_str()),
+        media_id: m.media.as_ref().and_then(|x| x.id.as_deref()),
+        now,
+    }
+}
+
+/// Group commit for SQLite, which has one writer at a time: webhook handlers hand their message
+/// to one writer task, which stores whatever has queued up meanwhile in one transaction and then
+/// answers each handler. An idle writer stores a lone message at once; under load one commit
+/// covers many messages, and no handler sleeps in SQLite's busy handler waiting for the lock.
+/// (PostgreSQL takes concurrent writers well; it stores each message in its own transaction.)
+#[derive(Clone)]
+pub struct IngestWriter {
+    jobs: mpsc::Sender<Job>,
+    store: Store,
+}
+
+struct Job {
+    message: IncomingMessage,
+    now: i64,
+    done: oneshot::Sender<Result<Option<Ingested>, AppError>>,
+}
+
+/// The most messages one transaction stores.
+const MAX_BATCH: usize = 64;
+
+impl IngestWriter {
+    /// The writer and its task (run it with `tokio::spawn`; it ends when every writer handle is
+    /// dropped).
+    pub fn new(store: Store) -> (Self, impl Future<Output = ()> + Send + 'static) {
+        let (jobs, rx) = mpsc::channel(1024);
+        let task = run_writer(store.clone(), rx);
+        (Self { jobs, store }, task)
+    }
+
+    async fn store(&self, m: &IncomingMessage, now: i64) -> Result<Option<Ingested>, AppError> {
+        let (done, answer) = oneshot::channel();
+        let job = Job {
+            message: m.clone(),
+            now,
+            done,
+        };
+        if self.jobs.send(job).await.is_err() {
+            // The writer task is gone (shutting down): store it here rather than lose it.
+            return Ok(self.store.ingest_customer_message(&row(m, now)).await?);
+        }
+        answer.await.map_err(|_| {
+            tracing::error!("the ingest writer stopped before answering");
+            AppError::Internal
+        })?
+    }
+}
+
+async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let rows: Vec<IncomingRow> = jobs.iter().map(|j| row(&j.message, j.now)).collect();
+        match store.ingest_customer_messages(&rows).await {
+            Ok(results) => {
+                drop(rows);
+                for (job, r) in jobs.drain(..).zip(results) {
+                    let _ = job.done.send(Ok(r));
+                }
+            }
+            Err(e) => {
+                // One bad message must not fail the others: store them one by one.
+                tracing::warn!(error = %e, batch = rows.len(), "batched ingest failed; storing one by one");
+                let mut results = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    results.push(
+                        store
+                            .ingest_customer_message(r)
+                            .await
+                            .map_err(AppError::from),
+                    );
+                }
+                drop(rows);
+                for (job, r) in jobs.drain(..).zip(results) {
+                    let _ = job.done.send(r);
+                }
+            }
+        }
+    }
 }

@@ -121,6 +121,8 @@ pub struct AppState {
     pub pusher: Option<Arc<dyn super::notifications::DevicePusher>>,
     /// What browsers and native wrappers need to subscribe.
     pub push_info: Arc<super::notifications::PushInfo>,
+    /// Group commit for inbound messages (SQLite); `None` stores each message on its own.
+    pub ingest_writer: Option<super::ingest::IngestWriter>,
 }
 
 impl AppState {
@@ -140,6 +142,7 @@ impl AppState {
             notify_wakeup: Arc::default(),
             pusher: None,
             push_info: Arc::default(),
+            ingest_writer: None,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Inbound ingestion, the bot's work queue, the delivery outbox, scenarios and settings.
 
 use super::conversations::{apply_ownership_in, insert_message_in, NewMessage, OwnershipChange};
-use super::{is_unique_violation, with_pool, Store, StoreError};
+use super::{id_list, is_unique_violation, with_pool, with_write, Pool, Store, StoreError};
 use crate::domain::ownership::{OwnerState, Ownership};
 use crate::dto::Channel;
+use std::collections::HashSet;
 
 /// A customer message as it arrives from a channel, ready to store.
 pub struct IncomingRow<'a> {
@@ -46,6 +47,7 @@ pub struct BotContext {
 
 #[derive(sqlx::FromRow)]
 struct RawBotContext {
+    id: i64,
     channel: String,
     owner: String,
     assignee_id: Option<i64>,
@@ -54,16 +56,34 @@ struct RawBotContext {
     unmatched_count: i64,
 }
 
-/// The outcome of one bot turn, written in one transaction: the customer message is marked
-/// processed, the no-match counter set, and optionally a reply queued and ownership changed.
+/// The outcome of one bot turn: the customer message is marked processed, the no-match counter
+/// set, and optionally a reply queued and ownership changed. Written only if the conversation is
+/// still at `expected_version` (what the bot decided on) and nobody else processed the message.
 pub struct BotTurn<'a> {
     pub message_id: i64,
     pub conversation_id: i64,
+    pub expected_version: i64,
+    /// The no-match counter as the bot read it (not written again when unchanged).
+    pub unmatched_before: i64,
     pub unmatched_count: i64,
     pub reply: Option<NewMessage<'a>>,
     pub ownership: Option<OwnershipChange<'a>>,
 }
 
+/// What became of one bot turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TurnWritten {
+    /// Written: the reply's id, and the history lines of an ownership change (the change's own
+    /// line first, then the queue's routing lines).
+    Done {
+        reply_id: Option<i64>,
+        line_ids: Vec<i64>,
+    },
+    /// The conversation changed since the bot read it; nothing was written, decide again.
+    Moved,
+    /// Another worker already processed this message; nothing was written.
+    Taken,
+}
 /// One outbound message to deliver.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxItem {
@@ -137,56 +157,144 @@ fn dup_name(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// [`Store::ingest_customer_message`] on PostgreSQL: contact, conversation and message in one
+/// statement. `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview,
+/// `$7` account, `$8` body, `$9` media type, `$10` media id, `$11` platform message id.
+const INGEST_POSTGRES: &str = "WITH ct AS ( \
+       INSERT INTO contacts (channel, external_id, name, phone, created_at) VALUES ($1, $2, $3, $4, $5) \
+       ON CONFLICT (channel, external_id) DO UPDATE SET \
+         name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
+       RETURNING id), \
+     cv AS ( \
+       INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
+         last_message_preview, channel_account, created_at, updated_at) \
+       SELECT id, $1, 'bot', TRUE, 0, $5, $6, $7, $5, $5 FROM ct \
+       ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
+         last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
+         channel_account = COALESCE(excluded.channel_account, conversations.channel_account) \
+       RETURNING id) \
+     INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
+       platform_message_id, processed, created_at) \
+     SELECT id, $1, 'customer', $8, $9, $10, $11, FALSE, $5 FROM cv \
+     ON CONFLICT (channel, platform_message_id) DO NOTHING \
+     RETURNING id, conversation_id";
+
+/// Inside an open transaction `$tx`: gets or creates the contact and its conversation (bumping
+/// its last message) and inserts the customer message unless its platform id is stored already.
+/// Evaluates to `Option<Ingested>`; on `None` the caller decides what to do with the bump.
+macro_rules! ingest_row_in {
+    ($tx:ident, $m:expr) => {{
+        let m: &IncomingRow<'_> = $m;
+        let preview = super::conversations::preview(m.body, m.media_type);
+        let contact = sqlx::query_scalar::<_, i64>(super::conversations::UPSERT_CONTACT)
+            .bind(m.channel.as_str()).bind(m.external_id).bind(m.contact_name).bind(m.phone).bind(m.now)
+            .fetch_one(&mut *$tx).await?;
+        let conversation = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
+               last_message_preview, channel_account, created_at, updated_at) \
+             VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3) \
+             ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
+               last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
+               channel_account = COALESCE(excluded.channel_account, conversations.channel_account) \
+             RETURNING id")
+            .bind(contact).bind(m.channel.as_str()).bind(m.now).bind(&preview).bind(m.account)
+            .fetch_one(&mut *$tx).await?;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
+               platform_message_id, processed, created_at) \
+             VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7) \
+             ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
+            .bind(conversation).bind(m.channel.as_str()).bind(m.body).bind(m.media_type).bind(m.media_id)
+            .bind(m.platform_message_id).bind(m.now)
+            .fetch_optional(&mut *$tx).await?
+            .map(|message_id| Ingested { conversation_id: conversation, message_id })
+    }};
+}
+
 impl Store {
-    /// Stores a customer message with its contact and conversation in one transaction.
-    /// Returns `None` for a redelivery (the platform id is already stored): the unique index
-    /// decides, so 32 simultaneous redeliveries store exactly one row.
+    /// Whether a platform message id is already stored for the channel (the cheap answer to a
+    /// redelivery; the unique index stays the guarantee).
+    pub async fn has_platform_message(
+        &self,
+        channel: Channel,
+        platform_message_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM messages WHERE channel = $1 AND platform_message_id = $2")
+            .bind(channel.as_str()).bind(platform_message_id).fetch_optional(p).await)
+        .map(|id| id.is_some())
+    }
+
+    /// Stores a customer message with its contact and conversation, atomically. Returns `None`
+    /// for a redelivery (the platform id is already stored): the unique index decides, so 32
+    /// simultaneous redeliveries store exactly one row.
+    ///
+    /// Ingestion is the one hot path written per backend. PostgreSQL gets a single statement
+    /// (data-modifying CTEs: one round trip, one commit). SQLite gets a transaction here, and
+    /// batches through [`Self::ingest_customer_messages`] under load.
     pub async fn ingest_customer_message(
         &self,
         m: &IncomingRow<'_>,
     ) -> Result<Option<Ingested>, sqlx::Error> {
-        // Fast path for redeliveries: a read, no write lock. Correctness rests on the index below.
-        let seen = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM messages WHERE channel = $1 AND platform_message_id = $2")
-            .bind(m.channel.as_str()).bind(m.platform_message_id).fetch_optional(p).await)?;
-        if seen.is_some() {
-            return Ok(None);
-        }
-        let preview = super::conversations::preview(m.body, m.media_type);
-        with_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            let contact = sqlx::query_scalar::<_, i64>(super::conversations::UPSERT_CONTACT)
-                .bind(m.channel.as_str()).bind(m.external_id).bind(m.contact_name).bind(m.phone).bind(m.now)
-                .fetch_one(&mut *tx).await?;
-            let conversation = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
-                   last_message_preview, channel_account, created_at, updated_at) \
-                 VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3) \
-                 ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
-                   last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
-                   channel_account = COALESCE(excluded.channel_account, conversations.channel_account) \
-                 RETURNING id")
-                .bind(contact).bind(m.channel.as_str()).bind(m.now).bind(&preview).bind(m.account)
-                .fetch_one(&mut *tx).await?;
-            let id = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
-                   platform_message_id, processed, created_at) \
-                 VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7) \
-                 ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
-                .bind(conversation).bind(m.channel.as_str()).bind(m.body).bind(m.media_type).bind(m.media_id)
-                .bind(m.platform_message_id).bind(m.now)
-                .fetch_optional(&mut *tx).await?;
-            match id {
-                Some(message_id) => {
-                    tx.commit().await?;
-                    Ok(Some(Ingested { conversation_id: conversation, message_id }))
-                }
-                // Lost a race with a concurrent redelivery: undo the "last message" bump.
-                None => {
-                    tx.rollback().await?;
-                    Ok(None)
-                }
+        match &self.pool {
+            Pool::Postgres(p) => {
+                let preview = super::conversations::preview(m.body, m.media_type);
+                // A redelivery that lost the race still refreshed the conversation's last-message
+                // time (one statement cannot undo it); its message is not stored twice.
+                let row = sqlx::query_as::<_, (i64, i64)>(INGEST_POSTGRES)
+                    .bind(m.channel.as_str())
+                    .bind(m.external_id)
+                    .bind(m.contact_name)
+                    .bind(m.phone)
+                    .bind(m.now)
+                    .bind(&preview)
+                    .bind(m.account)
+                    .bind(m.body)
+                    .bind(m.media_type)
+                    .bind(m.media_id)
+                    .bind(m.platform_message_id)
+                    .fetch_optional(p)
+                    .await?;
+                Ok(row.map(|(message_id, conversation_id)| Ingested {
+                    conversation_id,
+                    message_id,
+                }))
             }
+            Pool::Sqlite(p) => {
+                let _turn = self.write_gate.lock().await;
+                let mut tx = p.begin().await?;
+                let stored = ingest_row_in!(tx, m);
+                if stored.is_some() {
+                    tx.commit().await?;
+                } else {
+                    // Lost a race with a concurrent redelivery: undo the "last message" bump.
+                    tx.rollback().await?;
+                }
+                Ok(stored)
+            }
+        }
+    }
+
+    /// Stores several customer messages in one transaction (group commit); one answer per row,
+    /// as [`Self::ingest_customer_message`] gives. A platform id repeated within the batch is
+    /// stored once. All or nothing: on an error nothing is stored.
+    pub async fn ingest_customer_messages(
+        &self,
+        rows: &[IncomingRow<'_>],
+    ) -> Result<Vec<Option<Ingested>>, sqlx::Error> {
+        let mut seen = HashSet::new();
+        with_write!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for m in rows {
+                out.push(if seen.insert((m.channel, m.platform_message_id)) {
+                    ingest_row_in!(tx, m)
+                } else {
+                    None
+                });
+            }
+            tx.commit().await?;
+            Ok(out)
         })
     }
 
@@ -199,68 +307,125 @@ impl Store {
             .bind(limit).fetch_all(p).await)
     }
 
-    pub async fn bot_context(
+    /// The bot's view of several conversations at once, by id.
+    pub async fn bot_contexts(
         &self,
-        conversation_id: i64,
-    ) -> Result<Option<BotContext>, sqlx::Error> {
-        let raw = with_pool!(self, p => sqlx::query_as::<_, RawBotContext>(
-            "SELECT channel, owner, assignee_id, ai_enabled, version, unmatched_count FROM conversations WHERE id = $1")
-            .bind(conversation_id).fetch_optional(p).await)?;
-        Ok(raw.map(|r| BotContext {
-            channel: Channel::parse(&r.channel).unwrap_or(Channel::Web),
-            ownership: Ownership {
-                state: OwnerState::parse(&r.owner).unwrap_or(OwnerState::Bot),
-                assignee: r.assignee_id,
-            },
-            ai_enabled: r.ai_enabled,
-            version: r.version,
-            unmatched_count: r.unmatched_count,
-        }))
+        conversation_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, BotContext>, sqlx::Error> {
+        if conversation_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT id, channel, owner, assignee_id, ai_enabled, version, unmatched_count \
+             FROM conversations WHERE id IN ({})",
+            id_list(conversation_ids)
+        );
+        let rows =
+            with_pool!(self, p => sqlx::query_as::<_, RawBotContext>(&sql).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.id,
+                    BotContext {
+                        channel: Channel::parse(&r.channel).unwrap_or(Channel::Web),
+                        ownership: Ownership {
+                            state: OwnerState::parse(&r.owner).unwrap_or(OwnerState::Bot),
+                            assignee: r.assignee_id,
+                        },
+                        ai_enabled: r.ai_enabled,
+                        version: r.version,
+                        unmatched_count: r.unmatched_count,
+                    },
+                )
+            })
+            .collect())
     }
 
-    /// Writes a bot turn atomically and returns the ids of the reply and of the history lines
-    /// written with an ownership change (the escalation, then the queue's routing lines). Fails with `Moved` (and writes nothing) when the turn
-    /// carried an ownership change and the conversation moved on since it was read; the caller
-    /// decides again.
-    pub async fn finish_bot_turn(
+    /// Writes bot turns, at most one per conversation, in one transaction (one commit for a whole
+    /// round of the bot) and says what became of each. In lock order (conversation rows before
+    /// message rows, as ingestion does; the other order deadlocks with a concurrent redelivery on
+    /// PostgreSQL), and set-based, so a round of silent turns costs two statements:
+    /// 1. the guard: each conversation must still be at the version decided on (the rows are held
+    ///    from here on, nothing is written);
+    /// 2. the claim: the messages go from `processed = FALSE` to `TRUE`, so two workers never both
+    ///    answer one;
+    /// 3. per landed turn: the no-match counter, the ownership change (it cannot miss: the row is
+    ///    held at that version), the reply; then one outbox row per reply.
+    pub async fn finish_bot_turns(
         &self,
-        t: &BotTurn<'_>,
-    ) -> Result<(Option<i64>, Vec<i64>), BotTurnConflict> {
-        with_pool!(self, p => {
+        turns: &[BotTurn<'_>],
+    ) -> Result<Vec<TurnWritten>, sqlx::Error> {
+        if turns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conversations: Vec<i64> = turns.iter().map(|t| t.conversation_id).collect();
+        let versions: String = turns
+            .iter()
+            .map(|t| format!(" WHEN {} THEN {}", t.conversation_id, t.expected_version))
+            .collect();
+        let guard = format!(
+            "UPDATE conversations SET version = version \
+             WHERE id IN ({}) AND version = CASE id{versions} END RETURNING id",
+            id_list(&conversations)
+        );
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
-            let mut line_ids = Vec::new();
-            if let Some(c) = &t.ownership {
-                match apply_ownership_in!(tx, c) {
-                    Some(ids) => line_ids = ids,
-                    None => {
-                        tx.rollback().await?;
-                        return Err(BotTurnConflict::Moved);
-                    }
+            let held: HashSet<i64> = sqlx::query_scalar::<_, i64>(&guard)
+                .fetch_all(&mut *tx).await?.into_iter().collect();
+            let candidates: Vec<i64> = turns.iter()
+                .filter(|t| held.contains(&t.conversation_id)).map(|t| t.message_id).collect();
+            let claimed: HashSet<i64> = if candidates.is_empty() {
+                HashSet::new()
+            } else {
+                sqlx::query_scalar::<_, i64>(&format!(
+                    "UPDATE messages SET processed = TRUE WHERE id IN ({}) AND processed = FALSE RETURNING id",
+                    id_list(&candidates)))
+                    .fetch_all(&mut *tx).await?.into_iter().collect()
+            };
+            let mut out = Vec::with_capacity(turns.len());
+            let mut replies = Vec::new();
+            for t in turns {
+                if !held.contains(&t.conversation_id) {
+                    out.push(TurnWritten::Moved);
+                    continue;
                 }
+                if !claimed.contains(&t.message_id) {
+                    out.push(TurnWritten::Taken);
+                    continue;
+                }
+                if t.unmatched_count != t.unmatched_before {
+                    sqlx::query("UPDATE conversations SET unmatched_count = $1 WHERE id = $2")
+                        .bind(t.unmatched_count).bind(t.conversation_id).execute(&mut *tx).await?;
+                }
+                let mut line_ids = Vec::new();
+                if let Some(c) = &t.ownership {
+                    // Unreachable miss (the row is held at this version); fail the round rather
+                    // than write half a turn.
+                    line_ids = apply_ownership_in!(tx, c).ok_or(sqlx::Error::RowNotFound)?;
+                }
+                let mut reply_id = None;
+                if let Some(m) = &t.reply {
+                    reply_id = insert_message_in!(tx, m);
+                    replies.extend(reply_id);
+                }
+                out.push(TurnWritten::Done { reply_id, line_ids });
             }
-            // Lock order: the conversation row before any message row, as ingestion does;
-            // the other order deadlocks with a concurrent redelivery on PostgreSQL.
-            sqlx::query("UPDATE conversations SET unmatched_count = $1 WHERE id = $2")
-                .bind(t.unmatched_count).bind(t.conversation_id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE messages SET processed = TRUE WHERE id = $1")
-                .bind(t.message_id).execute(&mut *tx).await?;
-            let mut reply_id = None;
-            if let Some(m) = &t.reply {
-                reply_id = insert_message_in!(tx, m);
-                if let Some(id) = reply_id {
-                    sqlx::query("INSERT INTO outbox (message_id, attempts, next_attempt_at, state, created_at, updated_at) \
-                                 VALUES ($1, 0, $2, 'pending', $2, $2)")
-                        .bind(id).bind(m.created_at).execute(&mut *tx).await?;
-                }
+            if !replies.is_empty() {
+                sqlx::query(&format!(
+                    "INSERT INTO outbox (message_id, attempts, next_attempt_at, state, created_at, updated_at) \
+                     SELECT id, 0, created_at, 'pending', created_at, created_at FROM messages WHERE id IN ({})",
+                    id_list(&replies)))
+                    .execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            Ok((reply_id, line_ids))
+            Ok(out)
         })
     }
 
     /// Stores an outbound message (operator or system) and queues it for delivery, atomically.
     pub async fn queue_outbound(&self, m: &NewMessage<'_>) -> Result<i64, sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             let id = insert_message_in!(tx, m).ok_or(sqlx::Error::RowNotFound)?;
             sqlx::query("INSERT INTO outbox (message_id, attempts, next_attempt_at, state, created_at, updated_at) \
@@ -279,7 +444,7 @@ impl Store {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, sqlx::Error> {
-        let ids: Vec<i64> = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+        let ids: Vec<i64> = with_write!(self, p => sqlx::query_scalar::<_, i64>(
             "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
                           ORDER BY next_attempt_at, id LIMIT $3) \
@@ -288,7 +453,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let list = id_list(&ids);
         let sql = format!(
             "SELECT o.id AS outbox_id, o.message_id, m.conversation_id, o.attempts, c.channel, ct.external_id AS recipient, \
                c.channel_account AS account, m.sender, u.display_name AS author_name, m.body \
@@ -297,25 +462,46 @@ impl Store {
              LEFT JOIN users u ON u.id = m.author_id \
              WHERE o.id IN ({list}) ORDER BY o.id"
         );
-        with_pool!(self, p => sqlx::query_as::<_, OutboxItem>(&sql).fetch_all(p).await)
+        with_write!(self, p => sqlx::query_as::<_, OutboxItem>(&sql).fetch_all(p).await)
     }
 
+    /// Records sends the channels accepted, in one transaction of two statements: `(outbox id,
+    /// message id, the platform's id for the message)`. Returns the message ids whose status moved
+    /// to `sent` (a receipt may already have moved one further).
     pub async fn outbox_delivered(
         &self,
-        outbox_id: i64,
-        message_id: i64,
-        platform_id: Option<&str>,
+        sent: &[(i64, i64, Option<&str>)],
         now: i64,
-    ) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => {
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        if sent.is_empty() {
+            return Ok(Vec::new());
+        }
+        let outbox_ids: Vec<i64> = sent.iter().map(|s| s.0).collect();
+        let message_ids: Vec<i64> = sent.iter().map(|s| s.1).collect();
+        let platform_ids: String = sent
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!(" WHEN {} THEN CAST(${} AS TEXT)", s.1, i + 1))
+            .collect();
+        let mark = format!(
+            "UPDATE messages SET platform_message_id = COALESCE(CASE id{platform_ids} END, platform_message_id), \
+             delivery_status = 'sent', delivery_error = NULL WHERE id IN ({}) AND {RANK_SQL} < 2 RETURNING id",
+            id_list(&message_ids)
+        );
+        let done = format!(
+            "UPDATE outbox SET state = 'done', last_error = NULL, updated_at = $1 WHERE id IN ({})",
+            id_list(&outbox_ids)
+        );
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("UPDATE outbox SET state = 'done', last_error = NULL, updated_at = $1 WHERE id = $2")
-                .bind(now).bind(outbox_id).execute(&mut *tx).await?;
-            sqlx::query(&format!("UPDATE messages SET platform_message_id = COALESCE($1, platform_message_id), \
-                         delivery_status = 'sent', delivery_error = NULL WHERE id = $2 AND {RANK_SQL} < 2"))
-                .bind(platform_id).bind(message_id).execute(&mut *tx).await?;
+            sqlx::query(&done).bind(now).execute(&mut *tx).await?;
+            let mut q = sqlx::query_scalar::<_, i64>(&mark);
+            for (_, _, platform_id) in sent {
+                q = q.bind(*platform_id);
+            }
+            let moved = q.fetch_all(&mut *tx).await?;
             tx.commit().await?;
-            Ok(())
+            Ok(moved)
         })
     }
 
@@ -326,7 +512,7 @@ impl Store {
         error: &str,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => sqlx::query("UPDATE outbox SET next_attempt_at = $1, last_error = $2, updated_at = $3 WHERE id = $4")
+        with_write!(self, p => sqlx::query("UPDATE outbox SET next_attempt_at = $1, last_error = $2, updated_at = $3 WHERE id = $4")
             .bind(next_at).bind(error).bind(now).bind(outbox_id).execute(p).await.map(|_| ()))
     }
 
@@ -337,7 +523,7 @@ impl Store {
         error: &str,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE outbox SET state = 'failed', last_error = $1, updated_at = $2 WHERE id = $3")
                 .bind(error).bind(now).bind(outbox_id).execute(&mut *tx).await?;
@@ -354,7 +540,7 @@ impl Store {
         message_id: i64,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             let n = sqlx::query("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $1, updated_at = $1 \
                                  WHERE message_id = $2 AND state = 'failed'")
@@ -381,7 +567,7 @@ impl Store {
             "UPDATE messages SET delivery_status = $1, delivery_error = COALESCE($2, delivery_error) \
              WHERE channel = $3 AND platform_message_id = $4 AND {RANK_SQL} < $5 RETURNING id, conversation_id"
         );
-        with_pool!(self, p => sqlx::query_as::<_, (i64, i64)>(&sql)
+        with_write!(self, p => sqlx::query_as::<_, (i64, i64)>(&sql)
             .bind(status).bind(error).bind(channel.as_str()).bind(platform_id).bind(status_rank(status))
             .fetch_optional(p).await)
     }
@@ -418,7 +604,7 @@ impl Store {
         let sql = format!(
             "INSERT INTO scenarios (name, triggers, response, enabled, priority, channels, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {SCENARIO_COLS}");
-        with_pool!(self, p => sqlx::query_as::<_, ScenarioRow>(&sql)
+        with_write!(self, p => sqlx::query_as::<_, ScenarioRow>(&sql)
             .bind(s.name).bind(s.triggers).bind(s.response).bind(s.enabled).bind(s.priority).bind(s.channels).bind(now)
             .fetch_one(p).await)
         .map_err(dup_name)
@@ -433,7 +619,7 @@ impl Store {
         let sql = format!(
             "UPDATE scenarios SET name = $1, triggers = $2, response = $3, enabled = $4, priority = $5, channels = $6, \
              updated_at = $7 WHERE id = $8 RETURNING {SCENARIO_COLS}");
-        with_pool!(self, p => sqlx::query_as::<_, ScenarioRow>(&sql)
+        with_write!(self, p => sqlx::query_as::<_, ScenarioRow>(&sql)
             .bind(s.name).bind(s.triggers).bind(s.response).bind(s.enabled).bind(s.priority).bind(s.channels).bind(now).bind(id)
             .fetch_optional(p).await)
         .map_err(dup_name)
@@ -445,12 +631,12 @@ impl Store {
         enabled: bool,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        with_pool!(self, p => sqlx::query("UPDATE scenarios SET enabled = $1, updated_at = $2 WHERE id = $3")
+        with_write!(self, p => sqlx::query("UPDATE scenarios SET enabled = $1, updated_at = $2 WHERE id = $3")
             .bind(enabled).bind(now).bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
     }
 
     pub async fn delete_scenario(&self, id: i64) -> Result<bool, sqlx::Error> {
-        with_pool!(self, p => sqlx::query("DELETE FROM scenarios WHERE id = $1")
+        with_write!(self, p => sqlx::query("DELETE FROM scenarios WHERE id = $1")
             .bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
     }
 
@@ -460,18 +646,9 @@ impl Store {
     }
 
     pub async fn put_setting(&self, key: &str, value: &str, now: i64) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => sqlx::query(
+        with_write!(self, p => sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
             .bind(key).bind(value).bind(now).execute(p).await.map(|_| ()))
     }
-}
-
-/// Why a bot turn was not written.
-#[derive(Debug, thiserror::Error)]
-pub enum BotTurnConflict {
-    #[error("the conversation changed while the bot was deciding")]
-    Moved,
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
 }

@@ -1,7 +1,7 @@
 //! The operator console's reads and writes: the filtered conversation list, chat pages, operator
 //! availability and load.
 
-use super::{with_pool, Store};
+use super::{with_pool, with_write, Store};
 use crate::domain::ownership::OwnerState;
 use crate::dto::{ConversationSummary, MessageDto, OperatorStatus, Sender};
 
@@ -169,7 +169,7 @@ impl Store {
         line: &str,
         now: i64,
     ) -> Result<Option<i64>, sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             let changed = sqlx::query(
                 "UPDATE conversations SET ai_enabled = $1, version = version + 1, updated_at = $2 \
@@ -193,7 +193,7 @@ impl Store {
     }
 
     pub async fn set_available(&self, user_id: i64, available: bool) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => sqlx::query("UPDATE users SET available = $1 WHERE id = $2")
+        with_write!(self, p => sqlx::query("UPDATE users SET available = $1 WHERE id = $2")
             .bind(available).bind(user_id).execute(p).await.map(|_| ()))
     }
 

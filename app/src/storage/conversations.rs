@@ -1,6 +1,6 @@
 //! Contacts, conversations, messages and the conversation event log.
 
-use super::{with_pool, Store};
+use super::{with_pool, with_write, Store};
 use crate::domain::ownership::{OwnerState, Ownership};
 use crate::dto::{Channel, ConversationSummary};
 
@@ -213,7 +213,7 @@ impl Store {
         phone: Option<&str>,
         now: i64,
     ) -> Result<i64, sqlx::Error> {
-        with_pool!(self, p => sqlx::query_scalar::<_, i64>(UPSERT_CONTACT)
+        with_write!(self, p => sqlx::query_scalar::<_, i64>(UPSERT_CONTACT)
             .bind(channel.as_str()).bind(external_id).bind(name).bind(phone).bind(now)
             .fetch_one(p).await)
     }
@@ -225,7 +225,7 @@ impl Store {
         channel: Channel,
         now: i64,
     ) -> Result<i64, sqlx::Error> {
-        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+        with_write!(self, p => sqlx::query_scalar::<_, i64>(
             "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
                last_message_preview, created_at, updated_at) \
              VALUES ($1, $2, 'bot', TRUE, 0, $3, '', $3, $3) \
@@ -237,7 +237,7 @@ impl Store {
     /// Stores a message and moves the conversation's "last message" along, in one transaction.
     /// Returns `None` when the platform message id was already stored (a redelivery).
     pub async fn insert_message(&self, m: &NewMessage<'_>) -> Result<Option<i64>, sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             let id = insert_message_in!(tx, m);
             tx.commit().await?;
@@ -282,7 +282,7 @@ impl Store {
         &self,
         c: &OwnershipChange<'_>,
     ) -> Result<Option<Vec<i64>>, sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             let lines = apply_ownership_in!(tx, c);
             tx.commit().await?;

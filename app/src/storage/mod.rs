@@ -40,6 +40,24 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// [`with_pool!`] for writes. SQLite has one writer at a time, and a connection that finds the
+/// lock taken sleeps in SQLite's busy handler (1 ms, 2 ms, 5 ms, ... up to 100 ms a try), so under
+/// load a steady writer (the ingest writer) can starve the others (the bot, an operator's accept).
+/// Baton's SQLite writers therefore queue for a fair in-process gate first and find the lock free.
+/// PostgreSQL runs writers side by side.
+macro_rules! with_write {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::storage::Pool::Sqlite($p) => {
+                let _turn = $store.write_gate.lock().await;
+                $body
+            }
+            $crate::storage::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use with_write;
+
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -50,6 +68,8 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// Queue for SQLite's single write lock (see [`with_write!`]).
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Errors a caller may want to tell apart; everything else is a plain database error.
@@ -72,6 +92,11 @@ impl From<StoreError> for crate::error::AppError {
     }
 }
 
+/// Ids for an `IN (...)` list. Only integers are ever formatted into SQL this way.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
@@ -90,6 +115,7 @@ impl Store {
             POSTGRES_MIGRATIONS.run(&pool).await?;
             Store {
                 pool: Pool::Postgres(pool),
+                write_gate: Default::default(),
             }
         } else {
             let opts = SqliteConnectOptions::from_str(url)?
@@ -111,6 +137,7 @@ impl Store {
             SQLITE_MIGRATIONS.run(&pool).await?;
             Store {
                 pool: Pool::Sqlite(pool),
+                write_gate: Default::default(),
             }
         };
         Ok(store)

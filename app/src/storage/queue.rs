@@ -1,7 +1,7 @@
 //! The queue and push notifications: per-conversation queue state (episode, ladder step, offer),
 //! operators as routing candidates, devices, and the durable notification outbox.
 
-use super::{with_pool, Store};
+use super::{id_list, with_pool, with_write, Store};
 use crate::domain::devices::DeviceKind;
 use crate::domain::queue::{QueueState, UserId};
 use crate::dto::Channel;
@@ -243,10 +243,6 @@ pub enum DeviceHealth<'a> {
     Error(&'a str),
 }
 
-fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-}
-
 impl Store {
     /// Every active account with its load and when it was last offered a conversation, oldest
     /// account first.
@@ -281,7 +277,7 @@ impl Store {
     /// Stores a queue decision in one transaction; `None` when the row had moved on (another
     /// ticker got there first, or the conversation left the queue).
     pub async fn write_queue(&self, w: &QueueWrite) -> Result<Option<Vec<i64>>, sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             let ids = write_queue_in!(tx, w);
             if ids.is_some() {
@@ -325,7 +321,7 @@ impl Store {
                auth = excluded.auth, label = excluded.label \
              RETURNING {DEVICE_COLS}"
         );
-        with_pool!(self, p => sqlx::query_as::<_, DeviceRow>(&sql)
+        with_write!(self, p => sqlx::query_as::<_, DeviceRow>(&sql)
             .bind(d.user_id).bind(d.kind.as_str()).bind(d.endpoint).bind(d.p256dh).bind(d.auth)
             .bind(d.label).bind(d.now).fetch_one(p).await)
     }
@@ -361,7 +357,7 @@ impl Store {
         why: &str,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE notification_outbox SET state = 'dead', last_error = $1, updated_at = $2 \
                          WHERE device_id = $3 AND state = 'pending' \
@@ -380,7 +376,7 @@ impl Store {
         a: &NewAlert,
         now: i64,
     ) -> Result<Option<i64>, sqlx::Error> {
-        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+        with_write!(self, p => sqlx::query_scalar::<_, i64>(
             "INSERT INTO notification_outbox (dedup_key, kind, step, user_id, device_id, reason, state, attempts, \
                next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $7) \
              ON CONFLICT (dedup_key) DO NOTHING RETURNING id")
@@ -399,7 +395,7 @@ impl Store {
     ) -> Result<Vec<NotificationJob>, sqlx::Error> {
         // The outer conditions are checked again on the row a concurrent claimer left behind, so
         // two claimers never both take a row.
-        let ids: Vec<i64> = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+        let ids: Vec<i64> = with_write!(self, p => sqlx::query_scalar::<_, i64>(
             "UPDATE notification_outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
              WHERE state = 'pending' AND next_attempt_at <= $2 AND id IN ( \
                SELECT id FROM notification_outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
@@ -416,14 +412,14 @@ impl Store {
                WHERE c.id = notification_outbox.conversation_id AND c.owner = 'waiting' \
                  AND c.waiting_since = notification_outbox.episode)"
         );
-        with_pool!(self, p => sqlx::query(&stale)
+        with_write!(self, p => sqlx::query(&stale)
             .bind("not sent: the conversation left the queue").bind(now).execute(p).await.map(|_| ()))?;
         let orphans = format!(
             "UPDATE notification_outbox SET state = 'dead', last_error = $1, updated_at = $2 \
              WHERE id IN ({list}) AND state = 'pending' AND (device_id IS NULL \
                OR NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = notification_outbox.device_id))"
         );
-        with_pool!(self, p => sqlx::query(&orphans)
+        with_write!(self, p => sqlx::query(&orphans)
             .bind("not sent: the device was removed").bind(now).execute(p).await.map(|_| ()))?;
         let sql = format!(
             "SELECT o.id, o.kind, o.conversation_id, o.episode, o.step, o.attempts, o.user_id, \
@@ -431,7 +427,7 @@ impl Store {
              FROM notification_outbox o JOIN devices d ON d.id = o.device_id \
              WHERE o.id IN ({list}) AND o.state = 'pending' ORDER BY o.id"
         );
-        with_pool!(self, p => sqlx::query_as::<_, NotificationJob>(&sql).fetch_all(p).await)
+        with_write!(self, p => sqlx::query_as::<_, NotificationJob>(&sql).fetch_all(p).await)
     }
 
     /// Records a notification's outcome: its new state (`done`, `failed`, or `pending` again at
@@ -448,7 +444,7 @@ impl Store {
             DeviceHealth::Success => None,
             DeviceHealth::Error(e) => Some(e),
         };
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE notification_outbox SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
                          last_error = $3, updated_at = $4 WHERE id = $5")
@@ -471,7 +467,7 @@ impl Store {
         error: &str,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE notification_outbox SET state = 'dead', last_error = $1, updated_at = $2 \
                          WHERE device_id = $3 AND (state = 'pending' OR id = $4)")
@@ -489,7 +485,7 @@ impl Store {
         value: &str,
         now: i64,
     ) -> Result<String, sqlx::Error> {
-        with_pool!(self, p => sqlx::query(
+        with_write!(self, p => sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")
             .bind(key).bind(value).bind(now).execute(p).await.map(|_| ()))?;
         self.get_setting(key).await?.ok_or(sqlx::Error::RowNotFound)

@@ -1,6 +1,6 @@
 //! Accounts and sign-in sessions.
 
-use super::{is_unique_violation, with_pool, Store, StoreError};
+use super::{is_unique_violation, with_pool, with_write, Store, StoreError};
 use crate::domain::users::Role;
 use crate::dto::UserDto;
 
@@ -53,7 +53,7 @@ impl Store {
             "INSERT INTO users (email, display_name, password_hash, role, active, max_conversations, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, TRUE, $5, $6, $6) RETURNING {USER_COLS}"
         );
-        let res = with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql)
+        let res = with_write!(self, p => sqlx::query_as::<_, UserRow>(&sql)
             .bind(u.email)
             .bind(u.display_name)
             .bind(u.password_hash)
@@ -98,7 +98,7 @@ impl Store {
     }
 
     pub async fn set_user_role(&self, id: i64, role: Role, now: i64) -> Result<bool, sqlx::Error> {
-        with_pool!(self, p => sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+        with_write!(self, p => sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
             .bind(role.as_str()).bind(now).bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
     }
 
@@ -110,7 +110,7 @@ impl Store {
         active: bool,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        with_pool!(self, p => {
+        with_write!(self, p => {
             let mut tx = p.begin().await?;
             let changed = sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
                 .bind(active).bind(now).bind(id).execute(&mut *tx).await?.rows_affected() == 1;
@@ -129,7 +129,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => sqlx::query(
+        with_write!(self, p => sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash).bind(user_id).bind(now).bind(expires_at).execute(p).await.map(|_| ()))
     }
@@ -153,12 +153,12 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        with_write!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash).execute(p).await.map(|_| ()))
     }
 
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64, sqlx::Error> {
-        with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        with_write!(self, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now).execute(p).await.map(|r| r.rows_affected()))
     }
 }

@@ -208,6 +208,28 @@ both_databases_with! { channel_app;
         assert_eq!(ch.count("SELECT COUNT(*) FROM messages WHERE sender = 'customer'").await, 16);
     }
 
+    async fn many_customers_writing_at_once_each_get_one_reply_per_message(ch) {
+        // The bot decides in rounds; a round takes one message per conversation, so a customer's
+        // next message waits for the turn before it.
+        ch.scenario("Colors", "color", "Red and blue.").await;
+        let bodies: Vec<String> = (0..12)
+            .flat_map(|p| (0..3).map(move |i| wa_text(&format!("3460000{p:04}"), &format!("wamid.many{p}.{i}"), "which color?")))
+            .collect();
+        for r in futures::future::join_all(bodies.iter().map(|b| ch.post_wa(b))).await {
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        ch.graph.wait_for(36).await;
+        eventually("every message is processed", || async { ch.count("SELECT COUNT(*) FROM messages WHERE processed = FALSE").await == 0 }).await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(ch.graph.requests().len(), 36, "one reply per customer message, no more");
+        assert_eq!(ch.count("SELECT COUNT(*) FROM conversations").await, 12);
+        let per_conversation = ch.app.column("SELECT COUNT(*) FROM messages WHERE sender = 'bot' GROUP BY conversation_id").await;
+        assert_eq!(per_conversation, vec![3; 12]);
+        eventually("every reply is recorded as sent", || async {
+            ch.count("SELECT COUNT(*) FROM messages WHERE sender = 'bot' AND delivery_status = 'sent'").await == 36
+        }).await;
+    }
+
     async fn a_handoff_phrase_escalates_with_a_confirmation_and_the_bot_then_stays_quiet(ch) {
         ch.scenario("Hello", "hola", "¡Hola! ¿En qué te ayudo?").await;
         ch.post_wa(&wa_text("5215511111111", "wamid.h1", "hola")).await;

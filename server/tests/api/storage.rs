@@ -4,6 +4,7 @@ use crate::common::{self, TEST_PASSWORD};
 use app::domain::ownership::{OwnerState, Ownership};
 use app::domain::users::Role;
 use app::dto::Channel;
+use app::storage::bot::{BotTurn, IncomingRow, Ingested, TurnWritten};
 use app::storage::chat::GroupQuery;
 use app::storage::conversations::{NewMessage, OwnershipChange};
 use app::storage::users::NewUser;
@@ -111,6 +112,45 @@ both_databases! {
         assert!(s.apply_ownership(&change(now.version, assigned)).await.unwrap().is_some());
         let summary = s.conversation_summary(conv).await.unwrap().unwrap();
         assert_eq!((summary.owner, summary.assignee_id, summary.waiting_since), (OwnerState::Assigned, Some(op), None));
+    }
+
+    async fn a_bot_turn_lands_only_at_the_version_decided_on_and_only_once(app) {
+        for w in &app.workers {
+            w.abort(); // this test plays the bot itself
+        }
+        let s = &app.state.store;
+        let incoming = |who: &'a str, id: &'a str| IncomingRow {
+            channel: Channel::Whatsapp, external_id: who, contact_name: None, phone: None, account: None,
+            platform_message_id: id, body: "hola", media_type: None, media_id: None, now: 10,
+        };
+        let a = s.ingest_customer_message(&incoming("1", "wamid.a")).await.unwrap().unwrap();
+        let b = s.ingest_customer_message(&incoming("2", "wamid.b")).await.unwrap().unwrap();
+        let ctx = s.bot_contexts(&[a.conversation_id, b.conversation_id]).await.unwrap();
+        let turn = |m: Ingested, version: i64| BotTurn {
+            message_id: m.message_id, conversation_id: m.conversation_id, expected_version: version,
+            unmatched_before: 0, unmatched_count: 1,
+            reply: Some(NewMessage { sender: "bot", delivery_status: Some("sending"), ..message(m.conversation_id, None, "¿Perdón?", 20) }),
+            ownership: None,
+        };
+        let (va, vb) = (ctx[&a.conversation_id].version, ctx[&b.conversation_id].version);
+        // b's conversation moved on (say, an operator took it) after the bot read it.
+        let written = s.finish_bot_turns(&[turn(a, va), turn(b, vb - 1)]).await.unwrap();
+        assert!(matches!(written[0], TurnWritten::Done { reply_id: Some(_), .. }), "{written:?}");
+        assert_eq!(written[1], TurnWritten::Moved);
+        let pending: Vec<i64> = s.pending_customer_messages(10).await.unwrap().iter().map(|m| m.id).collect();
+        assert_eq!(pending, vec![b.message_id], "the moved turn is decided again");
+        let outbox = "SELECT COUNT(*) FROM outbox";
+        assert_eq!(app.scalar(outbox).await, 1, "only the landed turn queued a reply");
+        assert_eq!(app.scalar(&format!("SELECT unmatched_count FROM conversations WHERE id = {}", b.conversation_id)).await, 0);
+
+        assert_eq!(app.scalar(&format!("SELECT unmatched_count FROM conversations WHERE id = {}", a.conversation_id)).await, 1);
+
+        // A second worker that decided on the same message finds it taken: nothing is written,
+        // not even its idea of the no-match streak.
+        assert_eq!(s.finish_bot_turns(&[BotTurn { unmatched_count: 5, ..turn(a, va) }]).await.unwrap(), vec![TurnWritten::Taken]);
+        assert_eq!(app.scalar(outbox).await, 1);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM messages WHERE sender = 'bot'").await, 1);
+        assert_eq!(app.scalar(&format!("SELECT unmatched_count FROM conversations WHERE id = {}", a.conversation_id)).await, 1);
     }
 
     async fn the_queue_lists_the_longest_waiting_first(app) {
