@@ -22,6 +22,15 @@ CEIL="$ROOT/target/ceiling/release/server"
 
 "$BENCH" sink 8099 & wait_up http://127.0.0.1:8099/
 
+# Customer messages the bot has not decided on yet (the webhook answers before the bot runs).
+backlog() {
+  if [ "$backend" = sqlite ]; then
+    python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM messages WHERE processed = 0').fetchone()[0])" "$WORK/baton.db"
+  else
+    psql "$baton_db" -Atc "SELECT COUNT(*) FROM messages WHERE processed = FALSE"
+  fi
+}
+
 results=()
 for backend in sqlite postgres; do
   if [ "$backend" = sqlite ]; then
@@ -43,17 +52,21 @@ for backend in sqlite postgres; do
     BATON_WHATSAPP_API_BASE=http://127.0.0.1:8099 "$BATON_BIN" & pid=$!
   wait_up http://127.0.0.1:8096/healthz
   b_ing=$("$BENCH" ingest http://127.0.0.1:8096/webhooks/whatsapp $SECRET "$SECS" 32 10)
+  left=$(backlog); t0=$(date +%s%N)
+  while [ "$(backlog)" != 0 ]; do sleep 0.05; done
+  drained=$(( ($(date +%s%N) - t0) / 1000000 ))
   b_dup=$("$BENCH" dup http://127.0.0.1:8096/webhooks/whatsapp $SECRET "$SECS" 32)
   kill $pid; wait $pid 2>/dev/null || true
-  results+=("$backend|$c_ing|$b_ing|$c_dup|$b_dup")
+  results+=("$backend|$c_ing|$b_ing|$c_dup|$b_dup|$left|$drained")
 done
 
 python3 - "${results[@]}" <<'PY'
 import json, sys
 print(f"{'':10} {'ceiling req/s':>14} {'p99':>8} {'Baton req/s':>12} {'ratio':>6} {'Baton p50':>10} {'Baton p99':>10} {'5xx':>4}   storm: ceiling / Baton req/s, Baton rows stored")
 for row in sys.argv[1:]:
-    b, ci, bi, cd, bd = row.split("|")
+    b, ci, bi, cd, bd, left, drained = row.split("|")
     ci, bi, cd, bd = map(json.loads, (ci, bi, cd, bd))
     print(f"{b:10} {ci['rps']:>14.0f} {ci['p99_ms']:>6.1f}ms {bi['rps']:>12.0f} {bi['rps']/ci['rps']:>6.2f} {bi['p50_ms']:>8.1f}ms {bi['p99_ms']:>8.1f}ms {bi['server_errors']+bd['server_errors']:>4}   "
           f"{cd['rps']:.0f} / {bd['rps']:.0f} (ratio {bd['rps']/cd['rps']:.2f}), stored {bd['stored']}")
+    print(f"{'':10} bot: {left} of {bi['stored']} messages undecided when the load stopped, all decided {drained} ms later")
 PY

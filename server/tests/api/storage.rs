@@ -32,6 +32,21 @@ fn message<'a>(
     }
 }
 
+fn incoming<'a>(who: &'a str, id: &'a str) -> IncomingRow<'a> {
+    IncomingRow {
+        channel: Channel::Whatsapp,
+        external_id: who,
+        contact_name: None,
+        phone: None,
+        account: None,
+        platform_message_id: id,
+        body: "hola",
+        media_type: None,
+        media_id: None,
+        now: 10,
+    }
+}
+
 both_databases! {
     async fn emails_are_unique(app) {
         let s = &app.state.store;
@@ -114,15 +129,26 @@ both_databases! {
         assert_eq!((summary.owner, summary.assignee_id, summary.waiting_since), (OwnerState::Assigned, Some(op), None));
     }
 
+    async fn a_group_commit_stores_each_platform_id_once_and_answers_each_row(app) {
+        let s = &app.state.store;
+        let batch = [incoming("7", "wamid.g1"), incoming("7", "wamid.g1"), incoming("8", "wamid.g2"), incoming("7", "wamid.g3")];
+        let stored = s.ingest_customer_messages(&batch).await.unwrap();
+        assert_eq!(stored.iter().map(Option::is_some).collect::<Vec<_>>(), vec![true, false, true, true]);
+        let (first, third) = (stored[0].unwrap(), stored[3].unwrap());
+        assert_eq!(first.conversation_id, third.conversation_id, "one conversation per contact");
+        assert_ne!(first.conversation_id, stored[2].unwrap().conversation_id);
+        // A later batch meets the unique index.
+        let later = s.ingest_customer_messages(&[incoming("8", "wamid.g2"), incoming("9", "wamid.g4")]).await.unwrap();
+        assert_eq!(later.iter().map(Option::is_some).collect::<Vec<_>>(), vec![false, true]);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM messages WHERE platform_message_id LIKE 'wamid.g%'").await, 4);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM conversations").await, 3);
+    }
+
     async fn a_bot_turn_lands_only_at_the_version_decided_on_and_only_once(app) {
         for w in &app.workers {
             w.abort(); // this test plays the bot itself
         }
         let s = &app.state.store;
-        let incoming = |who: &'a str, id: &'a str| IncomingRow {
-            channel: Channel::Whatsapp, external_id: who, contact_name: None, phone: None, account: None,
-            platform_message_id: id, body: "hola", media_type: None, media_id: None, now: 10,
-        };
         let a = s.ingest_customer_message(&incoming("1", "wamid.a")).await.unwrap().unwrap();
         let b = s.ingest_customer_message(&incoming("2", "wamid.b")).await.unwrap().unwrap();
         let ctx = s.bot_contexts(&[a.conversation_id, b.conversation_id]).await.unwrap();
