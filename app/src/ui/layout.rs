@@ -152,7 +152,8 @@ fn SignedIn(user: UserDto) -> impl IntoView {
         .iter()
         .map(|item| {
             let href = item.href;
-            let current = move || path.get().starts_with(href);
+            // `try_`: a streamed render can outlive the request's router (the client went away).
+            let current = move || path.try_with(|p| p.starts_with(href)).unwrap_or(false);
             if item.admin_only && !is_admin {
                 view! {
                     <span class="nav-item locked" aria-disabled="true" title="Admins only">

@@ -69,7 +69,10 @@ pub fn use_list_params() -> Memo<ListParams> {
 pub fn ConversationsPage() -> impl IntoView {
     let path = use_location().pathname;
     // Phones show either the list or the chat; the chat is open when the path has an id.
-    let chat_open = move || path.with(|p| p.trim_end_matches('/') != "/conversations");
+    let chat_open = move || {
+        path.try_with(|p| p.trim_end_matches('/') != "/conversations")
+            .unwrap_or(false)
+    };
     view! {
         <div class="console" class:chat-open=chat_open>
             <ConversationList/>
@@ -205,7 +208,8 @@ fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
     let path = use_location().pathname;
     let id = c.id;
     let current = move || {
-        path.with(|p| p == &format!("/conversations/{id}"))
+        path.try_with(|p| p == &format!("/conversations/{id}"))
+            .unwrap_or(false)
             .then_some("page")
     };
     let badge = match c.owner {
