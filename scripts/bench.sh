@@ -68,5 +68,8 @@ for row in sys.argv[1:]:
     ci, bi, cd, bd = map(json.loads, (ci, bi, cd, bd))
     print(f"{b:10} {ci['rps']:>14.0f} {ci['p99_ms']:>6.1f}ms {bi['rps']:>12.0f} {bi['rps']/ci['rps']:>6.2f} {bi['p50_ms']:>8.1f}ms {bi['p99_ms']:>8.1f}ms {bi['server_errors']+bd['server_errors']:>4}   "
           f"{cd['rps']:.0f} / {bd['rps']:.0f} (ratio {bd['rps']/cd['rps']:.2f}), stored {bd['stored']}")
-    print(f"{'':10} bot: {left} of {bi['stored']} messages undecided when the load stopped, all decided {drained} ms later")
+    if left == "0":
+        print(f"{'':10} bot: up to date when the load stopped ({bi['stored']} messages)")
+    else:
+        print(f"{'':10} bot: {left} of {bi['stored']} messages undecided when the load stopped, all decided {drained} ms later")
 PY

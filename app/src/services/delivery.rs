@@ -51,11 +51,43 @@ pub async fn deliver_due(state: &AppState, sender: &dyn ChannelSender) -> Result
         .iter()
         .map(|(i, platform_id)| (i.outbox_id, i.message_id, platform_id.as_deref()))
         .collect();
-    let moved = state.store.outbox_delivered(&rows, now).await?;
+    let moved = match state.store.outbox_delivered(&rows, now).await {
+        Ok(moved) => moved,
+        // These messages reached the customer: record them one by one rather than send them again.
+        Err(e) => {
+            tracing::warn!(error = %e, "recording a batch of sends failed; recording one by one");
+            let mut moved = Vec::new();
+            for row in &rows {
+                moved.extend(record_sent(state, *row, now).await?);
+            }
+            moved
+        }
+    };
     for (item, _) in sent.iter().filter(|(i, _)| moved.contains(&i.message_id)) {
         publish_status(state, item, "sent", None);
     }
     Ok(n)
+}
+
+/// One send, recorded on its own. A platform id that is already stored elsewhere (a platform
+/// answering with an id it gave before) is dropped with a warning: the message was sent, and
+/// recording it matters more than its receipts.
+async fn record_sent(
+    state: &AppState,
+    row: (i64, i64, Option<&str>),
+    now: i64,
+) -> Result<Vec<i64>, AppError> {
+    match state.store.outbox_delivered(&[row], now).await {
+        Ok(moved) => Ok(moved),
+        Err(e) if row.2.is_some() => {
+            tracing::warn!(message_id = row.1, platform_id = row.2, error = %e, "platform id not recorded");
+            Ok(state
+                .store
+                .outbox_delivered(&[(row.0, row.1, None)], now)
+                .await?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn publish_status(state: &AppState, item: &OutboxItem, status: &str, error: Option<String>) {

@@ -230,6 +230,23 @@ both_databases_with! { channel_app;
         }).await;
     }
 
+    async fn a_platform_repeating_a_message_id_does_not_make_us_send_twice(ch) {
+        ch.scenario("Colors", "color", "Red and blue.").await;
+        let same = json!({"messaging_product": "whatsapp", "messages": [{"id": "wamid.SAME"}]});
+        ch.graph.script(vec![(200, same.clone(), 0), (200, same, 0)]);
+        ch.post_wa(&wa_text("34611111111", "wamid.r1", "color?")).await;
+        ch.graph.wait_for(1).await;
+        ch.post_wa(&wa_text("34622222222", "wamid.r2", "color?")).await;
+        ch.graph.wait_for(2).await;
+        eventually("both replies are recorded as sent", || async {
+            ch.count("SELECT COUNT(*) FROM messages WHERE sender = 'bot' AND delivery_status = 'sent'").await == 2
+        }).await;
+        assert_eq!(ch.count("SELECT COUNT(*) FROM outbox WHERE state = 'done'").await, 2);
+        assert_eq!(ch.count("SELECT COUNT(*) FROM messages WHERE platform_message_id = 'wamid.SAME'").await, 1);
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert_eq!(ch.graph.requests().len(), 2, "nothing is sent again");
+    }
+
     async fn a_handoff_phrase_escalates_with_a_confirmation_and_the_bot_then_stays_quiet(ch) {
         ch.scenario("Hello", "hola", "¡Hola! ¿En qué te ayudo?").await;
         ch.post_wa(&wa_text("5215511111111", "wamid.h1", "hola")).await;

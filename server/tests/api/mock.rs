@@ -38,16 +38,20 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> impl IntoResponse {
-    s.requests.lock().unwrap().push(Recorded {
-        method: method.to_string(),
-        path: uri.path().to_string(),
-        authorization: headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-        json: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
-    });
-    let n = s.requests.lock().unwrap().len();
+    // Numbered under the same lock as the push: concurrent requests get distinct numbers.
+    let n = {
+        let mut requests = s.requests.lock().unwrap();
+        requests.push(Recorded {
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            authorization: headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            json: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+        });
+        requests.len()
+    };
     let next = s.script.lock().unwrap().pop_front();
     let (status, body, delay_ms) = next.unwrap_or_else(|| {
         let d = s.default.lock().unwrap().clone();
