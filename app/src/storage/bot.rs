@@ -347,7 +347,7 @@ impl Store {
     /// message rows, as ingestion does; the other order deadlocks with a concurrent redelivery on
     /// PostgreSQL), and set-based, so a round of silent turns costs two statements:
     /// 1. the guard: each conversation must still be at the version decided on (the rows are held
-    ///    from here on, nothing is written);
+    ///    from here on, in id order; nothing is written);
     /// 2. the claim: the messages go from `processed = FALSE` to `TRUE`, so two workers never both
     ///    answer one;
     /// 3. per landed turn: the no-match counter, the ownership change (it cannot miss: the row is
@@ -364,11 +364,20 @@ impl Store {
             .iter()
             .map(|t| format!(" WHEN {} THEN {}", t.conversation_id, t.expected_version))
             .collect();
-        let guard = format!(
-            "UPDATE conversations SET version = version \
-             WHERE id IN ({}) AND version = CASE id{versions} END RETURNING id",
+        let held_rows = format!(
+            "WHERE id IN ({}) AND version = CASE id{versions} END",
             id_list(&conversations)
         );
+        // PostgreSQL locks the rows in id order without writing them (and so never deadlocks with
+        // another round); SQLite's writer already holds the database, a no-op update will do.
+        let guard = match self.backend() {
+            super::Backend::Postgres => {
+                format!("SELECT id FROM conversations {held_rows} ORDER BY id FOR UPDATE")
+            }
+            super::Backend::Sqlite => {
+                format!("UPDATE conversations SET version = version {held_rows} RETURNING id")
+            }
+        };
         with_write!(self, p => {
             let mut tx = p.begin().await?;
             let held: HashSet<i64> = sqlx::query_scalar::<_, i64>(&guard)
