@@ -445,20 +445,14 @@ impl Store {
         })
     }
 
-    /// Claims up to `limit` due deliveries by pushing their next attempt `lease_ms` into the
-    /// future (so a crashed sender's work comes back) and counting the attempt.
+    /// Claims up to `limit` due deliveries (see [`Store::claim_due`]) with what sending needs.
     pub async fn claim_due_outbox(
         &self,
         now: i64,
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, sqlx::Error> {
-        let ids: Vec<i64> = with_write!(self, p => sqlx::query_scalar::<_, i64>(
-            "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
-             WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
-                          ORDER BY next_attempt_at, id LIMIT $3) \
-             RETURNING id")
-            .bind(now + lease_ms).bind(now).bind(limit).fetch_all(p).await)?;
+        let ids = self.claim_due("outbox", now, lease_ms, limit).await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -471,7 +465,7 @@ impl Store {
              LEFT JOIN users u ON u.id = m.author_id \
              WHERE o.id IN ({list}) ORDER BY o.id"
         );
-        with_write!(self, p => sqlx::query_as::<_, OutboxItem>(&sql).fetch_all(p).await)
+        with_pool!(self, p => sqlx::query_as::<_, OutboxItem>(&sql).fetch_all(p).await)
     }
 
     /// Records sends the channels accepted, in one transaction of two statements: `(outbox id,

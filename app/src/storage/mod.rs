@@ -155,6 +155,29 @@ impl Store {
         with_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
     }
 
+    /// Claims up to `limit` due rows of a leased outbox table (`outbox`, `notification_outbox`:
+    /// `state`, `next_attempt_at`, `attempts`, `updated_at`) by moving their next attempt
+    /// `lease_ms` ahead, so a crashed sender's work comes back after the lease, and counting the
+    /// attempt. The outer conditions are checked again on the row a concurrent claimer left
+    /// behind (PostgreSQL re-reads a row it waited for), so two claimers never both take a row.
+    pub(crate) async fn claim_due(
+        &self,
+        table: &'static str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let sql = format!(
+            "UPDATE {table} SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
+             WHERE state = 'pending' AND next_attempt_at <= $2 AND id IN ( \
+               SELECT id FROM {table} WHERE state = 'pending' AND next_attempt_at <= $2 \
+               ORDER BY next_attempt_at, id LIMIT $3) \
+             RETURNING id"
+        );
+        with_write!(self, p => sqlx::query_scalar::<_, i64>(&sql)
+            .bind(now + lease_ms).bind(now).bind(limit).fetch_all(p).await)
+    }
+
     pub async fn close(&self) {
         with_pool!(self, p => p.close().await)
     }

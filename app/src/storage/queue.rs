@@ -384,8 +384,7 @@ impl Store {
             .fetch_optional(p).await)
     }
 
-    /// Claims up to `limit` due notifications by moving their next attempt `lease_ms` ahead (a
-    /// crashed sender's work comes back after the lease) and counting the attempt. Alerts for a
+    /// Claims up to `limit` due notifications (see [`Store::claim_due`]). Alerts for a
     /// conversation that left the queue, and rows whose device is gone, are cancelled instead.
     pub async fn claim_notifications(
         &self,
@@ -393,15 +392,9 @@ impl Store {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<NotificationJob>, sqlx::Error> {
-        // The outer conditions are checked again on the row a concurrent claimer left behind, so
-        // two claimers never both take a row.
-        let ids: Vec<i64> = with_write!(self, p => sqlx::query_scalar::<_, i64>(
-            "UPDATE notification_outbox SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
-             WHERE state = 'pending' AND next_attempt_at <= $2 AND id IN ( \
-               SELECT id FROM notification_outbox WHERE state = 'pending' AND next_attempt_at <= $2 \
-               ORDER BY next_attempt_at, id LIMIT $3) \
-             RETURNING id")
-            .bind(now + lease_ms).bind(now).bind(limit).fetch_all(p).await)?;
+        let ids = self
+            .claim_due("notification_outbox", now, lease_ms, limit)
+            .await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -427,7 +420,7 @@ impl Store {
              FROM notification_outbox o JOIN devices d ON d.id = o.device_id \
              WHERE o.id IN ({list}) AND o.state = 'pending' ORDER BY o.id"
         );
-        with_write!(self, p => sqlx::query_as::<_, NotificationJob>(&sql).fetch_all(p).await)
+        with_pool!(self, p => sqlx::query_as::<_, NotificationJob>(&sql).fetch_all(p).await)
     }
 
     /// Records a notification's outcome: its new state (`done`, `failed`, or `pending` again at
