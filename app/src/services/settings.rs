@@ -28,54 +28,51 @@ impl SettingsCache {
     }
 }
 
-pub async fn handoff(state: &AppState) -> Result<Arc<HandoffSettings>, AppError> {
-    if let Some(h) = state.settings_cache.handoff.read().unwrap().clone() {
-        return Ok(h);
+/// A JSON setting through its cache slot: the cached copy, else the stored one, else the
+/// defaults (an unreadable stored value is logged and replaced by the defaults).
+async fn cached<T: serde::de::DeserializeOwned + Default>(
+    state: &AppState,
+    slot: &std::sync::RwLock<Option<Arc<T>>>,
+    key: &str,
+) -> Result<Arc<T>, AppError> {
+    if let Some(v) = slot.read().unwrap().clone() {
+        return Ok(v);
     }
-    let loaded = match state.store.get_setting(HANDOFF_KEY).await? {
+    let loaded = match state.store.get_setting(key).await? {
         Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "stored handoff settings unreadable; using defaults");
-            HandoffSettings::default()
+            tracing::error!(error = %e, key, "stored settings unreadable; using defaults");
+            T::default()
         }),
-        None => HandoffSettings::default(),
+        None => T::default(),
     };
-    let h = Arc::new(loaded);
-    *state.settings_cache.handoff.write().unwrap() = Some(h.clone());
-    Ok(h)
+    let v = Arc::new(loaded);
+    *slot.write().unwrap() = Some(v.clone());
+    Ok(v)
+}
+
+/// Stores a JSON setting; every cached setting is reloaded on its next read.
+async fn save<T: serde::Serialize>(state: &AppState, key: &str, value: &T) -> Result<(), AppError> {
+    let json = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
+    state.store.put_setting(key, &json, now_ms()).await?;
+    state.settings_cache.invalidate();
+    Ok(())
+}
+
+pub async fn handoff(state: &AppState) -> Result<Arc<HandoffSettings>, AppError> {
+    cached(state, &state.settings_cache.handoff, HANDOFF_KEY).await
 }
 
 pub async fn save_handoff(state: &AppState, h: &HandoffSettings) -> Result<(), AppError> {
-    let json = serde_json::to_string(h).map_err(|_| AppError::Internal)?;
-    state
-        .store
-        .put_setting(HANDOFF_KEY, &json, now_ms())
-        .await?;
-    state.settings_cache.invalidate();
-    Ok(())
+    save(state, HANDOFF_KEY, h).await
 }
 
 /// Routing policy, offer time, waiting target and alert interval.
 pub async fn queue(state: &AppState) -> Result<Arc<QueueSettings>, AppError> {
-    if let Some(q) = state.settings_cache.queue.read().unwrap().clone() {
-        return Ok(q);
-    }
-    let loaded = match state.store.get_setting(QUEUE_KEY).await? {
-        Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "stored queue settings unreadable; using defaults");
-            QueueSettings::default()
-        }),
-        None => QueueSettings::default(),
-    };
-    let q = Arc::new(loaded);
-    *state.settings_cache.queue.write().unwrap() = Some(q.clone());
-    Ok(q)
+    cached(state, &state.settings_cache.queue, QUEUE_KEY).await
 }
 
 pub async fn save_queue(state: &AppState, q: &QueueSettings) -> Result<(), AppError> {
-    let json = serde_json::to_string(q).map_err(|_| AppError::Internal)?;
-    state.store.put_setting(QUEUE_KEY, &json, now_ms()).await?;
-    state.settings_cache.invalidate();
-    Ok(())
+    save(state, QUEUE_KEY, q).await
 }
 
 pub fn scenario_from_row(r: &ScenarioRow) -> Scenario {
