@@ -1,5 +1,6 @@
-//! Sign-in attempt limiting: at most `max` failures per key inside a sliding window.
-//! Keys are an account ("acct:ana@x.io") or a client address ("ip:1.2.3.4"); time is passed in.
+//! Sliding-window limits: at most `max` events per key inside a window. Sign-in counts failures
+//! per account ("acct:ana@x.io") or client address ("ip:1.2.3.4"); the widget counts messages per
+//! visitor and new visitors per address. Time is passed in.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -53,6 +54,14 @@ impl AttemptLimiter {
         }
     }
 
+    /// Counts one event for `key` if it is under its limit (check and record in one step, so
+    /// concurrent callers can never both pass the last free slot); `Err(ms)` as [`Self::check`].
+    pub fn hit(&mut self, key: &str, now: i64) -> Result<(), i64> {
+        self.check(key, now)?;
+        self.record_failure(key, now);
+        Ok(())
+    }
+
     pub fn reset(&mut self, key: &str) {
         self.failures.remove(key);
     }
@@ -71,6 +80,16 @@ mod tests {
         }
         assert_eq!(l.check("acct:a", 500), Err(500));
         assert!(l.check("acct:a", 1_000).is_ok());
+    }
+
+    #[test]
+    fn hit_counts_and_refuses_past_the_limit() {
+        let mut l = AttemptLimiter::new(2, 1_000);
+        assert!(l.hit("v", 0).is_ok());
+        assert!(l.hit("v", 1).is_ok());
+        assert_eq!(l.hit("v", 2), Err(998));
+        assert!(l.hit("w", 2).is_ok());
+        assert!(l.hit("v", 1_000).is_ok());
     }
 
     #[test]
