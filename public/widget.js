@@ -1,8 +1,9 @@
 /*! Baton web chat widget. Embed with one tag:
  *    <script src="https://YOUR-BATON/widget.js" data-title="Chat with us" defer></script>
- * No dependencies. Keeps a visitor id in localStorage and talks to Baton over a WebSocket
- * (/widget/ws), so bot and operator replies arrive live. Messages typed while offline are sent
- * on reconnect; each carries a client id, so a resend is never stored twice.
+ * No dependencies. Talks to Baton over a WebSocket (/widget/ws), so bot and operator replies
+ * arrive live. The server issues this visitor's identity (a random token, kept in localStorage
+ * and presented on every connection); messages typed while offline are sent on reconnect, each
+ * with a client id, so a resend is never stored twice.
  */
 (function () {
   'use strict';
@@ -12,19 +13,18 @@
   var script = document.currentScript || document.querySelector('script[src$="widget.js"]');
   var origin = new URL(script ? script.src : location.href).origin;
   var title = (script && script.dataset.title) || 'Chat with us';
-  var KEY = 'baton_visitor';
+  var KEY = 'baton_widget_token';
 
+  // Message ids: 128 random bits from the browser's CSPRNG (available on http pages too).
   function uid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return 'v' + Date.now().toString(36) + Math.random().toString(36).slice(2);
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
   }
-  var visitor;
+  var token = null; // issued by the server; storage blocked means a per-page identity
   try {
-    visitor = localStorage.getItem(KEY) || uid();
-    localStorage.setItem(KEY, visitor);
-  } catch (e) {
-    visitor = uid(); // storage blocked: a per-page identity still works
-  }
+    token = localStorage.getItem(KEY);
+  } catch (e) {}
 
   var css =
     '.bw-bubble{position:fixed;right:20px;bottom:20px;width:60px;height:60px;border-radius:50%;border:0;' +
@@ -45,6 +45,7 @@
     '.bw-bot,.bw-operator{align-self:flex-start;background:#fff;border:1px solid #d1d9e0;border-bottom-left-radius:4px}' +
     '.bw-who{display:block;font-size:11px;color:#59636e;margin-bottom:2px}' +
     '.bw-pending{opacity:.6}' +
+    '.bw-notice{align-self:center;font-size:12px;color:#9a6700;text-align:center}' +
     '.bw-form{display:flex;gap:8px;padding:10px;border-top:1px solid #d1d9e0;background:#fff}' +
     '.bw-input{flex:1;min-height:44px;border:1px solid #d1d9e0;border-radius:10px;padding:0 12px;font:inherit}' +
     '.bw-send{min-height:44px;min-width:64px;border:0;border-radius:10px;background:#1f6feb;color:#fff;font-weight:700;cursor:pointer}' +
@@ -87,6 +88,7 @@
   input.setAttribute('aria-label', 'Type your message');
   input.placeholder = 'Type your message…';
   input.autocomplete = 'off';
+  input.maxLength = 4000;
   var send = el('button', 'bw-send', 'Send');
   send.type = 'submit';
   form.appendChild(input);
@@ -118,17 +120,27 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  var notice = null;
+  function say(text) {
+    if (!notice) notice = el('div', 'bw-notice');
+    notice.textContent = text;
+    log.appendChild(notice);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function transmit(m) {
+    if (ws && ws.readyState === 1) {
+      ws.send(JSON.stringify({ type: 'message', text: m.text, client_id: m.client_id }));
+    }
+  }
+
   var ws = null;
   var backoff = 500;
   function connect() {
-    var url = origin.replace(/^http/, 'ws') + '/widget/ws?visitor=' + encodeURIComponent(visitor);
-    ws = new WebSocket(url);
+    ws = new WebSocket(origin.replace(/^http/, 'ws') + '/widget/ws');
     ws.onopen = function () {
       backoff = 500;
-      dot.classList.remove('bw-off');
-      outbox.forEach(function (m) {
-        ws.send(JSON.stringify({ type: 'message', text: m.text, client_id: m.client_id }));
-      });
+      ws.send(JSON.stringify({ type: 'hello', token: token }));
     };
     ws.onmessage = function (ev) {
       var data;
@@ -136,6 +148,17 @@
         data = JSON.parse(ev.data);
       } catch (e) {
         return;
+      }
+      if (data.type === 'welcome') {
+        if (data.token) {
+          token = data.token;
+          try {
+            localStorage.setItem(KEY, token);
+          } catch (e) {}
+        }
+        dot.classList.remove('bw-off');
+        if (notice && notice.parentNode) notice.parentNode.removeChild(notice);
+        outbox.forEach(transmit);
       }
       if (data.type === 'history') data.messages.forEach(render);
       if (data.type === 'message') render(data.message);
@@ -145,9 +168,15 @@
         });
         render({ client_id: data.client_id, id: data.id });
       }
+      if (data.type === 'error') {
+        say(data.error);
+        var m = outbox.filter(function (x) { return x.client_id === data.client_id; })[0];
+        if (m && data.retry_after) setTimeout(function () { transmit(m); }, data.retry_after * 1000);
+      }
     };
-    ws.onclose = function () {
+    ws.onclose = function (ev) {
       dot.classList.add('bw-off');
+      if (ev.reason) say(ev.reason);
       setTimeout(connect, backoff + Math.random() * 250);
       backoff = Math.min(backoff * 2, 30000);
     };
@@ -170,9 +199,7 @@
     var m = { client_id: uid(), text: text };
     outbox.push(m);
     render({ client_id: m.client_id, from: 'customer', text: text, pending: true });
-    if (ws && ws.readyState === 1) {
-      ws.send(JSON.stringify({ type: 'message', text: text, client_id: m.client_id }));
-    }
+    transmit(m);
   });
 
   connect();

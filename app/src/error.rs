@@ -21,7 +21,7 @@ pub enum AppError {
     /// The request was well formed but clashes with the current state (taken, duplicate, ...).
     #[error("{0}")]
     Conflict(String),
-    #[error("Too many sign-in attempts. Try again in {0} seconds.")]
+    #[error("Too many attempts in a short time. Try again in {0} seconds.")]
     RateLimited(i64),
     /// The request itself could not be read (bad encoding, missing arguments).
     #[error("The request could not be read: {0}")]

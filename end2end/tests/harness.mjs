@@ -64,6 +64,8 @@ export async function startBaton() {
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
         LEPTOS_SITE_ROOT: join(ROOT, 'target', 'site'),
         BATON_DEMO: '1',
+        // The device test registers a plain-http loopback endpoint (tests only).
+        BATON_PUSH_ALLOW_INSECURE: '1',
         RUST_LOG: process.env.RUST_LOG || 'warn',
       },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -49,6 +49,8 @@ pub struct Config {
     pub channels: ChannelsConfig,
     /// Web Push (VAPID), FCM and APNs; see [`crate::push`].
     pub push: crate::push::PushConfig,
+    /// The anonymous web widget's limits and allowed sites.
+    pub widget: app::services::widget::WidgetLimits,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -129,6 +131,98 @@ fn channels(get: &impl Fn(&str) -> Option<String>) -> Result<ChannelsConfig, Con
     })
 }
 
+/// A whole number from `var` within `range`, or `default` when unset.
+pub(crate) fn number<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    match get(var) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                bad(
+                    var,
+                    format!(
+                        "expected a number from {} to {}, got {v:?}",
+                        range.start(),
+                        range.end()
+                    ),
+                )
+            }),
+    }
+}
+
+/// `BATON_WIDGET_*`: the anonymous widget's limits (defaults in [`WidgetLimits::default`]).
+fn widget(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<app::services::widget::WidgetLimits, ConfigError> {
+    let d = app::services::widget::WidgetLimits::default();
+    let origins = match get("BATON_WIDGET_ORIGINS") {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|o| {
+                    let o = o.trim_end_matches('/');
+                    let rest = o
+                        .strip_prefix("https://")
+                        .or_else(|| o.strip_prefix("http://"));
+                    match rest {
+                        Some(r) if !r.is_empty() && !r.contains('/') => Ok(o.to_string()),
+                        _ => Err(bad(
+                            "BATON_WIDGET_ORIGINS",
+                            format!("expected comma-separated origins such as https://shop.example.com, got {o:?}"),
+                        )),
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    Ok(app::services::widget::WidgetLimits {
+        max_frame_bytes: number(
+            get,
+            "BATON_WIDGET_MAX_FRAME_BYTES",
+            d.max_frame_bytes,
+            1024..=1 << 20,
+        )?,
+        sockets_per_address: number(
+            get,
+            "BATON_WIDGET_SOCKETS_PER_ADDRESS",
+            d.sockets_per_address,
+            1..=100_000,
+        )?,
+        messages_per_minute: number(
+            get,
+            "BATON_WIDGET_MESSAGES_PER_MINUTE",
+            d.messages_per_minute,
+            1..=100_000,
+        )?,
+        new_visitors_per_hour: number(
+            get,
+            "BATON_WIDGET_NEW_VISITORS_PER_HOUR",
+            d.new_visitors_per_hour,
+            1..=1_000_000,
+        )?,
+        idle_timeout: std::time::Duration::from_secs(number(
+            get,
+            "BATON_WIDGET_IDLE_SECONDS",
+            d.idle_timeout.as_secs(),
+            1..=86_400,
+        )?),
+        origins,
+    })
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
@@ -146,20 +240,7 @@ impl Config {
                 format!("expected sqlite://path/to/file.db or postgres://user@host/db, got {database_url:?}"),
             ));
         }
-        let db_max_connections = match get("BATON_DB_MAX_CONNECTIONS") {
-            None => 8,
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=256).contains(n))
-                .ok_or_else(|| {
-                    bad(
-                        "BATON_DB_MAX_CONNECTIONS",
-                        format!("expected a number from 1 to 256, got {v:?}"),
-                    )
-                })?,
-        };
+        let db_max_connections = number(&get, "BATON_DB_MAX_CONNECTIONS", 8, 1..=256)?;
         let addr = get("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         let site_addr = addr.trim().parse().map_err(|_| {
             bad(
@@ -236,6 +317,7 @@ impl Config {
         };
         let channels = channels(&get)?;
         let push = crate::push::PushConfig::from_lookup(&get)?;
+        let widget = widget(&get)?;
         Ok(Config {
             database_url,
             db_max_connections,
@@ -248,6 +330,7 @@ impl Config {
             log_format,
             channels,
             push,
+            widget,
         })
     }
 
@@ -300,12 +383,41 @@ mod tests {
             ),
             ("BATON_FCM_API_BASE", "fcm.googleapis.com"),
             ("BATON_APNS_API_BASE", "api.push.apple.com"),
+            ("BATON_WIDGET_MAX_FRAME_BYTES", "10"),
+            ("BATON_WIDGET_SOCKETS_PER_ADDRESS", "many"),
+            ("BATON_WIDGET_MESSAGES_PER_MINUTE", "0"),
+            ("BATON_WIDGET_NEW_VISITORS_PER_HOUR", "-1"),
+            ("BATON_WIDGET_IDLE_SECONDS", "0"),
+            ("BATON_WIDGET_ORIGINS", "shop.example.com"),
         ];
         for (var, value) in cases {
             let err = with(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, *var, "{value}");
             assert!(err.to_string().starts_with(var));
         }
+    }
+
+    #[test]
+    fn widget_limits_default_and_parse() {
+        let d = with(&[]).unwrap().widget;
+        assert_eq!(d.max_frame_bytes, 16 * 1024);
+        assert!(d.origins.is_none());
+        let w = with(&[
+            ("BATON_WIDGET_MAX_FRAME_BYTES", "4096"),
+            ("BATON_WIDGET_IDLE_SECONDS", "30"),
+            (
+                "BATON_WIDGET_ORIGINS",
+                "https://shop.example.com/, http://localhost:8080",
+            ),
+        ])
+        .unwrap()
+        .widget;
+        assert_eq!(w.max_frame_bytes, 4096);
+        assert_eq!(w.idle_timeout.as_secs(), 30);
+        assert_eq!(
+            w.origins.unwrap(),
+            ["https://shop.example.com", "http://localhost:8080"]
+        );
     }
 
     #[test]

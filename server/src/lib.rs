@@ -11,6 +11,7 @@
 pub mod channels;
 pub mod config;
 pub mod push;
+pub mod redact;
 pub mod routes;
 pub mod startup;
 pub mod state;

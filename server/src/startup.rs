@@ -53,9 +53,11 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
     let settings = ServiceSettings {
         secure_cookies: config.secure_cookies(),
         public_origin: config.public_url.clone(),
+        push_allow_insecure: config.push.allow_insecure,
         ..ServiceSettings::default()
     };
     let mut state = AppState::new(store.clone(), Arc::new(LocalBus::new(1024)), settings);
+    state.widget_hub = Arc::new(app::services::widget::WidgetHub::new(config.widget.clone()));
     if store.backend() == Backend::Sqlite {
         // One writer for inbound messages (see `IngestWriter`); it ends with the last state.
         let (writer, task) = IngestWriter::new(store);

@@ -14,6 +14,7 @@
 pub mod bot;
 pub mod delivery;
 pub mod devices;
+pub mod net;
 pub mod ownership;
 pub mod queue;
 pub mod ratelimit;

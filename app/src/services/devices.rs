@@ -25,6 +25,82 @@ pub fn to_dto(d: &DeviceRow) -> DeviceDto {
     }
 }
 
+/// Where a Web Push endpoint points: its host and port, and the address when the host is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    pub host: String,
+    pub port: u16,
+    pub literal: Option<std::net::IpAddr>,
+}
+
+/// Checks the shape of a Web Push endpoint: `https` with a host and no credentials (plain `http`
+/// only to a loopback receiver when `allow_insecure`), and, when the host is an address, that it
+/// is a public one. Names are resolved by the caller. The message is for the person registering.
+pub fn push_target(endpoint: &str, allow_insecure: bool) -> Result<PushTarget, String> {
+    let url = url::Url::parse(endpoint).map_err(|_| "The endpoint is not a URL.".to_string())?;
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) => d.to_ascii_lowercase(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => return Err("The endpoint has no host.".into()),
+    };
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+        _ => None,
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("The endpoint must not carry a user name or password.".into());
+    }
+    let local =
+        allow_insecure && (literal.is_some_and(|ip| ip.is_loopback()) || host == "localhost");
+    match url.scheme() {
+        "https" => {}
+        "http" if local => {}
+        _ => return Err("The endpoint must be an https URL of a push service.".into()),
+    }
+    if let Some(ip) = literal {
+        if !crate::domain::net::push_target_allowed(ip, allow_insecure) {
+            return Err(format!(
+                "The endpoint points at {ip}, which is not a public internet address."
+            ));
+        }
+    }
+    Ok(PushTarget {
+        port: url.port_or_known_default().unwrap_or(443),
+        host,
+        literal,
+    })
+}
+
+/// [`push_target`], then every address the host resolves to must be public (DNS is asked
+/// again at send time, since answers change).
+pub async fn check_push_endpoint(endpoint: &str, allow_insecure: bool) -> Result<(), String> {
+    let t = push_target(endpoint, allow_insecure)?;
+    if t.literal.is_some() {
+        return Ok(());
+    }
+    let addrs: Vec<_> = tokio::net::lookup_host((t.host.as_str(), t.port))
+        .await
+        .map_err(|_| format!("The push service's host {} cannot be resolved.", t.host))?
+        .collect();
+    match addrs
+        .iter()
+        .find(|a| !crate::domain::net::push_target_allowed(a.ip(), allow_insecure))
+    {
+        _ if addrs.is_empty() => Err(format!(
+            "The push service's host {} cannot be resolved.",
+            t.host
+        )),
+        Some(a) => Err(format!(
+            "The push service's host {} resolves to {}, which is not a public internet address.",
+            t.host,
+            a.ip()
+        )),
+        None => Ok(()),
+    }
+}
+
 async fn store(state: &AppState, d: NewDevice<'_>) -> Result<DeviceDto, AppError> {
     let mine = state.store.devices_of(d.user_id).await?;
     let known = mine
@@ -35,7 +111,14 @@ async fn store(state: &AppState, d: NewDevice<'_>) -> Result<DeviceDto, AppError
             "You already have {MAX_DEVICES} devices; remove one you no longer use first."
         )));
     }
-    let row = state.store.upsert_device(&d).await?;
+    // A device already registered to someone else stays theirs: it is never moved over.
+    let row = state.store.upsert_device(&d).await?.ok_or_else(|| {
+        AppError::Conflict(
+            "This device already gets another person's alerts. They can remove it on their \
+             account page; then enable alerts here again."
+                .into(),
+        )
+    })?;
     tracing::info!(user_id = d.user_id, device_id = row.id, kind = %d.kind, "push device registered");
     Ok(to_dto(&row))
 }
@@ -51,6 +134,9 @@ pub async fn subscribe_webpush(
 ) -> Result<DeviceDto, AppError> {
     let sub = web_push_subscription(endpoint, p256dh, auth)
         .map_err(|e| AppError::Invalid(vec![e.into()]))?;
+    check_push_endpoint(&sub.endpoint, state.settings.push_allow_insecure)
+        .await
+        .map_err(|m| AppError::field("endpoint", m))?;
     let label = device_label(DeviceKind::Webpush, label);
     store(
         state,
@@ -132,5 +218,41 @@ pub async fn remove(state: &AppState, user_id: i64, id: i64) -> Result<(), AppEr
         Err(AppError::NotFound(
             "That device is not on your list.".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_must_be_https_with_a_public_address() {
+        assert!(push_target("https://fcm.googleapis.com/fcm/send/abc", false).is_ok());
+        for bad in [
+            "http://push.example.net/abc",
+            "https://127.0.0.1/x",
+            "https://[::1]/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://10.0.0.5:8443/x",
+            "https://user:pw@push.example.net/x",
+            "ftp://push.example.net/x",
+            "https://[::ffff:192.168.0.1]/x",
+        ] {
+            assert!(push_target(bad, false).is_err(), "{bad}");
+        }
+        assert!(push_target("http://127.0.0.1:9/push", true).is_ok());
+        assert!(push_target("http://10.0.0.1/push", true).is_err());
+        assert!(push_target("http://push.example.net/push", true).is_err());
+    }
+
+    #[tokio::test]
+    async fn names_resolving_inside_the_network_are_refused() {
+        let e = check_push_endpoint("https://localhost/push", false)
+            .await
+            .unwrap_err();
+        assert!(e.contains("not a public internet address"), "{e}");
+        assert!(check_push_endpoint("http://localhost:9/push", true)
+            .await
+            .is_ok());
     }
 }

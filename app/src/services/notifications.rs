@@ -198,6 +198,9 @@ async fn record(
 }
 
 /// Queues a test notification to one of `user_id`'s devices, through the same outbox.
+/// How many test notifications one person may ask for per minute.
+pub const TESTS_PER_MINUTE: usize = 3;
+
 pub async fn send_test(
     state: &AppState,
     user_id: i64,
@@ -210,6 +213,12 @@ pub async fn send_test(
         .await?
         .filter(|d| d.user_id == user_id)
         .ok_or_else(|| AppError::NotFound("That device is not on your list.".into()))?;
+    state
+        .test_push_limits
+        .lock()
+        .unwrap()
+        .hit(&user_id.to_string(), now)
+        .map_err(|ms| AppError::RateLimited((ms + 999) / 1000))?;
     let nonce: u32 = rand::random();
     state
         .store

@@ -16,8 +16,9 @@ use crate::storage::chat::GroupQuery;
 use crate::storage::queue::{NewAlert, NewEvent, QueueRow, QueueWrite};
 use std::collections::HashMap;
 
-/// The most waiting conversations one tick looks at (oldest first).
-const TICK_LIMIT: i64 = 500;
+/// How many waiting conversations one read of a tick fetches; a tick reads page after page, so
+/// it sees every waiting conversation however many there are.
+const TICK_PAGE: i64 = 500;
 
 /// Everyone routing may consider, with their names for the history lines.
 pub struct Candidates {
@@ -156,13 +157,20 @@ pub async fn announce(state: &AppState, line_ids: &[i64]) -> Result<(), AppError
 /// Safe to run from several places at once: each write is conditional on the row's version.
 pub async fn tick(state: &AppState, now: i64) -> Result<usize, AppError> {
     let settings = settings::queue(state).await?;
-    let due: Vec<_> = state
-        .store
-        .waiting_queue(TICK_LIMIT)
-        .await?
-        .into_iter()
-        .filter(|r| q::needs_attention(&settings, &r.to_state(), now))
-        .collect();
+    let mut due = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state.store.waiting_queue(after, TICK_PAGE).await?;
+        let full = page.len() as i64 == TICK_PAGE;
+        after = page.last().map(|r| (r.escalated_at, r.conversation_id));
+        due.extend(
+            page.into_iter()
+                .filter(|r| q::needs_attention(&settings, &r.to_state(), now)),
+        );
+        if !full {
+            break;
+        }
+    }
     if due.is_empty() {
         return Ok(0);
     }
@@ -216,7 +224,7 @@ pub async fn overview(
         .await?;
     let rows: HashMap<i64, _> = state
         .store
-        .waiting_queue(TICK_LIMIT)
+        .waiting_queue(None, TICK_PAGE)
         .await?
         .into_iter()
         .map(|r| (r.conversation_id, r))

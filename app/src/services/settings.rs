@@ -12,19 +12,42 @@ use std::sync::Arc;
 const HANDOFF_KEY: &str = "handoff";
 const QUEUE_KEY: &str = "queue";
 
+type Slot<T> = std::sync::RwLock<Option<Arc<T>>>;
+
 /// Cached, shared views of settings; `None` means "reload on next read".
+///
+/// A load that started before a save must not put its (old) value in the cache after the save
+/// cleared it, or the old value would stay until the next save: every save bumps `generation`,
+/// and a load fills its slot only if the generation it started under is still current.
 #[derive(Default)]
 pub struct SettingsCache {
-    handoff: std::sync::RwLock<Option<Arc<HandoffSettings>>>,
-    scenarios: std::sync::RwLock<Option<Arc<CompiledScenarios>>>,
-    queue: std::sync::RwLock<Option<Arc<QueueSettings>>>,
+    generation: std::sync::atomic::AtomicU64,
+    handoff: Slot<HandoffSettings>,
+    scenarios: Slot<CompiledScenarios>,
+    queue: Slot<QueueSettings>,
 }
 
 impl SettingsCache {
     pub fn invalidate(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         *self.handoff.write().unwrap() = None;
         *self.scenarios.write().unwrap() = None;
         *self.queue.write().unwrap() = None;
+    }
+
+    /// The generation a load starts under.
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Caches `value`, loaded under generation `started`, unless a save came in meanwhile.
+    fn fill<T>(&self, slot: &Slot<T>, started: u64, value: Arc<T>) -> Arc<T> {
+        let mut s = slot.write().unwrap();
+        if self.generation() == started {
+            *s = Some(value.clone());
+        }
+        value
     }
 }
 
@@ -32,12 +55,13 @@ impl SettingsCache {
 /// defaults (an unreadable stored value is logged and replaced by the defaults).
 async fn cached<T: serde::de::DeserializeOwned + Default>(
     state: &AppState,
-    slot: &std::sync::RwLock<Option<Arc<T>>>,
+    slot: &Slot<T>,
     key: &str,
 ) -> Result<Arc<T>, AppError> {
     if let Some(v) = slot.read().unwrap().clone() {
         return Ok(v);
     }
+    let started = state.settings_cache.generation();
     let loaded = match state.store.get_setting(key).await? {
         Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
             tracing::error!(error = %e, key, "stored settings unreadable; using defaults");
@@ -45,9 +69,7 @@ async fn cached<T: serde::de::DeserializeOwned + Default>(
         }),
         None => T::default(),
     };
-    let v = Arc::new(loaded);
-    *slot.write().unwrap() = Some(v.clone());
-    Ok(v)
+    Ok(state.settings_cache.fill(slot, started, Arc::new(loaded)))
 }
 
 /// Stores a JSON setting; every cached setting is reloaded on its next read.
@@ -94,12 +116,37 @@ pub fn scenario_from_row(r: &ScenarioRow) -> Scenario {
 }
 
 pub async fn scenarios(state: &AppState) -> Result<Arc<CompiledScenarios>, AppError> {
-    if let Some(s) = state.settings_cache.scenarios.read().unwrap().clone() {
+    let cache = &state.settings_cache;
+    if let Some(s) = cache.scenarios.read().unwrap().clone() {
         return Ok(s);
     }
+    let started = cache.generation();
     let rows = state.store.list_scenarios().await?;
     let list: Vec<Scenario> = rows.iter().map(scenario_from_row).collect();
     let compiled = Arc::new(CompiledScenarios::new(&list));
-    *state.settings_cache.scenarios.write().unwrap() = Some(compiled.clone());
-    Ok(compiled)
+    Ok(cache.fill(&cache.scenarios, started, compiled))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_that_raced_a_save_does_not_cache_the_old_value() {
+        let cache = SettingsCache::default();
+        // A load starts and reads the stored value...
+        let started = cache.generation();
+        let old = Arc::new(QueueSettings::default());
+        // ...a save lands meanwhile...
+        cache.invalidate();
+        // ...and the load finishes: its caller gets what it read, but the cache stays empty,
+        // so the next read sees the saved value.
+        let got = cache.fill(&cache.queue, started, old.clone());
+        assert!(Arc::ptr_eq(&got, &old));
+        assert!(cache.queue.read().unwrap().is_none());
+        // A load that started after the save is cached.
+        let now = cache.generation();
+        cache.fill(&cache.queue, now, Arc::new(QueueSettings::default()));
+        assert!(cache.queue.read().unwrap().is_some());
+    }
 }

@@ -14,6 +14,8 @@ pub struct ServiceSettings {
     /// Origins allowed to call server functions and open sockets (scheme://host[:port]).
     pub public_origin: Option<String>,
     pub session_ttl_ms: i64,
+    /// Web Push to plain-http loopback receivers (tests only; `BATON_PUSH_ALLOW_INSECURE`).
+    pub push_allow_insecure: bool,
 }
 
 impl Default for ServiceSettings {
@@ -22,6 +24,7 @@ impl Default for ServiceSettings {
             secure_cookies: false,
             public_origin: None,
             session_ttl_ms: 30 * 24 * 3600 * 1000,
+            push_allow_insecure: false,
         }
     }
 }
@@ -123,6 +126,8 @@ pub struct AppState {
     pub push_info: Arc<super::notifications::PushInfo>,
     /// Group commit for inbound messages (SQLite); `None` stores each message on its own.
     pub ingest_writer: Option<super::ingest::IngestWriter>,
+    /// `Send test notification` per person (see [`super::notifications::TESTS_PER_MINUTE`]).
+    pub test_push_limits: Arc<Mutex<AttemptLimiter>>,
 }
 
 impl AppState {
@@ -143,6 +148,10 @@ impl AppState {
             pusher: None,
             push_info: Arc::default(),
             ingest_writer: None,
+            test_push_limits: Arc::new(Mutex::new(AttemptLimiter::new(
+                super::notifications::TESTS_PER_MINUTE,
+                60_000,
+            ))),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod chat;
 pub mod conversations;
 pub mod queue;
 pub mod users;
+pub mod widget;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

@@ -263,15 +263,22 @@ impl Store {
             .bind(user_id).fetch_optional(p).await)
     }
 
-    /// The queue rows of conversations still waiting in the row's episode, longest waiting first.
-    pub async fn waiting_queue(&self, limit: i64) -> Result<Vec<QueueRow>, sqlx::Error> {
+    /// The queue rows of conversations still waiting in the row's episode, longest waiting first:
+    /// a page of `limit` after the `(escalated_at, conversation_id)` key `after` (keyset paging).
+    pub async fn waiting_queue(
+        &self,
+        after: Option<(i64, i64)>,
+        limit: i64,
+    ) -> Result<Vec<QueueRow>, sqlx::Error> {
+        let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
         with_pool!(self, p => sqlx::query_as::<_, QueueRow>(
             "SELECT q.conversation_id, q.escalated_at, q.last_step, q.offered_to, q.offer_expires_at, \
                q.offer_count, q.breached_at, q.version \
              FROM queue_state q JOIN conversations c ON c.id = q.conversation_id \
              WHERE c.owner = 'waiting' AND c.waiting_since = q.escalated_at \
-             ORDER BY q.escalated_at, q.conversation_id LIMIT $1")
-            .bind(limit).fetch_all(p).await)
+               AND (q.escalated_at > $1 OR (q.escalated_at = $1 AND q.conversation_id > $2)) \
+             ORDER BY q.escalated_at, q.conversation_id LIMIT $3")
+            .bind(at).bind(id).bind(limit).fetch_all(p).await)
     }
 
     /// Stores a queue decision in one transaction; `None` when the row had moved on (another
@@ -313,17 +320,20 @@ impl Store {
 
     /// Stores a device, or refreshes it when its endpoint or token is already known (it then
     /// belongs to whoever registered it last: one phone, one person signed in).
-    pub async fn upsert_device(&self, d: &NewDevice<'_>) -> Result<DeviceRow, sqlx::Error> {
+    /// Registers a device, or refreshes its keys and label when its owner registers it again;
+    /// `None` when it belongs to someone else (it is never moved to another person).
+    pub async fn upsert_device(&self, d: &NewDevice<'_>) -> Result<Option<DeviceRow>, sqlx::Error> {
         let sql = format!(
             "INSERT INTO devices (user_id, kind, endpoint, p256dh, auth, label, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (kind, endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, \
+             ON CONFLICT (kind, endpoint) DO UPDATE SET p256dh = excluded.p256dh, \
                auth = excluded.auth, label = excluded.label \
+             WHERE devices.user_id = excluded.user_id \
              RETURNING {DEVICE_COLS}"
         );
         with_write!(self, p => sqlx::query_as::<_, DeviceRow>(&sql)
             .bind(d.user_id).bind(d.kind.as_str()).bind(d.endpoint).bind(d.p256dh).bind(d.auth)
-            .bind(d.label).bind(d.now).fetch_one(p).await)
+            .bind(d.label).bind(d.now).fetch_optional(p).await)
     }
 
     pub async fn devices_of(&self, user_id: i64) -> Result<Vec<DeviceRow>, sqlx::Error> {

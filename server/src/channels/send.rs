@@ -3,6 +3,7 @@
 //! retry policy in `app::domain::delivery`.
 
 use crate::config::ChannelsConfig;
+use crate::redact::{describe, Redactor};
 use app::domain::delivery::{classify_status, SendOutcome};
 use app::services::delivery::{ChannelSender, SendFuture};
 use app::services::widget::WidgetHub;
@@ -15,6 +16,8 @@ pub struct ChannelClients {
     http: reqwest::Client,
     cfg: Arc<ChannelsConfig>,
     hub: Arc<WidgetHub>,
+    /// The channels' tokens, kept out of every outcome (and so out of logs and the database).
+    redactor: Redactor,
 }
 
 impl ChannelClients {
@@ -22,9 +25,36 @@ impl ChannelClients {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
-        Self { http, cfg, hub }
+        let wa = cfg.whatsapp.iter().flat_map(|w| {
+            [
+                w.access_token.clone(),
+                w.app_secret.clone(),
+                w.verify_token.clone(),
+            ]
+        });
+        let tg = cfg
+            .telegram
+            .iter()
+            .flat_map(|t| [t.bot_token.clone(), t.secret_token.clone()]);
+        let redactor = Redactor::new(wa.chain(tg).collect::<Vec<_>>());
+        Self {
+            http,
+            cfg,
+            hub,
+            redactor,
+        }
+    }
+
+    /// The outcome with every configured secret removed from its text.
+    fn clean(&self, outcome: SendOutcome) -> SendOutcome {
+        match outcome {
+            SendOutcome::Transient(t) => SendOutcome::Transient(self.redactor.clean(&t)),
+            SendOutcome::Permanent(t) => SendOutcome::Permanent(self.redactor.clean(&t)),
+            sent => sent,
+        }
     }
 
     async fn post(
@@ -44,8 +74,9 @@ impl ChannelClients {
                 let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
                 (classify_status(status, &text), json)
             }
+            // Never `{e}`: reqwest's message names the URL, and Telegram's holds the token.
             Err(e) => (
-                SendOutcome::Transient(format!("network error: {e}")),
+                SendOutcome::Transient(format!("network error: {}", describe(&e))),
                 serde_json::Value::Null,
             ),
         }
@@ -118,12 +149,13 @@ impl ChannelClients {
 impl ChannelSender for ChannelClients {
     fn send<'a>(&'a self, item: &'a OutboxItem) -> SendFuture<'a> {
         Box::pin(async move {
-            match item.channel.as_str() {
+            let outcome = match item.channel.as_str() {
                 "whatsapp" => self.whatsapp(item).await,
                 "telegram" => self.telegram(item).await,
                 "web" => self.widget(item),
                 other => SendOutcome::Permanent(format!("unknown channel {other}")),
-            }
+            };
+            self.clean(outcome)
         })
     }
 }
@@ -138,6 +170,7 @@ impl HttpExternalBot {
     pub fn new(url: String) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("http client");
         Self { http, url }
@@ -160,7 +193,8 @@ impl app::services::bot::ExternalBot for HttpExternalBot {
                     if e.is_timeout() {
                         "the external bot did not answer within 5 s".to_string()
                     } else {
-                        format!("the external bot is unreachable: {e}")
+                        // Not `{e}`: the bot's URL may hold a credential.
+                        format!("the external bot is unreachable ({})", describe(&e))
                     }
                 })?;
             if !res.status().is_success() {
@@ -169,9 +203,12 @@ impl app::services::bot::ExternalBot for HttpExternalBot {
                     res.status().as_u16()
                 ));
             }
-            res.json()
-                .await
-                .map_err(|e| format!("the external bot's answer is not valid JSON: {e}"))
+            res.json().await.map_err(|e| {
+                format!(
+                    "the external bot's answer is not valid JSON ({})",
+                    describe(&e)
+                )
+            })
         })
     }
 }

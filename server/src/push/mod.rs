@@ -187,6 +187,9 @@ pub struct PushConfig {
     pub vapid_subject: String,
     pub fcm: Option<FcmConfig>,
     pub apns: Option<ApnsConfig>,
+    /// `BATON_PUSH_ALLOW_INSECURE=1`: Web Push may go to plain-http receivers on loopback.
+    /// For tests only: in production every endpoint must be https on a public address.
+    pub allow_insecure: bool,
 }
 
 impl PushConfig {
@@ -214,11 +217,22 @@ impl PushConfig {
                 .filter(|u| u.starts_with("https://") && u.len() > "https://".len())
                 .unwrap_or_else(|| "mailto:admin@localhost".to_string()),
         };
+        let allow_insecure = match get("BATON_PUSH_ALLOW_INSECURE").as_deref().map(str::trim) {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(v) => {
+                return Err(bad(
+                    "BATON_PUSH_ALLOW_INSECURE",
+                    format!("expected 1 or 0, got {v:?}"),
+                ))
+            }
+        };
         Ok(PushConfig {
             vapid_private_key,
             vapid_subject,
             fcm: fcm::config(&get)?,
             apns: apns::config(&get)?,
+            allow_insecure,
         })
     }
 }
@@ -285,6 +299,10 @@ pub(crate) fn read_file(var: &'static str, path: &str) -> Result<String, ConfigE
 /// 5 s to connect) serves Web Push and FCM, and APNs over https.
 pub struct Pusher {
     http: reqwest::Client,
+    /// Web Push endpoints are chosen by whoever registers a device, so their client resolves
+    /// names only to public addresses ([`PublicOnly`]) and follows no redirects.
+    webpush_http: reqwest::Client,
+    allow_insecure: bool,
     webpush: webpush::WebPushSender,
     fcm: Option<fcm::FcmSender>,
     apns: Option<apns::ApnsSender>,
@@ -302,6 +320,16 @@ impl Pusher {
         let http = reqwest::Client::builder()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        let webpush_http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(std::sync::Arc::new(PublicOnly {
+                allow_loopback: config.allow_insecure,
+            }))
             .build()
             .expect("http client");
         let webpush = webpush::WebPushSender::new(vapid, config.vapid_subject.clone());
@@ -317,6 +345,8 @@ impl Pusher {
             .transpose()?;
         Ok(Self {
             http,
+            webpush_http,
+            allow_insecure: config.allow_insecure,
             webpush,
             fcm,
             apns,
@@ -346,8 +376,14 @@ impl Pusher {
                 p256dh,
                 auth,
             } => {
+                // Checked again at every send: the address may have been stored before this
+                // rule, and names are resolved (by `PublicOnly`) at connect time.
+                if let Err(why) = app::services::devices::push_target(endpoint, self.allow_insecure)
+                {
+                    return PushOutcome::Permanent(format!("not sent: {why}"));
+                }
                 self.webpush
-                    .send(&self.http, endpoint, p256dh, auth, &alert)
+                    .send(&self.webpush_http, endpoint, p256dh, auth, &alert)
                     .await
             }
             DeviceTarget::Fcm { token } => match &self.fcm {
@@ -363,6 +399,36 @@ impl Pusher {
                 ),
             },
         }
+    }
+}
+
+/// A resolver that hands reqwest only public addresses (and loopback when local receivers are
+/// allowed): a push service's name that resolves inside the network is refused at connect time,
+/// whatever it resolved to when the device was registered.
+struct PublicOnly {
+    allow_loopback: bool,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<std::net::SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| app::domain::net::push_target_allowed(a.ip(), allow_loopback))
+                .collect();
+            if allowed.is_empty() || allowed.len() < found.len() {
+                let e: Box<dyn std::error::Error + Send + Sync> =
+                    format!("{host} resolves to an address that is not public").into();
+                return Err(e);
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(allowed.into_iter());
+            Ok(addrs)
+        })
     }
 }
 
@@ -392,7 +458,8 @@ pub(crate) fn network_outcome(service: &str, e: &reqwest::Error) -> PushOutcome 
     let reason = if e.is_timeout() {
         format!("{service} did not answer in time")
     } else {
-        format!("{service} is unreachable: {e}")
+        // Not `{e}`: it names the URL (a device token for APNs, a capability for Web Push).
+        format!("{service} is unreachable: {}", crate::redact::describe(e))
     };
     PushOutcome::Retry {
         after: None,

@@ -2,7 +2,7 @@
 //! crate signs and encrypts; the request goes out through our own reqwest client, which has time
 //! limits (the crate's clients have none).
 
-use super::{network_outcome, retry_after, retryable, snippet, PushAlert, PushOutcome};
+use super::{network_outcome, retry_after, retryable, PushAlert, PushOutcome};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jwt_simple::prelude::{ECDSAP256PublicKeyLike, ES256KeyPair};
@@ -152,30 +152,41 @@ impl WebPushSender {
             Ok(res) => {
                 let status = res.status().as_u16();
                 let after = retry_after(res.headers());
-                let body = res.text().await.unwrap_or_default();
-                classify(status, after, &body)
+                // The body is not read: nothing of it is kept (see `classify`).
+                classify(status, after)
             }
             Err(e) => network_outcome("the push service", &e),
         }
     }
 }
 
+/// "403 Forbidden": a status with its standard reason phrase.
+fn status_text(status: u16) -> String {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
+    format!("{status} {reason}").trim_end().to_string()
+}
+
 /// 2xx delivered; 404/410 the subscription is gone; 429/5xx later; any other refusal is final.
-pub(crate) fn classify(status: u16, after: Option<Duration>, body: &str) -> PushOutcome {
+pub(crate) fn classify(status: u16, after: Option<Duration>) -> PushOutcome {
     match status {
         200..=299 => PushOutcome::Delivered,
         404 | 410 => PushOutcome::Gone(format!(
             "the push service answered {status}: the subscription expired or was removed"
         )),
+        // The body is the push service's (or whatever answered's) own text: it is neither
+        // stored nor shown, only the status and its standard reason.
         _ => retryable(
             status,
             after,
-            format!("the push service answered {status}: {}", snippet(body)),
+            format!("the push service answered {}", status_text(status)),
         )
         .unwrap_or_else(|| {
             PushOutcome::Permanent(format!(
-                "the push service refused the alert ({status}): {}",
-                snippet(body)
+                "the push service refused the alert ({})",
+                status_text(status)
             ))
         }),
     }
@@ -216,24 +227,24 @@ mod tests {
     #[test]
     fn statuses_map_to_outcomes() {
         for s in [200, 201, 202] {
-            assert_eq!(classify(s, None, ""), PushOutcome::Delivered);
+            assert_eq!(classify(s, None), PushOutcome::Delivered);
         }
-        assert!(matches!(classify(404, None, ""), PushOutcome::Gone(_)));
-        assert!(matches!(classify(410, None, ""), PushOutcome::Gone(_)));
+        assert!(matches!(classify(404, None), PushOutcome::Gone(_)));
+        assert!(matches!(classify(410, None), PushOutcome::Gone(_)));
         assert_eq!(
-            classify(429, Some(Duration::from_secs(9)), "slow down"),
+            classify(429, Some(Duration::from_secs(9))),
             PushOutcome::Retry {
                 after: Some(Duration::from_secs(9)),
-                reason: "the push service answered 429: slow down".into()
+                reason: "the push service answered 429 Too Many Requests".into()
             }
         );
         assert!(matches!(
-            classify(503, None, ""),
+            classify(503, None),
             PushOutcome::Retry { after: None, .. }
         ));
         for s in [400, 401, 403, 413] {
             assert!(
-                matches!(classify(s, None, ""), PushOutcome::Permanent(_)),
+                matches!(classify(s, None), PushOutcome::Permanent(_)),
                 "{s}"
             );
         }

@@ -1,40 +1,87 @@
 //! The web chat widget's side of Baton: `/widget/ws` (one socket per visitor tab; customer
 //! messages in, bot and operator replies out, history on connect) and `/demo`, a page that
 //! embeds the widget so anyone can play the customer locally.
+//!
+//! Protocol: the widget opens the socket and sends `{type: "hello", token}` with the token it
+//! was issued before (or none); the server answers `{type: "welcome", token}` (a new token to
+//! keep, or `null` for a known visitor), then `{type: "history"}`, then live `message`s. Each
+//! customer message is answered with an `ack` or an `error` (`retry_after` when limited).
 
 use crate::state::ServerState;
 use app::dto::Channel;
 use app::error::AppError;
 use app::services::ingest::{self, IncomingMessage};
+use app::services::widget::{self as visitors, Visitor};
 use app::services::AppState;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
-#[derive(Deserialize)]
-pub struct Connect {
-    visitor: String,
-}
-
-/// Visitor ids come from the browser: keep them short and plain.
-fn valid_visitor(v: &str) -> bool {
-    (8..=64).contains(&v.len())
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
+/// Close codes the widget understands (RFC 6455): a policy limit, and a frame too large.
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+/// How long a new socket has to introduce itself before it is closed.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn socket(
     State(s): State<ServerState>,
-    Query(q): Query<Connect>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !valid_visitor(&q.visitor) {
-        return AppError::BadRequest("visitor must be 8 to 64 letters, digits, '-' or '_'".into())
-            .into_response();
+    let hub = s.app.widget_hub.clone();
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if !hub
+        .limits
+        .origin_allowed(origin, s.app.settings.public_origin.as_deref())
+    {
+        return AppError::Forbidden.into_response();
     }
-    ws.on_upgrade(move |socket| session(socket, s.app, q.visitor))
+    // tungstenite refuses anything beyond four times the limit outright; up to that, the
+    // session closes an oversized frame with 1009 and a reason the widget can show.
+    let hard_cap = hub.limits.max_frame_bytes.saturating_mul(4);
+    let ip = peer.ip();
+    ws.max_message_size(hard_cap)
+        .max_frame_size(hard_cap)
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        .on_upgrade(move |mut socket| async move {
+            let Some(_slot) = hub.open_socket(ip) else {
+                close(
+                    &mut socket,
+                    CLOSE_POLICY,
+                    "too many open chats from your network; close another chat tab and reload",
+                )
+                .await;
+                return;
+            };
+            session(socket, s.app, ip).await;
+        })
+}
+
+/// Closes with `code` and a reason the widget shows, then waits briefly for the client's closing
+/// frame (the WebSocket closing handshake), so the reason is read before the connection drops.
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let frame = Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    if socket.send(frame).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(m)) = socket.recv().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// What the widget shows for one message.
@@ -58,11 +105,78 @@ struct FromWidget {
     client_id: String,
 }
 
-async fn session(mut socket: WebSocket, state: AppState, visitor: String) {
-    let (tab, mut outbox) = state.widget_hub.join(&visitor);
-    let history = match state
+/// The widget's first frame: `{type: "hello", token}` with the token it was issued before, if
+/// any. An older widget that starts with a message gets a fresh identity and that message is
+/// handled as usual.
+#[derive(Deserialize)]
+struct Hello {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// Waits for the widget to introduce itself; returns the token it presented and a first frame
+/// that was not a hello (to be handled after identification).
+async fn hello(socket: &mut WebSocket) -> Option<(Option<String>, Option<String>)> {
+    let first = tokio::time::timeout(HELLO_TIMEOUT, socket.recv())
+        .await
+        .ok()??
+        .ok()?;
+    let Message::Text(t) = first else {
+        return Some((None, None));
+    };
+    match serde_json::from_str::<Hello>(&t) {
+        Ok(h) if h.kind == "hello" => Some((h.token, None)),
+        _ => Some((None, Some(t.to_string()))),
+    }
+}
+
+async fn session(mut socket: WebSocket, state: AppState, ip: std::net::IpAddr) {
+    let Some((token, pending)) = hello(&mut socket).await else {
+        return;
+    };
+    let visitor = match visitors::identify(&state, token.as_deref(), ip).await {
+        Ok(v) => v,
+        Err(AppError::RateLimited(secs)) => {
+            let reason = format!("too many new chats from your network; try again in {secs} s");
+            close(&mut socket, CLOSE_POLICY, &reason).await;
+            return;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "widget identity");
+            close(
+                &mut socket,
+                1011,
+                "the chat is unavailable right now; try again later",
+            )
+            .await;
+            return;
+        }
+    };
+    let Visitor {
+        external_id,
+        new_token,
+    } = visitor;
+    let (tab, outbox) = state.widget_hub.join(&external_id);
+    let welcome = json!({ "type": "welcome", "token": new_token }).to_string();
+    let history = json!({ "type": "history", "messages": history(&state, &external_id).await });
+    if socket.send(Message::Text(welcome.into())).await.is_ok()
+        && socket
+            .send(Message::Text(history.to_string().into()))
+            .await
+            .is_ok()
+    {
+        live(&mut socket, &state, &external_id, pending, outbox).await;
+    }
+    state.widget_hub.leave(&external_id, tab);
+}
+
+/// The visitor's last 50 messages, as the widget shows them.
+async fn history(state: &AppState, visitor: &str) -> Vec<serde_json::Value> {
+    match state
         .store
-        .transcript_for_contact(Channel::Web, &visitor, 50)
+        .transcript_for_contact(Channel::Web, visitor, 50)
         .await
     {
         Ok(rows) => rows
@@ -70,7 +184,8 @@ async fn session(mut socket: WebSocket, state: AppState, visitor: String) {
             .map(|r| {
                 let client_id = (r.sender == "customer")
                     .then_some(r.platform_message_id.as_deref())
-                    .flatten();
+                    .flatten()
+                    .map(|k| visitors::client_id_of(visitor, k));
                 widget_message(
                     r.id,
                     &r.sender,
@@ -79,32 +194,80 @@ async fn session(mut socket: WebSocket, state: AppState, visitor: String) {
                     client_id,
                 )
             })
-            .collect::<Vec<_>>(),
+            .collect(),
         Err(e) => {
             tracing::error!(error = %e, "widget history");
             Vec::new()
         }
-    };
-    let hello = json!({ "type": "history", "messages": history }).to_string();
-    if socket.send(Message::Text(hello.into())).await.is_ok() {
-        loop {
-            tokio::select! {
-                out = outbox.recv() => match out {
-                    Some(json) => if socket.send(Message::Text(json.into())).await.is_err() { break },
-                    None => break,
-                },
-                msg = socket.recv() => match msg {
-                    Some(Ok(Message::Text(t))) => {
-                        let reply = handle(&state, &visitor, &t).await;
-                        if socket.send(Message::Text(reply.to_string().into())).await.is_err() { break }
-                    }
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-                    Some(Ok(_)) => {}
-                },
-            }
+    }
+}
+
+/// Relays replies to the socket and customer messages from it until either side goes away. The
+/// server pings; a socket silent (no frame, no pong) past the idle timeout is closed.
+async fn live(
+    socket: &mut WebSocket,
+    state: &AppState,
+    visitor: &str,
+    pending: Option<String>,
+    mut outbox: tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    let limits = &state.widget_hub.limits;
+    if let Some(frame) = pending {
+        let reply = handle(state, visitor, &frame).await;
+        if socket
+            .send(Message::Text(reply.to_string().into()))
+            .await
+            .is_err()
+        {
+            return;
         }
     }
-    state.widget_hub.leave(&visitor, tab);
+    let mut last_heard = Instant::now();
+    let mut ping = tokio::time::interval(limits.ping_interval());
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            out = outbox.recv() => match out {
+                Some(json) => if socket.send(Message::Text(json.into())).await.is_err() { return },
+                None => return,
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() >= limits.idle_timeout {
+                    close(socket, 1000, "closed after a quiet spell; the chat reconnects when you write").await;
+                    return;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() { return }
+            },
+            msg = socket.recv() => {
+                last_heard = Instant::now();
+                match msg {
+                    Some(Ok(Message::Text(t))) if t.len() > limits.max_frame_bytes => {
+                        let reason = format!("message too big: at most {} bytes", limits.max_frame_bytes);
+                        close(socket, CLOSE_TOO_BIG, &reason).await;
+                        return;
+                    }
+                    Some(Ok(Message::Text(t))) => {
+                        let reply = handle(state, visitor, &t).await;
+                        if socket.send(Message::Text(reply.to_string().into())).await.is_err() { return }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        close(socket, 1003, "the chat speaks JSON text frames only").await;
+                        return;
+                    }
+                    Some(Err(e)) => {
+                        if e.to_string().contains("too long") {
+                            let reason = format!("message too big: at most {} bytes", limits.max_frame_bytes);
+                            close(socket, CLOSE_TOO_BIG, &reason).await;
+                        }
+                        return;
+                    }
+                    Some(Ok(Message::Close(_))) | None => return,
+                    Some(Ok(_)) => {}
+                }
+            },
+        }
+    }
 }
 
 /// One frame from the widget: a customer message. Answers with an `ack` or an `error`.
@@ -119,13 +282,19 @@ async fn handle(state: &AppState, visitor: &str, frame: &str) -> serde_json::Val
     if m.client_id.is_empty() || m.client_id.len() > 64 {
         return json!({ "type": "error", "error": "client_id must be 1 to 64 characters" });
     }
+    if let Err(secs) = state.widget_hub.count_message(visitor) {
+        return json!({
+            "type": "error", "client_id": m.client_id, "retry_after": secs,
+            "error": format!("You are sending messages too fast. Your message is kept and sent again in {secs} s."),
+        });
+    }
     let incoming = IncomingMessage {
         channel: Channel::Web,
         external_id: visitor.to_string(),
         contact_name: None,
         phone: None,
         account: None,
-        platform_message_id: m.client_id.clone(),
+        platform_message_id: visitors::message_key(visitor, &m.client_id),
         text: text.to_string(),
         media: None,
     };
@@ -139,17 +308,4 @@ async fn handle(state: &AppState, visitor: &str, frame: &str) -> serde_json::Val
 
 pub async fn demo() -> Html<&'static str> {
     Html(include_str!("../../../public/demo.html"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_visitor;
-
-    #[test]
-    fn visitor_ids_are_short_and_plain() {
-        assert!(valid_visitor("3f2a9c1e-77aa-4bb1-9f00-123456789abc"));
-        assert!(!valid_visitor("short"));
-        assert!(!valid_visitor("has space in it"));
-        assert!(!valid_visitor(&"x".repeat(65)));
-    }
 }

@@ -382,32 +382,15 @@ both_databases_with! { with_external_bot;
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_json(ws: &mut Socket) -> Value {
-    use futures::StreamExt;
-    serde_json::from_str(ws.next().await.unwrap().unwrap().to_text().unwrap()).unwrap()
-}
-
-async fn say(ws: &mut Socket, text: &str, client_id: &str) {
-    use futures::SinkExt;
-    let frame = json!({"type": "message", "text": text, "client_id": client_id}).to_string();
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(frame.into()))
-        .await
-        .unwrap();
-}
+use crate::widget::{next_json, say, visit};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_widget_talks_to_the_bot_live_and_shows_history_on_return() {
     let ch = channel_app(Db::Sqlite).await.unwrap();
     ch.scenario("Shipping", "ship, envio", "We ship in 2 days.")
         .await;
-    let url = format!("ws://{}/widget/ws?visitor=visitor-1234abcd", ch.app.addr);
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    let first = next_json(&mut ws).await;
-    assert_eq!(first["type"], "history");
-    assert_eq!(first["messages"].as_array().unwrap().len(), 0);
+    let (mut ws, token, history) = visit(&ch.app, None).await;
+    assert_eq!(history.len(), 0);
     say(&mut ws, "do you ship to Canada?", "c-1").await;
     let ack = next_json(&mut ws).await;
     assert_eq!(
@@ -428,11 +411,8 @@ async fn the_widget_talks_to_the_bot_live_and_shows_history_on_return() {
     );
     drop(ws);
 
-    let (mut again, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    let history = next_json(&mut again).await;
-    let texts: Vec<&str> = history["messages"]
-        .as_array()
-        .unwrap()
+    let (_again, _, history) = visit(&ch.app, Some(&token)).await;
+    let texts: Vec<&str> = history
         .iter()
         .map(|m| m["text"].as_str().unwrap())
         .collect();

@@ -106,6 +106,8 @@ async fn spawn_on(
         ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
         ("LEPTOS_SITE_ROOT".into(), "../target/site".into()),
         ("RUST_LOG".into(), "warn".into()),
+        // The local push receivers are plain http on loopback; the SSRF tests turn this off.
+        ("BATON_PUSH_ALLOW_INSECURE".into(), "1".into()),
     ]);
     for (k, v) in extra {
         env.insert(k.to_string(), v.to_string());

@@ -18,4 +18,6 @@ mod push;
 mod queue;
 mod roles;
 mod scenarios;
+mod secrets;
 mod storage;
+mod widget;

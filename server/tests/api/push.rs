@@ -257,11 +257,12 @@ impl Drop for TempFile {
     }
 }
 
+/// Push settings from `pairs`; the local receivers are plain http on loopback, so that is
+/// allowed unless `pairs` says otherwise.
 fn config(pairs: &[(&str, String)]) -> PushConfig {
-    let m: HashMap<String, String> = pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
+    let mut m: HashMap<String, String> =
+        HashMap::from([("BATON_PUSH_ALLOW_INSECURE".into(), "1".into())]);
+    m.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())));
     PushConfig::from_lookup(|k| m.get(k).cloned()).expect("a valid push configuration")
 }
 
@@ -455,6 +456,76 @@ async fn webpush_maps_gone_rate_limits_and_server_errors() {
         pusher.send(&gone, &alert()).await,
         PushOutcome::Retry { after: None, .. }
     ));
+}
+
+#[tokio::test]
+async fn webpush_never_reaches_inside_the_network() {
+    let rx = Receiver::start().await;
+    rx.default_answer("/push/x", answer(201, &[], ""));
+    let port = rx.base.rsplit(':').next().unwrap().to_string();
+    let strict = Pusher::new(
+        &config(&[("BATON_PUSH_ALLOW_INSECURE", "0".into())]),
+        VapidKeys::generate(),
+    )
+    .unwrap();
+    // Stored before the rule, or by a database edit: refused again at send time.
+    for endpoint in [
+        format!("http://127.0.0.1:{port}/push/x"),
+        format!("https://127.0.0.1:{port}/push/x"),
+        format!("https://[::ffff:127.0.0.1]:{port}/push/x"),
+        "https://169.254.169.254/latest/meta-data".to_string(),
+    ] {
+        let out = strict
+            .send(&Browser::new().subscription(&endpoint), &alert())
+            .await;
+        assert!(
+            matches!(&out, PushOutcome::Permanent(r) if r.starts_with("not sent")),
+            "{endpoint}: {out:?}"
+        );
+    }
+    // A name is resolved at connect time, and one that resolves to loopback is refused.
+    let by_name = Browser::new().subscription(&format!("https://localhost:{port}/push/x"));
+    let out = strict.send(&by_name, &alert()).await;
+    assert!(
+        matches!(&out, PushOutcome::Retry { reason, .. } if reason.contains("not public")),
+        "{out:?}"
+    );
+    assert!(
+        rx.requests("/push/x").is_empty(),
+        "nothing reached the receiver"
+    );
+}
+
+#[tokio::test]
+async fn webpush_follows_no_redirect_and_keeps_no_body() {
+    let rx = Receiver::start().await;
+    rx.default_answer(
+        "/push/moved",
+        answer(307, &[("location", "/push/inside")], ""),
+    );
+    rx.default_answer("/push/inside", answer(201, &[], ""));
+    rx.default_answer(
+        "/push/refuses",
+        answer(400, &[], "SECRET-BODY internal details"),
+    );
+    let pusher = Pusher::new(&config(&[]), VapidKeys::generate()).unwrap();
+    let moved = Browser::new().subscription(&format!("{}/push/moved", rx.base));
+    let out = pusher.send(&moved, &alert()).await;
+    assert!(
+        matches!(&out, PushOutcome::Permanent(r) if r.contains("307")),
+        "{out:?}"
+    );
+    assert_eq!(rx.requests("/push/moved").len(), 1);
+    assert!(
+        rx.requests("/push/inside").is_empty(),
+        "the redirect was followed"
+    );
+    let refuses = Browser::new().subscription(&format!("{}/push/refuses", rx.base));
+    let out = pusher.send(&refuses, &alert()).await;
+    assert_eq!(
+        out,
+        PushOutcome::Permanent("the push service refused the alert (400 Bad Request)".into())
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -589,3 +589,97 @@ both_databases_with! { app_with_vapid_key;
         assert_eq!(app.scalar("SELECT COUNT(*) FROM settings WHERE key = 'vapid_private_key'").await, 0);
     }
 }
+
+both_databases! {
+    async fn a_flood_of_waiting_conversations_never_starves_the_newest(app) {
+        // More conversations wait than one read of the queue returns (500): the newest must
+        // still get its next alert step and its SLA breach recorded.
+        let t0 = now_ms();
+        let mut ids = Vec::new();
+        for i in 0..520 {
+            let id = conversation(&app, &format!("t-flood-{i}"), "Flood").await;
+            escalate(&app, id, t0 + i).await;
+            ids.push(id);
+        }
+        let newest = *ids.last().unwrap();
+        let changed = queue::tick(&app.state, t0 + 3 * MIN).await.unwrap();
+        assert_eq!(changed, ids.len(), "every waiting conversation advanced");
+        let step = app
+            .scalar(&format!("SELECT last_step FROM queue_state WHERE conversation_id = {newest}"))
+            .await;
+        assert_eq!(step, 1);
+        let breached = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = {newest} AND kind = 'sla_breached'"
+            ))
+            .await;
+        assert_eq!(breached, 1);
+    }
+}
+
+/// Registers `endpoint` as `c`'s browser; the response.
+async fn register(app: &TestApp, c: &reqwest::Client, endpoint: &str) -> reqwest::Response {
+    let b = Browser::new();
+    app.call(
+        c,
+        "devices/subscribe_webpush",
+        &[
+            ("endpoint", endpoint),
+            ("p256dh", &b64(&b.public())),
+            ("auth", &b64(&b.auth)),
+            ("label", "Phone"),
+        ],
+    )
+    .await
+}
+
+async fn strict_app(db: Db) -> Option<TestApp> {
+    crate::common::spawn_with(db, &[("BATON_PUSH_ALLOW_INSECURE", "0")]).await
+}
+
+both_databases_with! { strict_app;
+    async fn push_endpoints_inside_the_network_are_refused_at_subscribe_time(app) {
+        let (ana, _) = app.signed_in("ana@x.io", Role::Operator).await;
+        for endpoint in [
+            "http://push.example.net/sub/1",
+            "https://127.0.0.1/sub/1",
+            "https://169.254.169.254/latest/meta-data",
+            "https://10.1.2.3:8443/sub/1",
+            "https://[fd00::1]/sub/1",
+            "https://localhost/sub/1",
+            "https://ops:pw@push.example.net/sub/1",
+        ] {
+            let r = register(&app, &ana, endpoint).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{endpoint}");
+            let body = r.text().await.unwrap();
+            assert!(body.contains("endpoint"), "{endpoint}: {body}");
+        }
+        assert!(devices(&app, &ana).await.is_empty());
+    }
+}
+
+both_databases! {
+    async fn a_device_of_another_operator_is_not_moved_and_tests_are_rate_limited(app) {
+        let rx = Receiver::start().await;
+        rx.default_answer("/push/shared", answer(201, &[], ""));
+        let (ana, _) = app.signed_in("ana@x.io", Role::Operator).await;
+        let (ben, _) = app.signed_in("ben@x.io", Role::Operator).await;
+        let endpoint = format!("{}/push/shared", rx.base);
+        assert_eq!(register(&app, &ana, &endpoint).await.status(), StatusCode::OK);
+        let r = register(&app, &ben, &endpoint).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert!(r.text().await.unwrap().contains("another person's alerts"));
+        assert_eq!(devices(&app, &ana).await.len(), 1, "still Ana's");
+        assert!(devices(&app, &ben).await.is_empty());
+        // Ana registering again only refreshes it.
+        assert_eq!(register(&app, &ana, &endpoint).await.status(), StatusCode::OK);
+
+        let id = devices(&app, &ana).await[0]["id"].as_i64().unwrap().to_string();
+        for _ in 0..notifications::TESTS_PER_MINUTE {
+            let r = app.call(&ana, "devices/test", &[("id", &id)]).await;
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let r = app.call(&ana, "devices/test", &[("id", &id)]).await;
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
