@@ -1,5 +1,6 @@
 //! Widget socket frames: `app::domain::widget::parse_frame` accepts exactly the frames the spec
-//! allows (a `message` with 1..=4096 characters of trimmed text and a 1..=64 character client_id),
+//! allows (a `message` with 1..=4096 characters of trimmed text and a 1..=64 character client_id,
+//! U+0000 dropped from the text and refused in the client_id),
 //! checked against an independent reading of the same JSON.
 #![no_main]
 
@@ -18,9 +19,12 @@ fuzz_target!(|data: &[u8]| {
     let kind = field("type");
     let raw_text = field("text").unwrap_or_default();
     let client_id = field("client_id").unwrap_or_default();
-    let text = raw_text.trim();
+    // U+0000 cannot be stored: dropped from the text, refused in the client_id.
+    let text = raw_text.replace('\0', "");
+    let text = text.trim();
     let text_ok = kind == Some("message") && (1..=TEXT_MAX_CHARS).contains(&text.chars().count());
-    let id_ok = (1..=CLIENT_ID_MAX_CHARS).contains(&client_id.chars().count());
+    let id_ok =
+        (1..=CLIENT_ID_MAX_CHARS).contains(&client_id.chars().count()) && !client_id.contains('\0');
     match &result {
         Ok(f) => {
             assert!(

@@ -4,7 +4,8 @@
 //! `{"type": "message", "text": "...", "client_id": "..."}`. The text is trimmed and must then hold
 //! 1 to [`TEXT_MAX_CHARS`] characters; the `client_id` (the tab's own id for the message, echoed in
 //! the `ack` so the widget can mark it sent, and the exactly-once key of the message) must hold 1 to
-//! [`CLIENT_ID_MAX_CHARS`] characters.
+//! [`CLIENT_ID_MAX_CHARS`] characters. U+0000, which PostgreSQL `text` cannot store, is dropped
+//! from the text and refused in the `client_id`.
 
 use serde::Deserialize;
 
@@ -31,7 +32,7 @@ pub enum FrameError {
     /// Not a `message` frame, or its text is empty or too long once trimmed.
     #[error("a message needs 1 to {TEXT_MAX_CHARS} characters of text")]
     Text { client_id: String },
-    /// The `client_id` is missing, empty or too long.
+    /// The `client_id` is missing, empty, too long, or holds a U+0000.
     #[error("client_id must be 1 to {CLIENT_ID_MAX_CHARS} characters")]
     ClientId,
 }
@@ -60,14 +61,17 @@ struct FromWidget {
 /// Reads and checks one text frame from the widget.
 pub fn parse_frame(frame: &str) -> Result<WidgetFrame, FrameError> {
     let m = serde_json::from_str::<FromWidget>(frame).map_err(|_| FrameError::NotJson)?;
-    let text = m.text.trim();
+    // PostgreSQL `text` cannot hold U+0000: dropped from the text, refused in the client_id (the
+    // widget finds its message again by the exact client_id the ack echoes).
+    let text: String = m.text.chars().filter(|&c| c != '\0').collect();
+    let text = text.trim();
     if m.kind != "message" || text.is_empty() || text.chars().count() > TEXT_MAX_CHARS {
         return Err(FrameError::Text {
             client_id: m.client_id,
         });
     }
     let id_chars = m.client_id.chars().count();
-    if id_chars == 0 || id_chars > CLIENT_ID_MAX_CHARS {
+    if id_chars == 0 || id_chars > CLIENT_ID_MAX_CHARS || m.client_id.contains('\0') {
         return Err(FrameError::ClientId);
     }
     Ok(WidgetFrame {
@@ -143,6 +147,23 @@ mod tests {
         }
         let missing = json!({ "type": "message", "text": "hi" }).to_string();
         assert_eq!(parse_frame(&missing), Err(FrameError::ClientId));
+    }
+
+    /// PostgreSQL `text` cannot store U+0000: such a message used to fail its insert.
+    #[test]
+    fn nul_is_dropped_from_the_text_and_refused_in_the_client_id() {
+        let ok = parse_frame(&frame("message", " ho\0la\0 ", "c")).unwrap();
+        assert_eq!(ok.text, "hola");
+        assert_eq!(
+            parse_frame(&frame("message", "\0 \0", "c")),
+            Err(FrameError::Text {
+                client_id: "c".into()
+            })
+        );
+        assert_eq!(
+            parse_frame(&frame("message", "hola", "c\0")),
+            Err(FrameError::ClientId)
+        );
     }
 
     #[test]
