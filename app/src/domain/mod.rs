@@ -10,6 +10,7 @@
 //! - [`queue`]: routing waiting conversations to operators and the SLA paging ladder.
 //! - [`devices`]: checks for Web Push subscriptions and native push tokens.
 //! - [`delivery`]: what follows an outbound send attempt (retry with backoff, or give up).
+//! - [`widget`]: the frames a visitor's widget may send, checked.
 
 pub mod bot;
 pub mod delivery;
@@ -19,3 +20,4 @@ pub mod ownership;
 pub mod queue;
 pub mod ratelimit;
 pub mod users;
+pub mod widget;

@@ -24,6 +24,51 @@ pub struct Parsed {
     pub ignored: usize,
 }
 
+impl Parsed {
+    /// What a platform sent, made storable. PostgreSQL `text` cannot hold U+0000 (the insert fails,
+    /// the webhook answers 500 and the platform redelivers the same body for days), so NULs are
+    /// dropped from every string; a message left without its sender or id, or a receipt without
+    /// its message id (the exactly-once keys), is ignored rather than merged with others.
+    fn storable(mut self) -> Self {
+        let before = self.messages.len() + self.statuses.len();
+        for m in &mut self.messages {
+            let media = m.media.iter_mut().flat_map(|x| {
+                [
+                    Some(&mut x.kind),
+                    x.id.as_mut(),
+                    x.mime_type.as_mut(),
+                    x.url.as_mut(),
+                ]
+            });
+            [&mut m.external_id, &mut m.platform_message_id, &mut m.text]
+                .into_iter()
+                .chain(m.contact_name.as_mut())
+                .chain(m.phone.as_mut())
+                .chain(m.account.as_mut())
+                .chain(media.flatten())
+                .for_each(strip_nul);
+        }
+        for s in &mut self.statuses {
+            [&mut s.platform_message_id, &mut s.status]
+                .into_iter()
+                .chain(s.error.as_mut())
+                .for_each(strip_nul);
+        }
+        self.messages
+            .retain(|m| !m.external_id.is_empty() && !m.platform_message_id.is_empty());
+        self.statuses.retain(|s| !s.platform_message_id.is_empty());
+        self.ignored += before - self.messages.len() - self.statuses.len();
+        self
+    }
+}
+
+/// Drops U+0000, which PostgreSQL `text` cannot store.
+fn strip_nul(s: &mut String) {
+    if s.contains('\0') {
+        s.retain(|c| c != '\0');
+    }
+}
+
 /// Compares two secrets without leaking where they differ through timing.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {

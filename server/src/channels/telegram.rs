@@ -116,7 +116,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
         .or_else(|| m.document.as_ref().map(|f| file("document", f)))
         .or_else(|| m.video.as_ref().map(|f| file("video", f)));
     let text = m.text.or(m.caption).unwrap_or_default();
-    if text.is_empty() && media.is_none() {
+    if text.chars().all(|c| c == '\0') && media.is_none() {
         out.ignored += 1;
         return Ok(out);
     }
@@ -130,7 +130,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
         text,
         media,
     });
-    Ok(out)
+    Ok(out.storable())
 }
 
 #[cfg(test)]
@@ -178,6 +178,22 @@ mod tests {
         let p = parse(body.to_string().as_bytes()).unwrap();
         assert_eq!(p.messages[0].media.as_ref().unwrap().kind, "voice");
         assert_eq!(p.messages[0].text, "");
+    }
+
+    /// PostgreSQL `text` cannot store U+0000: such an update used to fail its insert, the webhook
+    /// answered 500 and Telegram kept redelivering it.
+    #[test]
+    fn nul_characters_are_dropped_and_a_text_of_only_nul_is_ignored() {
+        let body = serde_json::json!({"update_id": 10, "message": {
+            "chat": {"id": 7, "first_name": "L\u{0}i"}, "text": "ho\u{0}la"}});
+        let p = parse(body.to_string().as_bytes()).unwrap();
+        assert_eq!(p.messages[0].text, "hola");
+        assert_eq!(p.messages[0].contact_name.as_deref(), Some("Li"));
+        let only_nul = serde_json::json!({"update_id": 11, "message": {
+            "chat": {"id": 7}, "text": "\u{0}\u{0}"}});
+        let p = parse(only_nul.to_string().as_bytes()).unwrap();
+        assert!(p.messages.is_empty());
+        assert_eq!(p.ignored, 1);
     }
 
     #[test]

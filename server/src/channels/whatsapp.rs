@@ -178,7 +178,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
             });
         }
     }
-    Ok(out)
+    Ok(out.storable())
 }
 
 #[cfg(test)]
@@ -264,6 +264,45 @@ mod tests {
             .map(|m| m.platform_message_id.as_str())
             .collect();
         assert_eq!(ids, ["a", "b", "c", "d"]);
+    }
+
+    /// PostgreSQL `text` cannot store U+0000: such a message used to fail its insert, the webhook
+    /// answered 500 and WhatsApp kept redelivering it. Empty ids would merge unrelated messages.
+    #[test]
+    fn nul_characters_are_dropped_and_messages_without_sender_or_id_are_ignored() {
+        let body = serde_json::json!({"entry":[{"changes":[{"value":{
+            "metadata": {"phone_number_id": "10\u{0}6"},
+            "contacts": [{"wa_id": "1", "profile": {"name": "Li\u{0}"}}],
+            "messages": [
+                {"from": "1", "id": "wamid.\u{0}A", "type": "text", "text": {"body": "ho\u{0}la"}},
+                {"from": "", "id": "b", "type": "text", "text": {"body": "no sender"}},
+                {"from": "1", "id": "\u{0}", "type": "text", "text": {"body": "no id"}},
+                {"from": "1", "id": "c", "type": "image\u{0}"}
+            ],
+            "statuses": [{"id": "", "status": "sent"}, {"id": "wamid.O\u{0}", "status": "read\u{0}",
+                "errors": [{"message": "\u{0}"}]}]
+        }}]}]});
+        let p = parse(body.to_string().as_bytes()).unwrap();
+        let ids: Vec<_> = p
+            .messages
+            .iter()
+            .map(|m| m.platform_message_id.as_str())
+            .collect();
+        assert_eq!(ids, ["wamid.A", "c"]);
+        let m = &p.messages[0];
+        assert_eq!(m.text, "hola");
+        assert_eq!(m.contact_name.as_deref(), Some("Li"));
+        assert_eq!(m.account.as_deref(), Some("106"));
+        assert_eq!(p.messages[1].media.as_ref().unwrap().kind, "image");
+        assert_eq!(
+            p.statuses,
+            [StatusUpdate {
+                platform_message_id: "wamid.O".into(),
+                status: "read".into(),
+                error: Some(String::new()),
+            }]
+        );
+        assert_eq!(p.ignored, 3);
     }
 
     #[test]

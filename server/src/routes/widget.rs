@@ -95,16 +95,6 @@ pub fn widget_message(
     json!({ "id": id, "from": sender, "text": text, "author": author, "client_id": client_id })
 }
 
-#[derive(Deserialize)]
-struct FromWidget {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    client_id: String,
-}
-
 /// The widget's first frame: `{type: "hello", token}` with the token it was issued before, if
 /// any. An older widget that starts with a message gets a fresh identity and that message is
 /// handled as usual.
@@ -272,22 +262,23 @@ async fn live(
 
 /// One frame from the widget: a customer message. Answers with an `ack` or an `error`.
 async fn handle(state: &AppState, visitor: &str, frame: &str) -> serde_json::Value {
-    let Ok(m) = serde_json::from_str::<FromWidget>(frame) else {
-        return json!({ "type": "error", "error": "not a JSON message" });
+    let m = match app::domain::widget::parse_frame(frame) {
+        Ok(m) => m,
+        Err(e) => {
+            let mut reply = json!({ "type": "error", "error": e.to_string() });
+            if let Some(client_id) = e.client_id() {
+                reply["client_id"] = client_id.into();
+            }
+            return reply;
+        }
     };
-    let text = m.text.trim();
-    if m.kind != "message" || text.is_empty() || text.chars().count() > 4096 {
-        return json!({ "type": "error", "client_id": m.client_id, "error": "a message needs 1 to 4096 characters of text" });
-    }
-    if m.client_id.is_empty() || m.client_id.len() > 64 {
-        return json!({ "type": "error", "error": "client_id must be 1 to 64 characters" });
-    }
     if let Err(secs) = state.widget_hub.count_message(visitor) {
         return json!({
             "type": "error", "client_id": m.client_id, "retry_after": secs,
             "error": format!("You are sending messages too fast. Your message is kept and sent again in {secs} s."),
         });
     }
+    let text = m.text.as_str();
     let incoming = IncomingMessage {
         channel: Channel::Web,
         external_id: visitor.to_string(),

@@ -247,6 +247,15 @@ both_databases_with! { channel_app;
         assert_eq!(ch.graph.requests().len(), 2, "nothing is sent again");
     }
 
+    // Found by the fuzz targets' storable-text invariant: PostgreSQL refuses U+0000 in `text`, so
+    // the insert failed, the webhook answered 500 and WhatsApp would redeliver it for days.
+    async fn a_whatsapp_message_carrying_a_nul_is_stored_without_it(ch) {
+        let r = ch.post_wa(&wa_text("34633333333", "wamid.nul", "ho\u{0}la")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.json::<Value>().await.unwrap()["stored"], 1);
+        assert_eq!(ch.count("SELECT COUNT(*) FROM messages WHERE sender = 'customer' AND body = 'hola'").await, 1);
+    }
+
     async fn a_handoff_phrase_escalates_with_a_confirmation_and_the_bot_then_stays_quiet(ch) {
         ch.scenario("Hello", "hola", "¡Hola! ¿En qué te ayudo?").await;
         ch.post_wa(&wa_text("5215511111111", "wamid.h1", "hola")).await;

@@ -1,0 +1,185 @@
+//! What a visitor's tab may send over the widget socket (`/widget/ws`), checked without I/O.
+//!
+//! The only frame the widget sends is a customer message:
+//! `{"type": "message", "text": "...", "client_id": "..."}`. The text is trimmed and must then hold
+//! 1 to [`TEXT_MAX_CHARS`] characters; the `client_id` (the tab's own id for the message, echoed in
+//! the `ack` so the widget can mark it sent, and the exactly-once key of the message) must hold 1 to
+//! [`CLIENT_ID_MAX_CHARS`] characters. U+0000, which PostgreSQL `text` cannot store, is dropped
+//! from the text and refused in the `client_id`.
+
+use serde::Deserialize;
+
+/// Longest customer message, in characters after trimming.
+pub const TEXT_MAX_CHARS: usize = 4096;
+/// Longest `client_id`, in characters.
+pub const CLIENT_ID_MAX_CHARS: usize = 64;
+
+/// A customer message from the widget, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WidgetFrame {
+    /// Trimmed; 1 to [`TEXT_MAX_CHARS`] characters.
+    pub text: String,
+    /// 1 to [`CLIENT_ID_MAX_CHARS`] characters.
+    pub client_id: String,
+}
+
+/// Why a frame was refused, as the sentence the widget gets back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    /// Not JSON, or JSON of another shape (e.g. a number where text belongs).
+    #[error("not a JSON message")]
+    NotJson,
+    /// Not a `message` frame, or its text is empty or too long once trimmed.
+    #[error("a message needs 1 to {TEXT_MAX_CHARS} characters of text")]
+    Text { client_id: String },
+    /// The `client_id` is missing, empty, too long, or holds a U+0000.
+    #[error("client_id must be 1 to {CLIENT_ID_MAX_CHARS} characters")]
+    ClientId,
+}
+
+impl FrameError {
+    /// The frame's `client_id`, when the frame was readable enough to name one, so the widget can
+    /// tell which of its messages failed.
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            Self::Text { client_id } => Some(client_id),
+            Self::NotJson | Self::ClientId => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct FromWidget {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    client_id: String,
+}
+
+/// Reads and checks one text frame from the widget.
+pub fn parse_frame(frame: &str) -> Result<WidgetFrame, FrameError> {
+    let m = serde_json::from_str::<FromWidget>(frame).map_err(|_| FrameError::NotJson)?;
+    // PostgreSQL `text` cannot hold U+0000: dropped from the text, refused in the client_id (the
+    // widget finds its message again by the exact client_id the ack echoes).
+    let text: String = m.text.chars().filter(|&c| c != '\0').collect();
+    let text = text.trim();
+    if m.kind != "message" || text.is_empty() || text.chars().count() > TEXT_MAX_CHARS {
+        return Err(FrameError::Text {
+            client_id: m.client_id,
+        });
+    }
+    let id_chars = m.client_id.chars().count();
+    if id_chars == 0 || id_chars > CLIENT_ID_MAX_CHARS || m.client_id.contains('\0') {
+        return Err(FrameError::ClientId);
+    }
+    Ok(WidgetFrame {
+        text: text.to_string(),
+        client_id: m.client_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn frame(kind: &str, text: &str, client_id: &str) -> String {
+        json!({ "type": kind, "text": text, "client_id": client_id }).to_string()
+    }
+
+    #[test]
+    fn a_message_frame_is_read_with_its_text_trimmed() {
+        assert_eq!(
+            parse_frame(&frame("message", "  hola \n", "c-1")),
+            Ok(WidgetFrame {
+                text: "hola".into(),
+                client_id: "c-1".into()
+            })
+        );
+    }
+
+    #[test]
+    fn text_is_counted_in_characters_after_trimming() {
+        let max = "ñ".repeat(TEXT_MAX_CHARS);
+        assert_eq!(parse_frame(&frame("message", &max, "c")).unwrap().text, max);
+        assert_eq!(
+            parse_frame(&frame("message", &format!("  {max}  "), "c"))
+                .unwrap()
+                .text,
+            max
+        );
+        let over = format!("{max}a");
+        assert_eq!(
+            parse_frame(&frame("message", &over, "c")),
+            Err(FrameError::Text {
+                client_id: "c".into()
+            })
+        );
+    }
+
+    #[test]
+    fn empty_or_blank_text_and_other_frame_types_are_refused_naming_the_client_id() {
+        for f in [
+            frame("message", "", "c-2"),
+            frame("message", " \t\n ", "c-2"),
+            frame("typing", "hola", "c-2"),
+            json!({ "type": "message", "client_id": "c-2" }).to_string(),
+        ] {
+            let err = parse_frame(&f).unwrap_err();
+            assert_eq!(err.client_id(), Some("c-2"), "{f}");
+            assert_eq!(
+                err.to_string(),
+                "a message needs 1 to 4096 characters of text"
+            );
+        }
+    }
+
+    #[test]
+    fn the_client_id_must_be_one_to_64_characters() {
+        assert!(parse_frame(&frame("message", "hi", &"é".repeat(64))).is_ok());
+        for id in [String::new(), "x".repeat(65)] {
+            let err = parse_frame(&frame("message", "hi", &id)).unwrap_err();
+            assert_eq!(err, FrameError::ClientId);
+            assert_eq!(err.client_id(), None);
+            assert_eq!(err.to_string(), "client_id must be 1 to 64 characters");
+        }
+        let missing = json!({ "type": "message", "text": "hi" }).to_string();
+        assert_eq!(parse_frame(&missing), Err(FrameError::ClientId));
+    }
+
+    /// PostgreSQL `text` cannot store U+0000: such a message used to fail its insert.
+    #[test]
+    fn nul_is_dropped_from_the_text_and_refused_in_the_client_id() {
+        let ok = parse_frame(&frame("message", " ho\0la\0 ", "c")).unwrap();
+        assert_eq!(ok.text, "hola");
+        assert_eq!(
+            parse_frame(&frame("message", "\0 \0", "c")),
+            Err(FrameError::Text {
+                client_id: "c".into()
+            })
+        );
+        assert_eq!(
+            parse_frame(&frame("message", "hola", "c\0")),
+            Err(FrameError::ClientId)
+        );
+    }
+
+    #[test]
+    fn what_is_not_a_json_message_object_is_refused_without_a_client_id() {
+        for f in [
+            "",
+            "hola",
+            "[]",
+            "{}",
+            r#"{"type": 1, "text": "hi", "client_id": "c"}"#,
+            r#"{"type": "message", "text": 5, "client_id": "c"}"#,
+        ] {
+            let err = parse_frame(f).unwrap_err();
+            assert_eq!(err, FrameError::NotJson, "{f}");
+            assert_eq!(err.client_id(), None);
+            assert_eq!(err.to_string(), "not a JSON message");
+        }
+    }
+}
