@@ -19,30 +19,52 @@ pub trait ChannelSender: Send + Sync {
 /// How long a claimed row stays invisible to other senders before it is tried again.
 const LEASE_MS: i64 = 60_000;
 
-/// Delivers what is due now; returns how many rows were attempted. Sends run concurrently.
-/// What reached the customer is recorded first, in one transaction, before anything else that
-/// could fail: an error recording a retry or a failure afterwards (or on one row of the batch)
-/// never leaves a sent message claimed, to be sent again when its claim is released.
+/// Delivers what is due now; returns how many rows were attempted. Sends run concurrently, and
+/// their results are recorded as they come back, whatever has come back meanwhile in one
+/// transaction, so a crash finds few sends that reached the customer but are not recorded (those
+/// are sent again after the restart). Within each group, what reached the customer is recorded
+/// first, before anything else that could fail: an error recording a retry or a failure (or on
+/// one row of the group) never leaves a sent message claimed, to be sent again.
 pub async fn deliver_due(state: &AppState, sender: &dyn ChannelSender) -> Result<usize, AppError> {
+    use futures::StreamExt;
     let items = state.store.claim_due_outbox(now_ms(), LEASE_MS, 32).await?;
     let n = items.len();
-    let results = futures::future::join_all(items.iter().map(|i| sender.send(i))).await;
-    let now = now_ms();
-    let mut sent = Vec::new();
-    let mut unsent = Vec::new();
-    for (item, outcome) in items.iter().zip(results) {
-        match next_step(item.attempts, outcome, rand::random()) {
-            NextStep::Done { platform_id } => sent.push((item, platform_id)),
-            step => unsent.push((item, step)),
+    let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
+    let send_all = async move {
+        let mut sends: futures::stream::FuturesUnordered<_> = items
+            .iter()
+            .map(|item| async move { (item, sender.send(item).await) })
+            .collect();
+        while let Some((item, outcome)) = sends.next().await {
+            let step = next_step(item.attempts, outcome, rand::random());
+            let _ = done.send((item.clone(), step));
         }
-    }
-    let mut first_error = record_sent_batch(state, &sent, now).await.err();
-    for (item, step) in unsent {
-        if let Err(e) = record_unsent(state, item, step, now).await {
-            tracing::error!(message_id = item.message_id, error = %e, "could not record a send attempt");
-            first_error.get_or_insert(e);
+    };
+    let record_all = async {
+        let mut first_error = None;
+        let mut group = Vec::new();
+        while results.recv_many(&mut group, 32).await > 0 {
+            let now = now_ms();
+            let (mut sent, mut unsent) = (Vec::new(), Vec::new());
+            for (item, step) in group.drain(..) {
+                match step {
+                    NextStep::Done { platform_id } => sent.push((item, platform_id)),
+                    step => unsent.push((item, step)),
+                }
+            }
+            if let Err(e) = record_sent_batch(state, &sent, now).await {
+                first_error.get_or_insert(e);
+            }
+            for (item, step) in unsent {
+                if let Err(e) = record_unsent(state, &item, step, now).await {
+                    tracing::error!(message_id = item.message_id, error = %e, "could not record a send attempt");
+                    first_error.get_or_insert(e);
+                }
+            }
         }
-    }
+        first_error
+    };
+    let ((), first_error) = futures::join!(send_all, record_all);
     first_error.map_or(Ok(n), Err)
 }
 
@@ -50,7 +72,7 @@ pub async fn deliver_due(state: &AppState, sender: &dyn ChannelSender) -> Result
 /// one by one, so one bad row does not keep the others from being recorded.
 async fn record_sent_batch(
     state: &AppState,
-    sent: &[(&OutboxItem, Option<String>)],
+    sent: &[(OutboxItem, Option<String>)],
     now: i64,
 ) -> Result<(), AppError> {
     let rows: Vec<_> = sent
