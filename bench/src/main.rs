@@ -7,10 +7,12 @@
 //! baton-bench get    URL COOKIE SECONDS CONNECTIONS             GET a page (the list benchmark)
 //! baton-bench sink   PORT                                       a stand-in Graph API (200 + id)
 //! baton-bench fanout BASE COOKIE SECRET CLIENTS ESCALATIONS PUSH_PORT   see `fanout.rs`
+//! baton-bench crash  BATON_BIN DATABASE_URL PHONES [ingest|reply]     see `crash.rs`
 //! ```
 //! Prints one JSON line: requests, req/s, p50/p99/max latency (ms), non-200 count, 5xx count,
 //! and the sum of `stored` reported by Baton (1 for a duplicate storm means exactly once).
 
+mod crash;
 mod fanout;
 
 use hmac::{Hmac, Mac};
@@ -210,6 +212,7 @@ async fn main() {
             )
             .await
         }
+        "crash" => crash::run(arg(2), arg(3), num(4, 1000) as usize, arg(5)).await,
         _ => {
             eprintln!("usage: baton-bench ingest|dup URL SECRET SECONDS CONNECTIONS [ESC_EVERY] | get URL COOKIE SECONDS CONNECTIONS | sink PORT");
             std::process::exit(2);

@@ -23,6 +23,9 @@ pub struct WhatsappConfig {
 #[derive(Debug, Clone)]
 pub struct TelegramConfig {
     pub bot_token: String,
+    /// The bot's id, the token's part before ':' (part of every stored Telegram message key; the
+    /// token itself is never stored).
+    pub bot_id: String,
     pub secret_token: String,
     pub api_base: String,
 }
@@ -51,6 +54,38 @@ pub struct Config {
     pub push: crate::push::PushConfig,
     /// The anonymous web widget's limits and allowed sites.
     pub widget: app::services::widget::WidgetLimits,
+    /// Names this instance on the outbox rows it claims (`BATON_INSTANCE_ID`, default the host
+    /// name); it must stay the same across restarts of the instance and differ between instances.
+    pub instance_id: String,
+}
+
+/// The host's name, the default instance id.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "baton".into())
+}
+
+fn instance_id(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let id = get("BATON_INSTANCE_ID")
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(host_name);
+    let ok = (1..=128).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(id)
+    } else {
+        Err(bad(
+            "BATON_INSTANCE_ID",
+            format!("expected 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' and '-', got {id:?}"),
+        ))
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -113,8 +148,24 @@ fn channels(get: &impl Fn(&str) -> Option<String>) -> Result<ChannelsConfig, Con
                     "expected 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)",
                 ));
             }
+            let bot_id =
+                match bot_token.split_once(':') {
+                    Some((id, rest))
+                        if !id.is_empty()
+                            && !rest.is_empty()
+                            && id.bytes().all(|b| b.is_ascii_digit()) =>
+                    {
+                        id.to_string()
+                    }
+                    // The token itself never appears in a message.
+                    _ => return Err(bad(
+                        "BATON_TELEGRAM_BOT_TOKEN",
+                        "expected the token BotFather gives: the bot's numeric id, ':', the secret",
+                    )),
+                };
             Some(TelegramConfig {
                 bot_token,
+                bot_id,
                 secret_token,
                 api_base: tg_base,
             })
@@ -318,6 +369,7 @@ impl Config {
         let channels = channels(&get)?;
         let push = crate::push::PushConfig::from_lookup(&get)?;
         let widget = widget(&get)?;
+        let instance_id = instance_id(&get)?;
         Ok(Config {
             database_url,
             db_max_connections,
@@ -331,6 +383,7 @@ impl Config {
             channels,
             push,
             widget,
+            instance_id,
         })
     }
 
@@ -361,6 +414,15 @@ mod tests {
         assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.log_format, LogFormat::Text);
         assert!(!c.demo && !c.secure_cookies() && c.admin.is_none());
+        assert_eq!(
+            c.instance_id,
+            host_name(),
+            "the instance is named after its host"
+        );
+        assert_eq!(
+            with(&[("BATON_INSTANCE_ID", "web-2")]).unwrap().instance_id,
+            "web-2"
+        );
     }
 
     #[test]
@@ -389,6 +451,7 @@ mod tests {
             ("BATON_WIDGET_NEW_VISITORS_PER_HOUR", "-1"),
             ("BATON_WIDGET_IDLE_SECONDS", "0"),
             ("BATON_WIDGET_ORIGINS", "shop.example.com"),
+            ("BATON_INSTANCE_ID", "web 1; rm"),
         ];
         for (var, value) in cases {
             let err = with(&[(var, value)]).unwrap_err();
@@ -467,6 +530,27 @@ mod tests {
             ("BATON_TELEGRAM_SECRET_TOKEN", "not valid!"),
         ]);
         assert_eq!(tg.unwrap_err().var, "BATON_TELEGRAM_SECRET_TOKEN");
+        let tg = |token| {
+            with(&[
+                ("BATON_TELEGRAM_BOT_TOKEN", token),
+                ("BATON_TELEGRAM_SECRET_TOKEN", "ok"),
+            ])
+        };
+        assert_eq!(
+            tg("123456:AA-secret")
+                .unwrap()
+                .channels
+                .telegram
+                .unwrap()
+                .bot_id,
+            "123456"
+        );
+        let err = tg("AA-secret-without-an-id").unwrap_err();
+        assert_eq!(err.var, "BATON_TELEGRAM_BOT_TOKEN");
+        assert!(
+            !err.to_string().contains("AA-secret"),
+            "the token is never echoed"
+        );
     }
 
     #[test]

@@ -49,7 +49,16 @@ pub struct Built {
 pub async fn build(config: &Config) -> Result<Built, StartError> {
     let store = Store::connect(&config.database_url, config.db_max_connections)
         .await
+        .map_err(StartError::Database)?
+        .owned_by(&config.instance_id);
+    // What this instance was sending when it last stopped goes out again now, not after a lease.
+    let released = store
+        .release_own_claims(app::services::now_ms())
+        .await
         .map_err(StartError::Database)?;
+    if released > 0 {
+        tracing::info!(released, instance = %config.instance_id, "took back this instance's unfinished sends");
+    }
     let settings = ServiceSettings {
         secure_cookies: config.secure_cookies(),
         public_origin: config.public_url.clone(),

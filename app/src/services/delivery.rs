@@ -20,37 +20,66 @@ pub trait ChannelSender: Send + Sync {
 const LEASE_MS: i64 = 60_000;
 
 /// Delivers what is due now; returns how many rows were attempted. Sends run concurrently, and
-/// the successful ones are recorded together in one transaction.
+/// their results are recorded as they come back, whatever has come back meanwhile in one
+/// transaction, so a crash finds few sends that reached the customer but are not recorded (those
+/// are sent again after the restart). Within each group, what reached the customer is recorded
+/// first, before anything else that could fail: an error recording a retry or a failure (or on
+/// one row of the group) never leaves a sent message claimed, to be sent again.
 pub async fn deliver_due(state: &AppState, sender: &dyn ChannelSender) -> Result<usize, AppError> {
+    use futures::StreamExt;
     let items = state.store.claim_due_outbox(now_ms(), LEASE_MS, 32).await?;
     let n = items.len();
-    let results = futures::future::join_all(items.iter().map(|i| sender.send(i))).await;
-    let now = now_ms();
-    let mut sent = Vec::new();
-    for (item, outcome) in items.iter().zip(results) {
-        match next_step(item.attempts, outcome, rand::random()) {
-            NextStep::Done { platform_id } => sent.push((item, platform_id)),
-            NextStep::RetryIn { delay_ms, error } => {
-                tracing::warn!(message_id = item.message_id, attempt = item.attempts, %error, "send failed; retrying");
-                state
-                    .store
-                    .outbox_retry_later(item.outbox_id, now + delay_ms, &error, now)
-                    .await?;
+    let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
+    let send_all = async move {
+        let mut sends: futures::stream::FuturesUnordered<_> = items
+            .iter()
+            .map(|item| async move { (item, sender.send(item).await) })
+            .collect();
+        while let Some((item, outcome)) = sends.next().await {
+            let step = next_step(item.attempts, outcome, rand::random());
+            let _ = done.send((item.clone(), step));
+        }
+    };
+    let record_all = async {
+        let mut first_error = None;
+        let mut group = Vec::new();
+        while results.recv_many(&mut group, 32).await > 0 {
+            let now = now_ms();
+            let (mut sent, mut unsent) = (Vec::new(), Vec::new());
+            for (item, step) in group.drain(..) {
+                match step {
+                    NextStep::Done { platform_id } => sent.push((item, platform_id)),
+                    step => unsent.push((item, step)),
+                }
             }
-            NextStep::Fail { reason } => {
-                tracing::warn!(message_id = item.message_id, %reason, "send failed for good");
-                state
-                    .store
-                    .outbox_failed(item.outbox_id, item.message_id, &reason, now)
-                    .await?;
-                publish_status(state, item, "failed", Some(reason));
+            if let Err(e) = record_sent_batch(state, &sent, now).await {
+                first_error.get_or_insert(e);
+            }
+            for (item, step) in unsent {
+                if let Err(e) = record_unsent(state, &item, step, now).await {
+                    tracing::error!(message_id = item.message_id, error = %e, "could not record a send attempt");
+                    first_error.get_or_insert(e);
+                }
             }
         }
-    }
+        first_error
+    };
+    let ((), first_error) = futures::join!(send_all, record_all);
+    first_error.map_or(Ok(n), Err)
+}
+
+/// Records a batch of sends the channels accepted and announces them; on an error, records them
+/// one by one, so one bad row does not keep the others from being recorded.
+async fn record_sent_batch(
+    state: &AppState,
+    sent: &[(OutboxItem, Option<String>)],
+    now: i64,
+) -> Result<(), AppError> {
     let rows: Vec<_> = sent
         .iter()
         .map(|(i, platform_id)| (i.outbox_id, i.message_id, platform_id.as_deref()))
         .collect();
+    let mut result = Ok(());
     let moved = match state.store.outbox_delivered(&rows, now).await {
         Ok(moved) => moved,
         // These messages reached the customer: record them one by one rather than send them again.
@@ -58,7 +87,13 @@ pub async fn deliver_due(state: &AppState, sender: &dyn ChannelSender) -> Result
             tracing::warn!(error = %e, "recording a batch of sends failed; recording one by one");
             let mut moved = Vec::new();
             for row in &rows {
-                moved.extend(record_sent(state, *row, now).await?);
+                match record_sent(state, *row, now).await {
+                    Ok(m) => moved.extend(m),
+                    Err(e) => {
+                        tracing::error!(message_id = row.1, error = %e, "a sent message could not be recorded");
+                        result = Err(e);
+                    }
+                }
             }
             moved
         }
@@ -66,7 +101,36 @@ pub async fn deliver_due(state: &AppState, sender: &dyn ChannelSender) -> Result
     for (item, _) in sent.iter().filter(|(i, _)| moved.contains(&i.message_id)) {
         publish_status(state, item, "sent", None);
     }
-    Ok(n)
+    result
+}
+
+/// Records an attempt that did not reach the customer: retry later, or failed for good.
+async fn record_unsent(
+    state: &AppState,
+    item: &OutboxItem,
+    step: NextStep,
+    now: i64,
+) -> Result<(), AppError> {
+    match step {
+        // Sends that went out are recorded with their batch (see `record_sent_batch`).
+        NextStep::Done { .. } => {}
+        NextStep::RetryIn { delay_ms, error } => {
+            tracing::warn!(message_id = item.message_id, attempt = item.attempts, %error, "send failed; retrying");
+            state
+                .store
+                .outbox_retry_later(item.outbox_id, now + delay_ms, &error, now)
+                .await?;
+        }
+        NextStep::Fail { reason } => {
+            tracing::warn!(message_id = item.message_id, %reason, "send failed for good");
+            state
+                .store
+                .outbox_failed(item.outbox_id, item.message_id, &reason, now)
+                .await?;
+            publish_status(state, item, "failed", Some(reason));
+        }
+    }
+    Ok(())
 }
 
 /// One send, recorded on its own. A platform id that is already stored elsewhere (a platform

@@ -211,6 +211,18 @@ macro_rules! ingest_row_in {
     }};
 }
 
+/// Sets how hard SQLite syncs this connection's commits (`FULL`: the WAL on every commit;
+/// `NORMAL`: at checkpoints, which a power loss may undo).
+async fn set_synchronous(
+    conn: &mut sqlx::SqliteConnection,
+    level: &'static str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("PRAGMA synchronous = {level}"))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 impl Store {
     /// Whether a platform message id is already stored for the channel (the cheap answer to a
     /// redelivery; the unique index stays the guarantee).
@@ -230,8 +242,8 @@ impl Store {
     /// simultaneous redeliveries store exactly one row.
     ///
     /// Ingestion is the one hot path written per backend. PostgreSQL gets a single statement
-    /// (data-modifying CTEs: one round trip, one commit). SQLite gets a transaction here, and
-    /// batches through [`Self::ingest_customer_messages`] under load.
+    /// (data-modifying CTEs: one round trip, one commit). SQLite stores it as a batch of one
+    /// (see [`Self::ingest_customer_messages`], which the group writer calls under load).
     pub async fn ingest_customer_message(
         &self,
         m: &IncomingRow<'_>,
@@ -260,42 +272,69 @@ impl Store {
                     message_id,
                 }))
             }
-            Pool::Sqlite(p) => {
-                let _turn = self.write_gate.lock().await;
-                let mut tx = p.begin().await?;
-                let stored = ingest_row_in!(tx, m);
-                if stored.is_some() {
-                    tx.commit().await?;
-                } else {
-                    // Lost a race with a concurrent redelivery: undo the "last message" bump.
-                    tx.rollback().await?;
-                }
-                Ok(stored)
-            }
+            // One message is a batch of one: the same durable commit as the group writer's.
+            Pool::Sqlite(_) => Ok(self
+                .ingest_customer_messages(std::slice::from_ref(m))
+                .await?
+                .pop()
+                .flatten()),
         }
     }
 
     /// Stores several customer messages in one transaction (group commit); one answer per row,
     /// as [`Self::ingest_customer_message`] gives. A platform id repeated within the batch is
-    /// stored once. All or nothing: on an error nothing is stored.
+    /// stored once. All or nothing: on an error nothing is stored; a batch of redeliveries only is
+    /// rolled back (undoing the conversations' "last message" bump).
+    ///
+    /// The webhook is acknowledged once this returns, so the commit must survive a power loss:
+    /// SQLite syncs the WAL for this transaction (`synchronous = FULL`; the pool's other writes
+    /// stay at `NORMAL`, synced at checkpoints). PostgreSQL commits durably by default.
     pub async fn ingest_customer_messages(
         &self,
         rows: &[IncomingRow<'_>],
     ) -> Result<Vec<Option<Ingested>>, sqlx::Error> {
         let mut seen = HashSet::new();
-        with_write!(self, p => {
-            let mut tx = p.begin().await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for m in rows {
-                out.push(if seen.insert((m.channel, m.platform_message_id)) {
-                    ingest_row_in!(tx, m)
+        macro_rules! store_batch {
+            ($tx:ident) => {{
+                let mut out = Vec::with_capacity(rows.len());
+                for m in rows {
+                    out.push(if seen.insert((m.channel, m.platform_message_id)) {
+                        ingest_row_in!($tx, m)
+                    } else {
+                        None
+                    });
+                }
+                if out.iter().any(Option::is_some) {
+                    $tx.commit().await?;
                 } else {
-                    None
-                });
+                    $tx.rollback().await?;
+                }
+                Ok(out)
+            }};
+        }
+        match &self.pool {
+            Pool::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                store_batch!(tx)
             }
-            tx.commit().await?;
-            Ok(out)
-        })
+            Pool::Sqlite(p) => {
+                let _turn = self.write_gate.lock().await;
+                let mut conn = p.acquire().await?;
+                set_synchronous(&mut conn, "FULL").await?;
+                let result: Result<_, sqlx::Error> = async {
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    #[cfg(test)]
+                    tests::observe_synchronous(&mut tx).await;
+                    store_batch!(tx)
+                }
+                .await;
+                if set_synchronous(&mut conn, "NORMAL").await.is_err() {
+                    // Still correct, only slower; do not hand it back to the pool.
+                    conn.close_on_drop();
+                }
+                result
+            }
+        }
     }
 
     pub async fn pending_customer_messages(
@@ -515,7 +554,7 @@ impl Store {
         error: &str,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        with_write!(self, p => sqlx::query("UPDATE outbox SET next_attempt_at = $1, last_error = $2, updated_at = $3 WHERE id = $4")
+        with_write!(self, p => sqlx::query("UPDATE outbox SET next_attempt_at = $1, last_error = $2, updated_at = $3, claimed_by = NULL WHERE id = $4")
             .bind(next_at).bind(error).bind(now).bind(outbox_id).execute(p).await.map(|_| ()))
     }
 
@@ -653,5 +692,77 @@ impl Store {
             "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
             .bind(key).bind(value).bind(now).execute(p).await.map(|_| ()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// `PRAGMA synchronous` as the last ingest transaction on this thread saw it.
+        static INGEST_SYNCHRONOUS: Cell<Option<i64>> = const { Cell::new(None) };
+    }
+
+    pub(super) async fn observe_synchronous(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) {
+        let level = sqlx::query_scalar::<_, i64>("PRAGMA synchronous")
+            .fetch_one(&mut **tx)
+            .await
+            .unwrap();
+        INGEST_SYNCHRONOUS.with(|c| c.set(Some(level)));
+    }
+
+    fn row<'a>(id: &'a str, now: i64) -> IncomingRow<'a> {
+        IncomingRow {
+            channel: Channel::Whatsapp,
+            external_id: "34600000001",
+            contact_name: None,
+            phone: None,
+            account: None,
+            platform_message_id: id,
+            body: "hola",
+            media_type: None,
+            media_id: None,
+            now,
+        }
+    }
+
+    #[tokio::test]
+    async fn acknowledged_messages_commit_with_a_full_sync_on_sqlite() {
+        let path = std::env::temp_dir().join(format!("baton-durable-{}.db", rand::random::<u64>()));
+        // One connection: what the ingest did to it is what the next query sees.
+        let store = Store::connect(&format!("sqlite://{}", path.display()), 1)
+            .await
+            .unwrap();
+        let stored = store
+            .ingest_customer_messages(&[row("wamid.1", 1), row("wamid.2", 2)])
+            .await
+            .unwrap();
+        assert!(stored.iter().all(Option::is_some));
+        assert_eq!(
+            INGEST_SYNCHRONOUS.with(Cell::take),
+            Some(2),
+            "FULL inside the ingest"
+        );
+        INGEST_SYNCHRONOUS.with(|c| c.set(None));
+        assert!(store
+            .ingest_customer_message(&row("wamid.3", 3))
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            INGEST_SYNCHRONOUS.with(Cell::take),
+            Some(2),
+            "a lone message too"
+        );
+        let after: i64 =
+            with_pool!(store, p => sqlx::query_scalar("PRAGMA synchronous").fetch_one(p).await)
+                .unwrap();
+        assert_eq!(after, 1, "the pool's other writes stay at NORMAL");
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 }

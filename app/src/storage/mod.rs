@@ -71,7 +71,15 @@ pub struct Store {
     pool: Pool,
     /// Queue for SQLite's single write lock (see [`with_write!`]).
     write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// This instance's id, stored on the outbox rows it claims (see [`Store::owned_by`]).
+    owner: std::sync::Arc<str>,
 }
+
+/// The claim owner of a store no one named (tests, tools).
+const DEFAULT_OWNER: &str = "local";
+
+/// The leased outbox tables (see [`Store::claim_due`]).
+const LEASED_TABLES: [&str; 2] = ["outbox", "notification_outbox"];
 
 /// Errors a caller may want to tell apart; everything else is a plain database error.
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +125,7 @@ impl Store {
             Store {
                 pool: Pool::Postgres(pool),
                 write_gate: Default::default(),
+                owner: DEFAULT_OWNER.into(),
             }
         } else {
             let opts = SqliteConnectOptions::from_str(url)?
@@ -139,9 +148,37 @@ impl Store {
             Store {
                 pool: Pool::Sqlite(pool),
                 write_gate: Default::default(),
+                owner: DEFAULT_OWNER.into(),
             }
         };
         Ok(store)
+    }
+
+    /// The same store, claiming outbox rows as `instance` (an id that survives restarts of this
+    /// instance, e.g. the host name).
+    pub fn owned_by(mut self, instance: &str) -> Self {
+        self.owner = instance.into();
+        self
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Makes every leased outbox row this instance had claimed due now, for both outboxes; called
+    /// at start, before the workers run, so what a killed process was sending is sent again at
+    /// once instead of after its lease. Returns how many rows came back.
+    pub async fn release_own_claims(&self, now: i64) -> Result<u64, sqlx::Error> {
+        let mut released = 0;
+        for table in LEASED_TABLES {
+            let sql = format!(
+                "UPDATE {table} SET next_attempt_at = $1, claimed_by = NULL, updated_at = $1 \
+                 WHERE state = 'pending' AND claimed_by = $2"
+            );
+            released += with_write!(self, p => sqlx::query(&sql)
+                .bind(now).bind(&*self.owner).execute(p).await.map(|r| r.rows_affected()))?;
+        }
+        Ok(released)
     }
 
     pub fn backend(&self) -> Backend {
@@ -158,8 +195,9 @@ impl Store {
 
     /// Claims up to `limit` due rows of a leased outbox table (`outbox`, `notification_outbox`:
     /// `state`, `next_attempt_at`, `attempts`, `updated_at`) by moving their next attempt
-    /// `lease_ms` ahead, so a crashed sender's work comes back after the lease, and counting the
-    /// attempt. The outer conditions are checked again on the row a concurrent claimer left
+    /// `lease_ms` ahead, so a crashed sender's work comes back after the lease, recording this
+    /// instance as the claim's owner (a restart releases it at once, see
+    /// [`Store::release_own_claims`]), and counting the attempt. The outer conditions are checked again on the row a concurrent claimer left
     /// behind (PostgreSQL re-reads a row it waited for), so two claimers never both take a row.
     pub(crate) async fn claim_due(
         &self,
@@ -169,14 +207,14 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<i64>, sqlx::Error> {
         let sql = format!(
-            "UPDATE {table} SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2 \
+            "UPDATE {table} SET next_attempt_at = $1, attempts = attempts + 1, updated_at = $2, claimed_by = $4 \
              WHERE state = 'pending' AND next_attempt_at <= $2 AND id IN ( \
                SELECT id FROM {table} WHERE state = 'pending' AND next_attempt_at <= $2 \
                ORDER BY next_attempt_at, id LIMIT $3) \
              RETURNING id"
         );
         with_write!(self, p => sqlx::query_scalar::<_, i64>(&sql)
-            .bind(now + lease_ms).bind(now).bind(limit).fetch_all(p).await)
+            .bind(now + lease_ms).bind(now).bind(limit).bind(&*self.owner).fetch_all(p).await)
     }
 
     pub async fn close(&self) {

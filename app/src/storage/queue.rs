@@ -450,7 +450,7 @@ impl Store {
         with_write!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE notification_outbox SET state = $1, next_attempt_at = COALESCE($2, next_attempt_at), \
-                         last_error = $3, updated_at = $4 WHERE id = $5")
+                         last_error = $3, updated_at = $4, claimed_by = NULL WHERE id = $5")
                 .bind(state).bind(retry_at).bind(error).bind(now).bind(job.id).execute(&mut *tx).await?;
             match error {
                 None => sqlx::query("UPDATE devices SET last_success_at = $1 WHERE id = $2")

@@ -121,11 +121,11 @@ impl ChannelClients {
             .post(&url, None, json!({ "chat_id": chat_id, "text": item.body }))
             .await
         {
-            // Inbound Telegram ids are update ids; prefix ours so the two never collide.
+            // Keyed like inbound messages (per bot and chat), so ids never collide.
             (SendOutcome::Sent { .. }, json) => SendOutcome::Sent {
                 platform_id: json["result"]["message_id"]
                     .as_i64()
-                    .map(|id| format!("sent:{id}")),
+                    .map(|id| super::telegram::message_key(&cfg.bot_id, &item.recipient, id)),
             },
             (other, _) => other,
         }

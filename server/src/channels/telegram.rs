@@ -12,13 +12,15 @@ pub fn secret_valid(expected: &str, header: Option<&str>) -> bool {
 
 #[derive(Deserialize)]
 struct Update {
-    update_id: i64,
     message: Option<Message>,
     edited_message: Option<Message>,
 }
 
 #[derive(Deserialize)]
 struct Message {
+    message_id: i64,
+    /// Set on an edit: an edited message is stored as a new message, once per edit.
+    edit_date: Option<i64>,
     chat: Chat,
     from: Option<User>,
     text: Option<String>,
@@ -73,8 +75,17 @@ fn full_name(first: Option<&str>, last: Option<&str>) -> Option<String> {
     (!n.trim().is_empty()).then_some(n)
 }
 
-/// Parses one update. The update id is the dedup key (Telegram redelivers until it gets a 2xx).
-pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
+/// The stored key of a Telegram message: message ids count per chat, and chat ids are per bot, so
+/// the key is the bot's id, the chat's id and the message's id. Our own sent messages share the
+/// chat's sequence, so they get keys of the same form and never collide with a customer's.
+/// (The update id alone is not a key: it is per bot, and restarts when a webhook is set anew.)
+pub fn message_key(bot_id: &str, chat_id: &str, message_id: i64) -> String {
+    format!("{bot_id}:{chat_id}:{message_id}")
+}
+
+/// Parses one update for the bot `bot_id`. The message key (see [`message_key`]; an edit adds
+/// its edit time) makes Telegram's redeliveries (until it gets a 2xx) stored once.
+pub fn parse(body: &[u8], bot_id: &str) -> Result<Parsed, serde_json::Error> {
     let u: Update = serde_json::from_slice(body)?;
     let mut out = Parsed::default();
     let Some(m) = u.message.or(u.edited_message) else {
@@ -120,13 +131,18 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
         out.ignored += 1;
         return Ok(out);
     }
+    let chat = m.chat.id.to_string();
+    let mut key = message_key(bot_id, &chat, m.message_id);
+    if let Some(edited) = m.edit_date {
+        key.push_str(&format!(":edit:{edited}"));
+    }
     out.messages.push(IncomingMessage {
         channel: Channel::Telegram,
-        external_id: m.chat.id.to_string(),
+        external_id: chat,
         contact_name: name,
         phone: None,
         account: None,
-        platform_message_id: u.update_id.to_string(),
+        platform_message_id: key,
         text,
         media,
     });
@@ -147,10 +163,10 @@ mod tests {
     }
 
     #[test]
-    fn a_text_update_becomes_a_message_keyed_by_update_id() {
-        let p = parse(TEXT.as_bytes()).unwrap();
+    fn a_text_update_becomes_a_message_keyed_by_bot_chat_and_message_id() {
+        let p = parse(TEXT.as_bytes(), "777").unwrap();
         let m = &p.messages[0];
-        assert_eq!(m.platform_message_id, "927184301");
+        assert_eq!(m.platform_message_id, "777:184412873:4211");
         assert_eq!(m.external_id, "184412873");
         assert_eq!(m.contact_name.as_deref(), Some("Ana Ruiz"));
         assert_eq!(m.text, "Hola, ¿a qué hora abren mañana?");
@@ -163,7 +179,7 @@ mod tests {
             "caption": "is this in stock?",
             "photo": [{"file_id":"small","width":90,"height":90,"file_size":1000},
                       {"file_id":"large","width":1280,"height":1280,"file_size":90000}]}});
-        let p = parse(body.to_string().as_bytes()).unwrap();
+        let p = parse(body.to_string().as_bytes(), "1").unwrap();
         let m = &p.messages[0];
         assert_eq!(m.text, "is this in stock?");
         assert_eq!(m.media.as_ref().unwrap().id.as_deref(), Some("large"));
@@ -175,7 +191,7 @@ mod tests {
         let body = serde_json::json!({"update_id": 6, "message": {"message_id": 2, "date": 0,
             "chat": {"id": 7, "type": "private"}, "from": {"id": 7, "first_name": "Li"},
             "voice": {"file_id": "v1", "duration": 3, "mime_type": "audio/ogg"}}});
-        let p = parse(body.to_string().as_bytes()).unwrap();
+        let p = parse(body.to_string().as_bytes(), "1").unwrap();
         assert_eq!(p.messages[0].media.as_ref().unwrap().kind, "voice");
         assert_eq!(p.messages[0].text, "");
     }
@@ -197,8 +213,21 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_is_a_new_message_once_per_edit() {
+        let edit = |at: i64| {
+            let body = serde_json::json!({"update_id": 11, "edited_message": {"message_id": 3, "date": 0,
+                "edit_date": at, "chat": {"id": 7, "type": "private"}, "text": "fixed"}});
+            parse(body.to_string().as_bytes(), "1").unwrap().messages[0]
+                .platform_message_id
+                .clone()
+        };
+        assert_eq!(edit(50), "1:7:3:edit:50");
+        assert_ne!(edit(50), edit(60));
+    }
+
+    #[test]
     fn updates_without_a_message_are_ignored_not_errors() {
-        let p = parse(br#"{"update_id": 9, "my_chat_member": {}}"#).unwrap();
+        let p = parse(br#"{"update_id": 9, "my_chat_member": {}}"#, "1").unwrap();
         assert!(p.messages.is_empty());
         assert_eq!(p.ignored, 1);
     }

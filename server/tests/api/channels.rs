@@ -32,23 +32,31 @@ pub async fn channel_app_with(db: Db, extra: &[(&str, &str)]) -> Option<Ch> {
     )
     .await;
     let telegram = MockApi::start(json!({"ok": true, "result": {"message_id": "__N__"}})).await;
-    let (g, t) = (graph.url(), telegram.url());
-    let mut env = vec![
-        ("BATON_WHATSAPP_VERIFY_TOKEN", "verify-me"),
-        ("BATON_WHATSAPP_APP_SECRET", SECRET),
-        ("BATON_WHATSAPP_ACCESS_TOKEN", "wa-token"),
-        ("BATON_WHATSAPP_API_BASE", g.as_str()),
-        ("BATON_TELEGRAM_BOT_TOKEN", "123:tg-token"),
-        ("BATON_TELEGRAM_SECRET_TOKEN", "tg_secret-1"),
-        ("BATON_TELEGRAM_API_BASE", t.as_str()),
-    ];
-    env.extend_from_slice(extra);
-    let app = common::spawn_with(db, &env).await?;
+    let mut env = channel_env(&graph, &telegram);
+    env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    let app = common::spawn_with(db, &pairs(&env)).await?;
     Some(Ch {
         app,
         graph,
         telegram,
     })
+}
+
+/// The settings that turn both channels on, pointed at the mocks (for a start or a restart).
+pub fn channel_env(graph: &MockApi, telegram: &MockApi) -> Vec<(&'static str, String)> {
+    vec![
+        ("BATON_WHATSAPP_VERIFY_TOKEN", "verify-me".into()),
+        ("BATON_WHATSAPP_APP_SECRET", SECRET.into()),
+        ("BATON_WHATSAPP_ACCESS_TOKEN", "wa-token".into()),
+        ("BATON_WHATSAPP_API_BASE", graph.url()),
+        ("BATON_TELEGRAM_BOT_TOKEN", "123:tg-token".into()),
+        ("BATON_TELEGRAM_SECRET_TOKEN", "tg_secret-1".into()),
+        ("BATON_TELEGRAM_API_BASE", telegram.url()),
+    ]
+}
+
+pub fn pairs<'a>(env: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 pub fn sign(body: &[u8]) -> String {
@@ -69,7 +77,7 @@ pub fn wa_text(from: &str, id: &str, text: &str) -> String {
 }
 
 impl Ch {
-    async fn post_wa(&self, body: &str) -> reqwest::Response {
+    pub async fn post_wa(&self, body: &str) -> reqwest::Response {
         reqwest::Client::new()
             .post(self.app.url("/webhooks/whatsapp"))
             .header("content-type", "application/json")
@@ -97,7 +105,7 @@ impl Ch {
         .unwrap();
     }
 
-    async fn count(&self, sql: &str) -> i64 {
+    pub async fn count(&self, sql: &str) -> i64 {
         self.app.scalar(sql).await
     }
 

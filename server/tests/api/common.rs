@@ -165,6 +165,13 @@ impl TestApp {
         spawn_on(self.db, self.database_url.clone(), None, extra).await
     }
 
+    /// Runs a statement straight against the test database (tests install faults with it).
+    pub async fn exec(&self, sql: &str) {
+        self.scalar("SELECT 0").await;
+        let pool = self.inspect.get().expect("inspection pool");
+        sqlx::raw_sql(sql).execute(pool).await.expect(sql);
+    }
+
     /// Runs a query returning one integer column, straight against the test database.
     pub async fn column(&self, sql: &str) -> Vec<i64> {
         self.scalar("SELECT 0").await;

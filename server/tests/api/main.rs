@@ -10,6 +10,7 @@ mod accept_race;
 mod auth;
 mod channels;
 mod console;
+mod crash;
 mod health;
 mod mock;
 mod operators;

@@ -27,7 +27,7 @@ pub async fn receive(State(s): State<ServerState>, headers: HeaderMap, body: Byt
         );
         return AppError::Unauthorized.into_response();
     }
-    match telegram::parse(&body) {
+    match telegram::parse(&body, &cfg.bot_id) {
         Ok(parsed) => accept(&s, Channel::Telegram, parsed).await,
         Err(e) => bad_json(Channel::Telegram, e),
     }
