@@ -53,6 +53,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
     let settings = ServiceSettings {
         secure_cookies: config.secure_cookies(),
         public_origin: config.public_url.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
         ..ServiceSettings::default()
     };
     let mut state = AppState::new(store.clone(), Arc::new(LocalBus::new(1024)), settings);

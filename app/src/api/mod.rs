@@ -65,6 +65,14 @@ pub(crate) mod ctx {
         Ok((state()?, user))
     }
 
+    /// The client's address: the peer, or behind a trusted proxy the one it forwarded.
+    pub fn client_ip(state: &AppState, parts: &Parts) -> Option<std::net::IpAddr> {
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| state.settings.client_ip(c.0.ip(), &parts.headers))
+    }
+
     pub fn set_cookie(value: &str) {
         if let (Some(res), Ok(v)) = (
             use_context::<ResponseOptions>(),

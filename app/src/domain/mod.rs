@@ -10,8 +10,10 @@
 //! - [`queue`]: routing waiting conversations to operators and the SLA paging ladder.
 //! - [`devices`]: checks for Web Push subscriptions and native push tokens.
 //! - [`delivery`]: what follows an outbound send attempt (retry with backoff, or give up).
+//! - [`client_ip`]: the client's address behind trusted proxies (`X-Forwarded-For`).
 
 pub mod bot;
+pub mod client_ip;
 pub mod delivery;
 pub mod devices;
 pub mod ownership;
