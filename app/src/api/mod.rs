@@ -120,6 +120,9 @@ pub(crate) mod ctx {
                 StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             ),
         }
+        if let AppError::RateLimited(secs) = e {
+            res.insert_header(header::RETRY_AFTER, HeaderValue::from(*secs));
+        }
         r
     }
 }

@@ -18,4 +18,6 @@ mod push;
 mod queue;
 mod roles;
 mod scenarios;
+mod security;
+mod sessions;
 mod storage;
