@@ -145,14 +145,28 @@ both_databases! {
         let ana_id = app.user("ana@x.io", Role::Operator).await;
         let cookie = session_cookie_of(&app, "ana@x.io").await;
         let mut ws = open_socket(&app, &cookie).await;
-        // Ana's phone stops reading: the server's writes to it stall.
-        for _ in 0..40 {
-            for _ in 0..100 {
-                app.state.bus.publish(LiveEventKind::OperatorsChanged);
+        // Ana's phone stops reading: the server's writes to it stall once ~13 MB of long
+        // messages fill the connection's buffers.
+        let long = app::dto::MessageDto {
+            id: 1,
+            conversation_id: 1,
+            sender: app::dto::Sender::Customer,
+            author_name: None,
+            body: "x".repeat(64 * 1024),
+            media_type: None,
+            media_url: None,
+            bot_confidence: None,
+            delivery_status: None,
+            delivery_error: None,
+            created_at: 0,
+        };
+        for _ in 0..20 {
+            for _ in 0..10 {
+                app.state.bus.publish(LiveEventKind::MessageCreated { message: long.clone() });
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
         // The deactivation's event is pushed out of the bus before her socket could read it.
         app::services::operators::set_active(&app.state, admin_id, ana_id, false).await.unwrap();
         for _ in 0..3_000 {
