@@ -108,7 +108,12 @@ impl axum::response::IntoResponse for AppError {
         let status = http::StatusCode::from_u16(self.status_code())
             .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::json!({ "error": self.to_string(), "detail": self });
-        (status, axum::Json(body)).into_response()
+        let mut res = (status, axum::Json(body)).into_response();
+        if let Self::RateLimited(secs) = self {
+            res.headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+        res
     }
 }
 

@@ -45,6 +45,8 @@ pub struct Config {
     pub site_addr: SocketAddr,
     pub site_root: PathBuf,
     pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is believed (`BATON_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<app::domain::client_ip::IpNet>,
     pub admin: Option<(String, String)>,
     pub demo: bool,
     pub log_filter: String,
@@ -274,6 +276,10 @@ fn widget(
     })
 }
 
+fn site_addr_is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
@@ -349,6 +355,30 @@ impl Config {
             Some("1") | Some("true") => true,
             Some(v) => return Err(bad("BATON_DEMO", format!("expected 1 or 0, got {v:?}"))),
         };
+        if demo && (admin.is_some() || !site_addr_is_loopback(&site_addr)) {
+            return Err(bad(
+                "BATON_DEMO",
+                format!(
+                    "demo mode publishes known passwords, so it runs only on a loopback \
+                     LEPTOS_SITE_ADDR (such as 127.0.0.1:3000) and without BATON_ADMIN_EMAIL \
+                     (got LEPTOS_SITE_ADDR={site_addr}{}). For production set BATON_DEMO=0.",
+                    if admin.is_some() {
+                        " and BATON_ADMIN_EMAIL"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        let trusted_proxies = app::domain::client_ip::parse_trusted(
+            get("BATON_TRUSTED_PROXIES").as_deref().unwrap_or_default(),
+        )
+        .map_err(|e| {
+            bad(
+                "BATON_TRUSTED_PROXIES",
+                format!("{e}; expected comma-separated addresses or CIDR networks"),
+            )
+        })?;
         let log_filter = get("RUST_LOG").unwrap_or_else(|| "info".into());
         tracing_subscriber::EnvFilter::try_new(&log_filter).map_err(|e| {
             bad(
@@ -376,6 +406,7 @@ impl Config {
             site_addr,
             site_root,
             public_url,
+            trusted_proxies,
             admin,
             demo,
             log_filter,
@@ -452,6 +483,7 @@ mod tests {
             ("BATON_WIDGET_IDLE_SECONDS", "0"),
             ("BATON_WIDGET_ORIGINS", "shop.example.com"),
             ("BATON_INSTANCE_ID", "web 1; rm"),
+            ("BATON_TRUSTED_PROXIES", "10.0.0.0/33"),
         ];
         for (var, value) in cases {
             let err = with(&[(var, value)]).unwrap_err();
@@ -551,6 +583,44 @@ mod tests {
             !err.to_string().contains("AA-secret"),
             "the token is never echoed"
         );
+    }
+
+    #[test]
+    fn demo_mode_refuses_to_publish_its_passwords() {
+        for env in [
+            &[("BATON_DEMO", "1"), ("LEPTOS_SITE_ADDR", "0.0.0.0:3000")][..],
+            &[
+                ("BATON_DEMO", "1"),
+                ("LEPTOS_SITE_ADDR", "192.168.1.5:3000"),
+            ][..],
+            &[
+                ("BATON_DEMO", "1"),
+                ("BATON_ADMIN_EMAIL", "a@b.c"),
+                ("BATON_ADMIN_PASSWORD", "long enough pw"),
+            ][..],
+        ] {
+            let err = with(env).unwrap_err();
+            assert_eq!(err.var, "BATON_DEMO", "{env:?}");
+            let msg = err.to_string();
+            for var in ["LEPTOS_SITE_ADDR", "BATON_ADMIN_EMAIL", "BATON_DEMO=0"] {
+                assert!(msg.contains(var), "{msg}");
+            }
+        }
+        assert!(with(&[("BATON_DEMO", "1")]).unwrap().demo);
+        assert!(
+            with(&[("BATON_DEMO", "1"), ("LEPTOS_SITE_ADDR", "[::1]:3000")])
+                .unwrap()
+                .demo
+        );
+        // Production may listen anywhere.
+        assert!(with(&[("LEPTOS_SITE_ADDR", "0.0.0.0:3000")]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_as_networks() {
+        let c = with(&[("BATON_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(with(&[]).unwrap().trusted_proxies.is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::channels::send::{ChannelClients, HttpExternalBot};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
-use crate::routes::{guard, health, webhooks, widget, ws};
+use crate::routes::{guard, headers, health, webhooks, widget, ws};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
 use app::bus::LocalBus;
@@ -63,6 +63,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         secure_cookies: config.secure_cookies(),
         public_origin: config.public_url.clone(),
         push_allow_insecure: config.push.allow_insecure,
+        trusted_proxies: config.trusted_proxies.clone(),
         ..ServiceSettings::default()
     };
     let mut state = AppState::new(store.clone(), Arc::new(LocalBus::new(1024)), settings);
@@ -157,6 +158,10 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         .layer(axum::middleware::from_fn_with_state(
             server_state.clone(),
             guard::reject_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            server_state.clone(),
+            headers::security_headers,
         ))
         .layer(CompressionLayer::new())
         .with_state(server_state);

@@ -18,11 +18,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     respond(
         async {
             let (state, parts) = (state()?, parts()?);
-            let ip = parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string());
-            let (token, _user) = auth::sign_in(&state, &email, &password, ip.as_deref()).await?;
+            let ip = client_ip(&state, &parts);
+            let (token, _user) = auth::sign_in(&state, &email, &password, ip).await?;
             set_cookie(&auth::session_cookie(&state, Some(&token)));
             leptos_axum::redirect("/");
             Ok(())
@@ -44,6 +41,34 @@ pub async fn sign_out() -> Result<(), AppError> {
             set_cookie(&auth::session_cookie(&state, None));
             leptos_axum::redirect("/login");
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in user changes their own password. Their other sessions end; this one stays.
+#[server(endpoint = "account/change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    use crate::services::auth;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            let token = session_token(&parts()?).ok_or(AppError::Unauthorized)?;
+            auth::change_own_password(
+                &state,
+                &me,
+                &token,
+                &current_password,
+                &new_password,
+                &confirm_password,
+            )
+            .await
         }
         .await,
     )

@@ -65,6 +65,14 @@ pub(crate) mod ctx {
         Ok((state()?, user))
     }
 
+    /// The client's address: the peer, or behind a trusted proxy the one it forwarded.
+    pub fn client_ip(state: &AppState, parts: &Parts) -> Option<std::net::IpAddr> {
+        parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| state.settings.client_ip(c.0.ip(), &parts.headers))
+    }
+
     pub fn set_cookie(value: &str) {
         if let (Some(res), Ok(v)) = (
             use_context::<ResponseOptions>(),
@@ -111,6 +119,9 @@ pub(crate) mod ctx {
             _ => res.set_status(
                 StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             ),
+        }
+        if let AppError::RateLimited(secs) = e {
+            res.insert_header(header::RETRY_AFTER, HeaderValue::from(*secs));
         }
         r
     }

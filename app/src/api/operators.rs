@@ -65,3 +65,18 @@ pub async fn set_operator_active(id: i64, active: bool) -> Result<UserDto, AppEr
         .await,
     )
 }
+
+/// An admin sets a new password for an account; that account's sessions end.
+#[server(endpoint = "operators/set_password")]
+pub async fn set_operator_password(id: i64, password: String) -> Result<(), AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Admin).await?;
+            let token = session_token(&parts()?).ok_or(AppError::Unauthorized)?;
+            crate::services::auth::set_password_for(&state, &me, &token, id, &password).await
+        }
+        .await,
+    )
+}

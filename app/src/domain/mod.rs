@@ -11,8 +11,10 @@
 //! - [`devices`]: checks for Web Push subscriptions and native push tokens.
 //! - [`delivery`]: what follows an outbound send attempt (retry with backoff, or give up).
 //! - [`widget`]: the frames a visitor's widget may send, checked.
+//! - [`client_ip`]: the client's address behind trusted proxies (`X-Forwarded-For`).
 
 pub mod bot;
+pub mod client_ip;
 pub mod delivery;
 pub mod devices;
 pub mod net;

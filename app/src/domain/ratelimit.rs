@@ -62,6 +62,18 @@ impl AttemptLimiter {
         Ok(())
     }
 
+    /// Takes back one event [`Self::hit`] counted at `at` (an attempt that turned out fine).
+    pub fn undo(&mut self, key: &str, at: i64) {
+        if let Some(q) = self.failures.get_mut(key) {
+            if let Some(i) = q.iter().rposition(|t| *t == at) {
+                q.remove(i);
+            }
+            if q.is_empty() {
+                self.failures.remove(key);
+            }
+        }
+    }
+
     pub fn reset(&mut self, key: &str) {
         self.failures.remove(key);
     }
@@ -90,6 +102,16 @@ mod tests {
         assert_eq!(l.hit("v", 2), Err(998));
         assert!(l.hit("w", 2).is_ok());
         assert!(l.hit("v", 1_000).is_ok());
+    }
+
+    #[test]
+    fn undo_takes_back_one_counted_event() {
+        let mut l = AttemptLimiter::new(2, 1_000);
+        assert!(l.hit("v", 5).is_ok());
+        assert!(l.hit("v", 6).is_ok());
+        l.undo("v", 6);
+        assert!(l.hit("v", 7).is_ok());
+        assert!(l.hit("v", 8).is_err());
     }
 
     #[test]

@@ -1,26 +1,57 @@
 //! Passwords (argon2id), sessions (random tokens, stored only as SHA-256 hashes) and sign-in limits.
 
 use super::{now_ms, AppState};
+use crate::domain::users::{FieldError, NewPassword};
 use crate::error::AppError;
 use crate::storage::users::UserRow;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 
+/// The session cookie's name over plain http.
 pub const SESSION_COOKIE: &str = "baton_session";
+/// Its name over https: the `__Host-` prefix makes browsers insist on `Secure`, `Path=/` and no
+/// `Domain`, so no sibling subdomain can plant or overwrite it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-baton_session";
 
-/// Hashes a password with argon2id off the async threads (it is deliberately slow).
+/// Longest email address accepted anywhere (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// How many argon2 computations run at once. Each takes 19 MiB and a core for tens of
+/// milliseconds; callers past this wait their turn instead of exhausting memory.
+pub fn argon2_permits() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
+static ARGON2: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(argon2_permits()));
+
+/// Runs one argon2 computation off the async threads, under [`ARGON2`].
+async fn with_argon2<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = ARGON2.acquire().await.map_err(|_| AppError::Internal)?;
+    tokio::task::spawn_blocking(move || {
+        #[cfg(test)]
+        let _track = tests::InFlight::enter();
+        f()
+    })
+    .await
+    .map_err(|_| AppError::Internal)
+}
+
+/// Hashes a password with argon2id (deliberately slow).
 pub async fn hash_password(password: &str) -> Result<String, AppError> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
+    with_argon2(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
     })
-    .await
-    .map_err(|_| AppError::Internal)?
+    .await?
     .map_err(|e| {
         tracing::error!(error = %e, "password hashing failed");
         AppError::Internal
@@ -29,7 +60,7 @@ pub async fn hash_password(password: &str) -> Result<String, AppError> {
 
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_string(), hash.to_string());
-    tokio::task::spawn_blocking(move || {
+    with_argon2(move || {
         PasswordHash::new(&hash)
             .map(|h| {
                 Argon2::default()
@@ -54,29 +85,67 @@ fn secs_ceil(ms: i64) -> i64 {
     (ms + 999) / 1000
 }
 
-/// Checks the credentials, subject to per-account and per-address limits on failures.
-/// On success returns the new session token (for the cookie) and the user.
+/// Counts one attempt against both sign-in limits before any password is checked, so of many
+/// concurrent guesses only the limit's worth get through. Returns the keys and time to pass to
+/// [`forgive`] when the attempt succeeds.
+fn count_attempt(
+    state: &AppState,
+    acct_key: String,
+    ip_key: Option<String>,
+) -> Result<(String, Option<String>, i64), AppError> {
+    let now = now_ms();
+    let mut limits = state.sign_in_limits.lock().unwrap();
+    if let Some(k) = &ip_key {
+        limits
+            .per_ip
+            .hit(k, now)
+            .map_err(|ms| AppError::RateLimited(secs_ceil(ms)))?;
+    }
+    if let Err(ms) = limits.per_account.hit(&acct_key, now) {
+        if let Some(k) = &ip_key {
+            limits.per_ip.undo(k, now);
+        }
+        return Err(AppError::RateLimited(secs_ceil(ms)));
+    }
+    Ok((acct_key, ip_key, now))
+}
+
+/// Takes back a counted attempt that succeeded: only failures stay in the window.
+fn forgive(state: &AppState, (acct_key, ip_key, at): (String, Option<String>, i64)) {
+    let mut limits = state.sign_in_limits.lock().unwrap();
+    limits.per_account.reset(&acct_key);
+    if let Some(k) = ip_key {
+        limits.per_ip.undo(&k, at);
+    }
+}
+
+fn new_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+/// Checks the credentials, subject to the sign-in limits per (account, client address) and per
+/// client address. On success returns the new session token (for the cookie) and the user.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: &str,
-    client_ip: Option<&str>,
+    client_ip: Option<IpAddr>,
 ) -> Result<(String, UserRow), AppError> {
     let email = email.trim().to_lowercase();
-    let acct_key = format!("acct:{email}");
-    let ip_key = client_ip.map(|ip| format!("ip:{ip}"));
-    let now = now_ms();
-    {
-        let mut limits = state.sign_in_limits.lock().unwrap();
-        if let Err(ms) = limits.per_account.check(&acct_key, now) {
-            return Err(AppError::RateLimited(secs_ceil(ms)));
-        }
-        if let Some(k) = &ip_key {
-            if let Err(ms) = limits.per_ip.check(k, now) {
-                return Err(AppError::RateLimited(secs_ceil(ms)));
-            }
-        }
+    if email.len() > MAX_EMAIL_LEN {
+        return Err(AppError::field(
+            "email",
+            "That email address is too long (at most 254 characters).",
+        ));
     }
+    let ip_key = client_ip.map(|ip| format!("ip:{ip}"));
+    let acct_key = match &ip_key {
+        Some(ip) => format!("acct:{email}|{ip}"),
+        None => format!("acct:{email}"),
+    };
+    let attempt = count_attempt(state, acct_key, ip_key)?;
     let user = state.store.user_by_email(&email).await?;
     let ok = match &user {
         Some(u) => verify_password(password, &u.password_hash).await && u.active,
@@ -85,29 +154,16 @@ pub async fn sign_in(
             false
         }
     };
-    let user = {
-        let mut limits = state.sign_in_limits.lock().unwrap();
-        match user.filter(|_| ok) {
-            Some(user) => {
-                limits.per_account.reset(&acct_key);
-                user
-            }
-            None => {
-                limits.per_account.record_failure(&acct_key, now);
-                if let Some(k) = &ip_key {
-                    limits.per_ip.record_failure(k, now);
-                }
-                return Err(AppError::field(
-                    "password",
-                    "That email and password do not match an active account.",
-                ));
-            }
-        }
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(AppError::field(
+            "password",
+            "That email and password do not match an active account.",
+        ));
     };
+    forgive(state, attempt);
 
-    let mut raw = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut raw);
-    let token = hex::encode(raw);
+    let token = new_token();
+    let now = now_ms();
     state
         .store
         .create_session(
@@ -123,6 +179,7 @@ pub async fn sign_in(
 
 pub async fn sign_out(state: &AppState, token: &str) -> Result<(), AppError> {
     state.store.delete_session(&token_hash(token)).await?;
+    state.sessions_ended();
     Ok(())
 }
 
@@ -134,35 +191,113 @@ pub async fn user_for_token(state: &AppState, token: &str) -> Result<Option<User
         .await?)
 }
 
-/// Reads the session token from a `Cookie` header value.
+/// When a live session ends (ms), or `None` when it has already ended.
+pub async fn session_expiry(state: &AppState, token: &str) -> Result<Option<i64>, AppError> {
+    Ok(state
+        .store
+        .session_expiry(&token_hash(token), now_ms())
+        .await?)
+}
+
+/// Sets `user`'s password and ends their other sessions (all but `keep`, the session token of
+/// the request, when someone changes their own password), which also closes those sockets.
+async fn replace_password(
+    state: &AppState,
+    user_id: i64,
+    password: &NewPassword,
+    keep: Option<&str>,
+) -> Result<(), AppError> {
+    let hash = hash_password(password.expose()).await?;
+    let keep = keep.map(token_hash);
+    let found = state
+        .store
+        .set_password(user_id, &hash, keep.as_deref(), now_ms())
+        .await?;
+    if !found {
+        return Err(AppError::NotFound("That account no longer exists.".into()));
+    }
+    state.sessions_ended();
+    tracing::info!(user_id, "password changed; other sessions ended");
+    Ok(())
+}
+
+/// The signed-in user changes their own password; the current one is required (and wrong
+/// guesses count against the same limit as sign-in). `token` is the session to keep.
+pub async fn change_own_password(
+    state: &AppState,
+    user: &UserRow,
+    token: &str,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<(), AppError> {
+    let mut problems = Vec::new();
+    let new_pw = NewPassword::parse(new)
+        .map_err(|e| problems.push(FieldError::new("new_password", e.message)))
+        .ok();
+    if new != confirm {
+        problems.push(FieldError::new(
+            "confirm_password",
+            "The two new passwords differ. Type the same one twice.",
+        ));
+    }
+    let Some(new_pw) = new_pw.filter(|_| problems.is_empty()) else {
+        return Err(problems.into());
+    };
+    let attempt = count_attempt(state, format!("password-change:{}", user.id), None)?;
+    if !verify_password(current, &user.password_hash).await {
+        return Err(AppError::field(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    forgive(state, attempt);
+    replace_password(state, user.id, &new_pw, Some(token)).await
+}
+
+/// An admin sets a new password for an account; all of that account's sessions end (except the
+/// admin's own when they set their own password here).
+pub async fn set_password_for(
+    state: &AppState,
+    actor: &UserRow,
+    actor_token: &str,
+    user_id: i64,
+    password: &str,
+) -> Result<(), AppError> {
+    let pw = NewPassword::parse(password)?;
+    let keep = (actor.id == user_id).then_some(actor_token);
+    replace_password(state, user_id, &pw, keep).await
+}
+
+/// Reads the session token from a `Cookie` header value (either cookie name).
 pub fn token_from_cookie_header(header: &str) -> Option<&str> {
     header
         .split(';')
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == SECURE_SESSION_COOKIE || *k == SESSION_COOKIE)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
 }
 
-/// The `Set-Cookie` value for a new session (or, with `None`, one that removes it).
+/// The `Set-Cookie` value for a new session (or, with `None`, one that removes it). Over https
+/// the cookie is `__Host-baton_session` with `Secure`.
 pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
-    let secure = if state.settings.secure_cookies {
-        "; Secure"
+    let (name, secure) = if state.settings.secure_cookies {
+        (SECURE_SESSION_COOKIE, "; Secure")
     } else {
-        ""
+        (SESSION_COOKIE, "")
     };
-    match token {
-        Some(t) => format!(
-            "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            state.settings.session_ttl_ms / 1000
-        ),
-        None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
-    }
+    let (value, max_age) = match token {
+        Some(t) => (t, state.settings.session_ttl_ms / 1000),
+        None => ("", 0),
+    };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn the_session_token_is_found_among_other_cookies() {
@@ -180,6 +315,46 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password("correct horse battery", &h).await);
         assert!(!verify_password("wrong horse battery", &h).await);
+    }
+
+    static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    /// Counts argon2 computations running at once (tests only).
+    pub(super) struct InFlight;
+
+    impl InFlight {
+        pub(super) fn enter() -> Self {
+            let n = IN_FLIGHT.fetch_add(1, Ordering::SeqCst) + 1;
+            PEAK.fetch_max(n, Ordering::SeqCst);
+            Self
+        }
+    }
+
+    impl Drop for InFlight {
+        fn drop(&mut self) {
+            IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_flood_of_password_checks_runs_only_a_few_argon2_at_once() {
+        let checks: Vec<_> = (0..24)
+            .map(|_| tokio::spawn(verify_password("guess", DUMMY_HASH)))
+            .collect();
+        for c in checks {
+            assert!(!c.await.unwrap());
+        }
+        let peak = PEAK.load(Ordering::SeqCst);
+        assert!(peak >= 1 && peak <= argon2_permits(), "peak {peak}");
+    }
+
+    #[test]
+    fn the_cookie_is_read_under_either_name() {
+        assert_eq!(
+            token_from_cookie_header("a=1; __Host-baton_session=abc"),
+            Some("abc")
+        );
     }
 
     #[tokio::test]

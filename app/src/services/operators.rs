@@ -82,6 +82,7 @@ pub async fn set_active(
     state.store.set_user_active(id, active, now_ms()).await?;
     if !active {
         tracing::info!(user_id = id, "account deactivated; sessions ended");
+        state.sessions_ended();
         state
             .bus
             .publish(LiveEventKind::UserDeactivated { user_id: id });

@@ -1,9 +1,11 @@
 //! The state shared by every request, socket and worker.
 
 use crate::bus::SharedBus;
+use crate::domain::client_ip::{client_ip, IpNet};
 use crate::domain::ratelimit::AttemptLimiter;
 use crate::storage::Store;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 /// Settings the services need (the server's configuration is parsed and validated elsewhere).
@@ -16,6 +18,26 @@ pub struct ServiceSettings {
     pub session_ttl_ms: i64,
     /// Web Push to plain-http loopback receivers (tests only; `BATON_PUSH_ALLOW_INSECURE`).
     pub push_allow_insecure: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (`BATON_TRUSTED_PROXIES`); see [`Self::client_ip`].
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl ServiceSettings {
+    /// The client's address for limits and logs: the peer, or with a trusted proxy as peer the
+    /// address that proxy forwarded (see [`client_ip`]).
+    pub fn client_ip(&self, peer: IpAddr, headers: &http::HeaderMap) -> IpAddr {
+        let chain = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        client_ip(
+            peer,
+            Some(&chain).filter(|c| !c.is_empty()).map(|c| c.as_str()),
+            &self.trusted_proxies,
+        )
+    }
 }
 
 impl Default for ServiceSettings {
@@ -25,22 +47,31 @@ impl Default for ServiceSettings {
             public_origin: None,
             session_ttl_ms: 30 * 24 * 3600 * 1000,
             push_allow_insecure: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
 
-/// Failed sign-ins, per account and per client address.
+/// Failed sign-ins, counted before the password is checked (a success takes its count back).
 pub struct SignInLimits {
+    /// Per account and client address ("acct:ana@x.io|ip:1.2.3.4"): a guesser elsewhere cannot
+    /// lock the account's owner out.
     pub per_account: AttemptLimiter,
+    /// Per client address ("ip:1.2.3.4"), across all accounts.
     pub per_ip: AttemptLimiter,
+}
+
+impl SignInLimits {
+    pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+    pub const PER_ACCOUNT_AND_ADDRESS: usize = 5;
+    pub const PER_ADDRESS: usize = 30;
 }
 
 impl Default for SignInLimits {
     fn default() -> Self {
-        const WINDOW: i64 = 15 * 60 * 1000;
         Self {
-            per_account: AttemptLimiter::new(5, WINDOW),
-            per_ip: AttemptLimiter::new(30, WINDOW),
+            per_account: AttemptLimiter::new(Self::PER_ACCOUNT_AND_ADDRESS, Self::WINDOW_MS),
+            per_ip: AttemptLimiter::new(Self::PER_ADDRESS, Self::WINDOW_MS),
         }
     }
 }
@@ -128,9 +159,17 @@ pub struct AppState {
     pub ingest_writer: Option<super::ingest::IngestWriter>,
     /// `Send test notification` per person (see [`super::notifications::TESTS_PER_MINUTE`]).
     pub test_push_limits: Arc<Mutex<AttemptLimiter>>,
+    /// Bumped whenever sessions are ended (sign-out, password change, deactivation), so live
+    /// sockets re-check theirs at once; a watch cannot be missed by a socket that fell behind.
+    pub sessions_ended: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl AppState {
+    /// Tells live sockets that some sessions have ended.
+    pub fn sessions_ended(&self) {
+        self.sessions_ended.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     pub fn new(store: Store, bus: SharedBus, settings: ServiceSettings) -> Self {
         Self {
             store,
@@ -152,6 +191,7 @@ impl AppState {
                 super::notifications::TESTS_PER_MINUTE,
                 60_000,
             ))),
+            sessions_ended: Arc::default(),
         }
     }
 }

@@ -152,6 +152,38 @@ impl Store {
         with_pool!(self, p => sqlx::query_as::<_, UserRow>(&sql).bind(token_hash).bind(now).fetch_optional(p).await)
     }
 
+    /// When a live session of an active user expires, if it is live.
+    pub async fn session_expiry(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active")
+            .bind(token_hash).bind(now).fetch_optional(p).await)
+    }
+
+    /// Stores a new password hash and ends every session of the user except `keep` (a token
+    /// hash), in one transaction. Returns whether the user exists.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep: Option<&str>,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        with_write!(self, p => {
+            let mut tx = p.begin().await?;
+            let found = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(password_hash).bind(now).bind(user_id).execute(&mut *tx).await?.rows_affected() == 1;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user_id).bind(keep.unwrap_or("")).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(found)
+        })
+    }
+
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
         with_write!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash).execute(p).await.map(|_| ()))

@@ -15,6 +15,8 @@ use leptos_router::{path, SsrMode};
 
 /// The document around the app: head, manifest, hydration scripts.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -84,6 +86,32 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// The Content-Security-Policy of a console page: scripts only from Baton itself or inline with
+/// this response's nonce (which Leptos puts on its hydration scripts), WebAssembly allowed, no
+/// inline styles, no plugins, no `<base>`, and no framing by any site.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
+         manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Puts the CSP with the nonce Leptos generated for this response on the page being rendered.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(v) = http::HeaderValue::from_str(&content_security_policy(&nonce)) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
     }
 }
 

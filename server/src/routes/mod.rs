@@ -1,6 +1,7 @@
 //! Plain HTTP and WebSocket routes beside the Leptos pages and server functions.
 
 pub mod guard;
+pub mod headers;
 pub mod health;
 pub mod webhooks;
 pub mod widget;

@@ -45,7 +45,8 @@ pub async fn socket(
     // tungstenite refuses anything beyond four times the limit outright; up to that, the
     // session closes an oversized frame with 1009 and a reason the widget can show.
     let hard_cap = hub.limits.max_frame_bytes.saturating_mul(4);
-    let ip = peer.ip();
+    // Behind a trusted proxy (`BATON_TRUSTED_PROXIES`), the address it forwarded.
+    let ip = s.app.settings.client_ip(peer.ip(), &headers);
     ws.max_message_size(hard_cap)
         .max_frame_size(hard_cap)
         .read_buffer_size(8 * 1024)

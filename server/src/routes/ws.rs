@@ -1,5 +1,6 @@
 //! `/ws`: the operators' live channel. Authenticated by the session cookie; sends every bus event
-//! as JSON; closes when the account is deactivated.
+//! as JSON; closes within moments when its session ends (sign-out, password change,
+//! deactivation, expiry), whether or not the socket kept up with the bus.
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -37,18 +38,18 @@ pub async fn upgrade(
         .filter_map(|v| v.to_str().ok())
         .find_map(auth::token_from_cookie_header)
         .map(str::to_string);
-    let user = match token {
-        Some(t) => auth::user_for_token(&s.app, &t).await,
+    let user = match &token {
+        Some(t) => auth::user_for_token(&s.app, t).await,
         None => Ok(None),
     };
-    match user {
-        Ok(Some(user)) => match ws {
+    match user.map(|u| u.zip(token)) {
+        Ok(Some((user, token))) => match ws {
             // Small buffers: an operator socket carries short JSON events, and a thousand of them
             // should not cost a thousand times the default 128 KiB each way.
             Ok(ws) => ws
                 .read_buffer_size(8 * 1024)
                 .write_buffer_size(8 * 1024)
-                .on_upgrade(move |socket| session(socket, s.app, user.id, resume)),
+                .on_upgrade(move |socket| session(socket, s.app, user.id, token, resume)),
             Err(rejection) => rejection.into_response(),
         },
         Ok(None) => AppError::Unauthorized.into_response(),
@@ -85,7 +86,48 @@ fn catch_up(state: &AppState, resume: &Resume) -> (Vec<Arc<Published>>, u64) {
     }
 }
 
-async fn session(mut socket: WebSocket, state: AppState, user_id: i64, resume: Resume) {
+/// How often a socket re-reads its session even without news (a session ended by another Baton
+/// process or straight in the database); sign-out, password changes and deactivation wake it at
+/// once through `sessions_ended`, and expiry through a timer.
+const SESSION_RECHECK: Duration = Duration::from_secs(60);
+
+/// A socket that cannot take a frame for this long (a client that stopped reading) is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn send(socket: &mut WebSocket, msg: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(msg)).await,
+        Ok(Ok(()))
+    )
+}
+
+/// When the session behind `token` ends, as an instant to wake at; `None` when it has ended.
+async fn session_deadline(state: &AppState, token: &str) -> Option<tokio::time::Instant> {
+    match auth::session_expiry(state, token).await {
+        Ok(Some(expires_at)) => {
+            let left = u64::try_from(expires_at - app::services::now_ms()).unwrap_or(0);
+            let left = Duration::from_millis(left).min(SESSION_RECHECK);
+            Some(tokio::time::Instant::now() + left)
+        }
+        Ok(None) => None,
+        // A database hiccup is not a sign-out: look again shortly.
+        Err(_) => Some(tokio::time::Instant::now() + Duration::from_secs(1)),
+    }
+}
+
+async fn session(
+    mut socket: WebSocket,
+    state: AppState,
+    user_id: i64,
+    token: String,
+    resume: Resume,
+) {
+    // Watch for ended sessions before reading this one's expiry, so no ending falls between.
+    let mut ended = state.sessions_ended.subscribe();
+    let Some(mut recheck_at) = session_deadline(&state, &token).await else {
+        let _ = send(&mut socket, Message::Close(None)).await;
+        return;
+    };
     // Subscribe before reading the backlog: an event published in between is in both, and the
     // sequence check below drops the second copy. Nothing falls between the two.
     let mut rx = state.bus.subscribe();
@@ -103,12 +145,12 @@ async fn session(mut socket: WebSocket, state: AppState, user_id: i64, resume: R
     let (backlog, mut sent_up_to) = catch_up(&state, &resume);
     let mut ping = tokio::time::interval(Duration::from_secs(25));
     ping.tick().await;
-    let mut ok = socket.send(encode(&hello)).await.is_ok();
+    let mut ok = send(&mut socket, encode(&hello)).await;
     for ev in &backlog {
         if !ok {
             break;
         }
-        ok = socket.send(frame(ev)).await.is_ok();
+        ok = send(&mut socket, frame(ev)).await;
         sent_up_to = sent_up_to.max(ev.event.seq);
     }
     if ok {
@@ -119,18 +161,20 @@ async fn session(mut socket: WebSocket, state: AppState, user_id: i64, resume: R
                     Ok(ev) => {
                         sent_up_to = ev.event.seq;
                         if ev.event.kind == (LiveEventKind::UserDeactivated { user_id }) {
-                            let _ = socket.send(Message::Close(None)).await;
+                            let _ = send(&mut socket, Message::Close(None)).await;
                             break;
                         }
-                        if socket.send(frame(&ev)).await.is_err() {
+                        if !send(&mut socket, frame(&ev)).await {
                             break;
                         }
                     }
                     Err(RecvError::Lagged(n)) => {
                         // Events were lost for this socket: tell the client to reload.
                         tracing::warn!(user_id, skipped = n, "socket fell behind the bus");
+                        // What it missed may have ended its session.
+                        recheck_at = tokio::time::Instant::now();
                         let resync = LiveEvent { seq: 0, kind: LiveEventKind::Resync };
-                        if socket.send(encode(&resync)).await.is_err() {
+                        if !send(&mut socket, encode(&resync)).await {
                             break;
                         }
                     }
@@ -141,8 +185,24 @@ async fn session(mut socket: WebSocket, state: AppState, user_id: i64, resume: R
                     Some(Ok(_)) => {}
                 },
                 _ = ping.tick() => {
-                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    if !send(&mut socket, Message::Ping(Default::default())).await {
                         break;
+                    }
+                }
+                changed = ended.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    recheck_at = tokio::time::Instant::now();
+                }
+                _ = tokio::time::sleep_until(recheck_at) => {
+                    match session_deadline(&state, &token).await {
+                        Some(at) => recheck_at = at,
+                        None => {
+                            tracing::debug!(user_id, "session ended; closing its socket");
+                            let _ = send(&mut socket, Message::Close(None)).await;
+                            break;
+                        }
                     }
                 }
             }

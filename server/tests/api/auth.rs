@@ -114,7 +114,7 @@ both_databases! {
 }
 
 /// Signs in with a fresh client and returns the raw `Cookie` header value for sockets.
-async fn session_cookie_of(app: &common::TestApp, email: &str) -> String {
+pub(crate) async fn session_cookie_of(app: &common::TestApp, email: &str) -> String {
     let r = app
         .call(
             &app.client(),

@@ -20,5 +20,7 @@ mod queue;
 mod roles;
 mod scenarios;
 mod secrets;
+mod security;
+mod sessions;
 mod storage;
 mod widget;

@@ -102,6 +102,20 @@ const TABLE: &[(&str, Form, Role)] = &[
         &[("id", "TARGET"), ("active", "true")],
         Role::Admin,
     ),
+    (
+        "operators/set_password",
+        &[("id", "TARGET"), ("password", "a long password")],
+        Role::Admin,
+    ),
+    (
+        "account/change_password",
+        &[
+            ("current_password", "not the password"),
+            ("new_password", "a long password"),
+            ("confirm_password", "a long password"),
+        ],
+        Role::Operator,
+    ),
     ("devices/vapid_key", &[], Role::Operator),
     (
         "devices/subscribe_webpush",

@@ -1,9 +1,12 @@
-//! The signed-in person's own page: who they are, and the devices that get "Customer waiting"
-//! alerts, each with its delivery health, a test button and removal.
+//! The signed-in person's own page: who they are, changing their password, and the devices that
+//! get "Customer waiting" alerts, each with its delivery health, a test button and removal.
 
 use super::{elapsed, load_error};
+use crate::api::auth::ChangePassword;
 use crate::api::devices::{list_devices, vapid_key, RemoveDevice, SubscribeWebpush, TestDevice};
+use crate::domain::users::NewPassword;
 use crate::dto::DeviceDto;
+use crate::error::AppError;
 use crate::ui::layout::{CurrentUser, WithUser};
 use leptos::prelude::*;
 
@@ -67,6 +70,7 @@ pub fn AccountPage() -> impl IntoView {
         <section class="page account" aria-labelledby="acc-title">
             <h1 id="acc-title" class="page-title">"Your account"</h1>
             <div class="card"><WithUser>{account}</WithUser></div>
+            <ChangePasswordForm/>
             <section class="card" aria-labelledby="dev-title">
                 <h2 id="dev-title">"Alerts on your devices"</h2>
                 <p class="muted small">"When a customer waits, Baton alerts your devices, again every few minutes until someone accepts."</p>
@@ -87,6 +91,51 @@ pub fn AccountPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+        </section>
+    }
+}
+
+/// Current password, new one twice. Other devices are signed out; this one stays signed in.
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let err = move |field: &'static str| super::field_error(change.value(), field);
+    let outcome = move || {
+        match change.value().get() {
+        Some(Err(AppError::Invalid(_))) | None => None,
+        Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
+        Some(Ok(())) => Some(view! { <p class="notice ok" role="status">"Password changed. Your other devices are signed out."</p> }.into_any()),
+    }
+    };
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(())), Some(f)) = (change.value().get(), form.get()) {
+            f.reset();
+        }
+    });
+    let min = NewPassword::MIN_CHARS.to_string();
+    view! {
+        <section class="card" aria-labelledby="pw-title">
+            <h2 id="pw-title">"Change password"</h2>
+            <ActionForm action=change node_ref=form attr:class="form grid" attr:novalidate=true>
+                <label class="field">
+                    <span>"Current password"</span>
+                    <input type="password" name="current_password" autocomplete="current-password" required/>
+                    {err("current_password")}
+                </label>
+                <label class="field">
+                    <span>{format!("New password (at least {min} characters)")}</span>
+                    <input type="password" name="new_password" autocomplete="new-password" minlength=min.clone() required/>
+                    {err("new_password")}
+                </label>
+                <label class="field">
+                    <span>"New password again"</span>
+                    <input type="password" name="confirm_password" autocomplete="new-password" required/>
+                    {err("confirm_password")}
+                </label>
+                {outcome}
+                <button type="submit" class="btn primary">"Change password"</button>
+            </ActionForm>
         </section>
     }
 }

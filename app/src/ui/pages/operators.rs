@@ -1,7 +1,10 @@
-//! Operators (admins only): list accounts, create one, change a role, deactivate or reactivate.
+//! Operators (admins only): list accounts, create one, change a role, set a new password,
+//! deactivate or reactivate.
 
 use super::load_error;
-use crate::api::operators::{list_operators, CreateOperator, SetOperatorActive, SetOperatorRole};
+use crate::api::operators::{
+    list_operators, CreateOperator, SetOperatorActive, SetOperatorPassword, SetOperatorRole,
+};
 use crate::dto::UserDto;
 use crate::error::AppError;
 use crate::ui::layout::{AdminOnly, CurrentUser};
@@ -12,12 +15,14 @@ pub fn OperatorsPage() -> impl IntoView {
     let create = ServerAction::<CreateOperator>::new();
     let set_role = ServerAction::<SetOperatorRole>::new();
     let set_active = ServerAction::<SetOperatorActive>::new();
+    let set_password = ServerAction::<SetOperatorPassword>::new();
     let list = Resource::new(
         move || {
             (
                 create.version().get(),
                 set_role.version().get(),
                 set_active.version().get(),
+                set_password.version().get(),
             )
         },
         |_| list_operators(),
@@ -25,19 +30,26 @@ pub fn OperatorsPage() -> impl IntoView {
     let row_error = move || {
         let e = set_role.value().get().and_then(Result::err);
         e.or_else(|| set_active.value().get().and_then(Result::err))
+            .or_else(|| set_password.value().get().and_then(Result::err))
             .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
+    };
+    let password_set = move || {
+        matches!(set_password.value().get(), Some(Ok(()))).then(|| view! {
+            <p class="notice ok" role="status">"Password set. That account is signed out on every device."</p>
+        })
     };
     view! {
         <AdminOnly>
         <section class="page operators" aria-labelledby="ops-title">
             <h1 id="ops-title" class="page-title">"Operators"</h1>
             {row_error}
+            {password_set}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(users) => view! {
                             <ul class="people">
-                                {users.into_iter().map(|u| view! { <Person u set_role set_active/> }).collect_view()}
+                                {users.into_iter().map(|u| view! { <Person u set_role set_active set_password/> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(e) => load_error(&e),
@@ -56,6 +68,7 @@ fn Person(
     u: UserDto,
     set_role: ServerAction<SetOperatorRole>,
     set_active: ServerAction<SetOperatorActive>,
+    set_password: ServerAction<SetOperatorPassword>,
 ) -> impl IntoView {
     let me = expect_context::<CurrentUser>().0;
     let id = u.id;
@@ -80,6 +93,17 @@ fn Person(
                     on:click=move |_| { set_role.dispatch(SetOperatorRole { id, role: other_role.into() }); }>
                     {format!("Make {other_role}")}
                 </button>
+                <details class="set-password">
+                    <summary class="btn small">"Set password"</summary>
+                    <ActionForm action=set_password attr:class="form">
+                        <input type="hidden" name="id" value=id.to_string()/>
+                        <label class="field">
+                            <span>{format!("New password for {}", u.display_name)}</span>
+                            <input type="password" name="password" autocomplete="new-password" required/>
+                        </label>
+                        <button type="submit" class="btn small primary">"Save password"</button>
+                    </ActionForm>
+                </details>
                 {(!is_me).then(|| view! {
                     <button type="button" class=if active { "btn small danger" } else { "btn small" }
                         on:click=move |_| { set_active.dispatch(SetOperatorActive { id, active: !active }); }>
