@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogFormat {
@@ -49,6 +50,11 @@ pub struct Config {
     pub channels: ChannelsConfig,
     /// Web Push (VAPID), FCM and APNs; see [`crate::push`].
     pub push: crate::push::PushConfig,
+    /// How long a request may take to produce its response head, and its body each next piece
+    /// (`BATON_REQUEST_DEADLINE_SECS`); see [`crate::routes::contain`].
+    pub request_deadline: Duration,
+    /// Mounts the misbehaving `/__test/*` routes (`BATON_TEST_FAULTS=1`, for tests only).
+    pub test_faults: bool,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -72,6 +78,32 @@ pub(crate) fn http_url(var: &'static str, v: String) -> Result<String, ConfigErr
     } else {
         Err(bad(var, format!("expected an http(s):// URL, got {v:?}")))
     }
+}
+
+/// A whole number in `range` from `var`, or `default` when it is unset.
+fn number_in(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    let Some(v) = get(var) else {
+        return Ok(default);
+    };
+    v.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            bad(
+                var,
+                format!(
+                    "expected a number from {} to {}, got {v:?}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 fn channels(get: &impl Fn(&str) -> Option<String>) -> Result<ChannelsConfig, ConfigError> {
@@ -146,20 +178,7 @@ impl Config {
                 format!("expected sqlite://path/to/file.db or postgres://user@host/db, got {database_url:?}"),
             ));
         }
-        let db_max_connections = match get("BATON_DB_MAX_CONNECTIONS") {
-            None => 8,
-            Some(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=256).contains(n))
-                .ok_or_else(|| {
-                    bad(
-                        "BATON_DB_MAX_CONNECTIONS",
-                        format!("expected a number from 1 to 256, got {v:?}"),
-                    )
-                })?,
-        };
+        let db_max_connections = number_in(&get, "BATON_DB_MAX_CONNECTIONS", 1..=256, 8)? as u32;
         let addr = get("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         let site_addr = addr.trim().parse().map_err(|_| {
             bad(
@@ -236,6 +255,9 @@ impl Config {
         };
         let channels = channels(&get)?;
         let push = crate::push::PushConfig::from_lookup(&get)?;
+        let request_deadline =
+            Duration::from_secs(number_in(&get, "BATON_REQUEST_DEADLINE_SECS", 1..=600, 10)?);
+        let test_faults = get("BATON_TEST_FAULTS").as_deref().map(str::trim) == Some("1");
         Ok(Config {
             database_url,
             db_max_connections,
@@ -248,6 +270,8 @@ impl Config {
             log_format,
             channels,
             push,
+            request_deadline,
+            test_faults,
         })
     }
 
@@ -278,6 +302,11 @@ mod tests {
         assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.log_format, LogFormat::Text);
         assert!(!c.demo && !c.secure_cookies() && c.admin.is_none());
+        assert_eq!(c.request_deadline, Duration::from_secs(10));
+        assert!(
+            !c.test_faults,
+            "the misbehaving test routes are off unless asked for"
+        );
     }
 
     #[test]
@@ -289,6 +318,8 @@ mod tests {
             ("BATON_LOG_FORMAT", "xml"),
             ("BATON_DEMO", "yes please"),
             ("BATON_DB_MAX_CONNECTIONS", "0"),
+            ("BATON_REQUEST_DEADLINE_SECS", "0"),
+            ("BATON_REQUEST_DEADLINE_SECS", "ten"),
             ("RUST_LOG", "info,[="),
             ("BATON_WHATSAPP_API_BASE", "graph.facebook.com"),
             ("BATON_BOT_WEBHOOK_URL", "bot.internal:8080"),
