@@ -55,8 +55,10 @@ async fn finished(Path(key): Path<String>) -> &'static str {
 }
 
 async fn panic_in_body() -> Body {
-    let chunks = futures::stream::iter(0..2).map(|i| {
+    let chunks = futures::stream::iter(0..2).then(|i| async move {
         if i == 1 {
+            // Long enough for the head and the first chunk to reach the client.
+            tokio::time::sleep(Duration::from_millis(100)).await;
             panic!("a test body panicked on purpose after its head was sent");
         }
         Ok::<_, std::io::Error>(Bytes::from_static(b"first chunk\n"))
