@@ -57,11 +57,11 @@ say "clippy (browser build: hydrate)"
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 say "unit and integration tests (SQLite and PostgreSQL)"
-# One test at a time: every integration test starts a whole Baton in this one process, and two
-# Leptos apps rendering pages at once in one process can stall a server render (seen ~1 run in
-# 8 in parallel, never sequentially, and never with one app per process as in production).
-# Sequentially the suite takes under a minute. The timeout turns any stall into a failure.
-timeout 1200 cargo test --workspace -- --test-threads=1
+# In parallel: every integration test starts a whole Baton in this one process. They used to stall
+# now and then, because each Baton generated Leptos' route list, which switches resource loading
+# off for the whole process while it runs; Baton now generates it once per process
+# (`server::startup::route_list`). The timeout still turns any stall into a failure.
+timeout 1200 cargo test --workspace
 [ -n "${BATON_TEST_POSTGRES_URL:-}" ] && drop_test_databases
 
 build_site dev

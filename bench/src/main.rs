@@ -5,6 +5,7 @@
 //! baton-bench ingest URL SECRET SECONDS CONNECTIONS ESC_EVERY   unique ids, 1,000 contacts
 //! baton-bench dup    URL SECRET SECONDS CONNECTIONS             one id from every connection
 //! baton-bench get    URL COOKIE SECONDS CONNECTIONS             GET a page (the list benchmark)
+//! baton-bench pages  BASE COOKIE REQUESTS CONNECTIONS PATH...   render pages, see `pages.rs`
 //! baton-bench sink   PORT                                       a stand-in Graph API (200 + id)
 //! baton-bench fanout BASE COOKIE SECRET CLIENTS ESCALATIONS PUSH_PORT   see `fanout.rs`
 //! baton-bench crash  BATON_BIN DATABASE_URL PHONES [ingest|reply]     see `crash.rs`
@@ -14,6 +15,7 @@
 
 mod crash;
 mod fanout;
+mod pages;
 
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -201,6 +203,16 @@ async fn main() {
         "dup" => run(arg(2), arg(3), num(4, 10), num(5, 32) as usize, Mode::Dup).await,
         "get" => run(arg(2), arg(3), num(4, 10), num(5, 8) as usize, Mode::Get).await,
         "sink" => sink(num(2, 8099) as u16).await,
+        "pages" => {
+            pages::run(
+                arg(2),
+                arg(3),
+                num(4, 20_000),
+                num(5, 16) as usize,
+                args.iter().skip(6).cloned().collect(),
+            )
+            .await
+        }
         "fanout" => {
             fanout::run(
                 arg(2),
@@ -214,7 +226,7 @@ async fn main() {
         }
         "crash" => crash::run(arg(2), arg(3), num(4, 1000) as usize, arg(5)).await,
         _ => {
-            eprintln!("usage: baton-bench ingest|dup URL SECRET SECONDS CONNECTIONS [ESC_EVERY] | get URL COOKIE SECONDS CONNECTIONS | sink PORT");
+            eprintln!("usage: baton-bench ingest|dup URL SECRET SECONDS CONNECTIONS [ESC_EVERY] | get URL COOKIE SECONDS CONNECTIONS | pages BASE COOKIE REQUESTS CONNECTIONS PATH... | sink PORT");
             std::process::exit(2);
         }
     }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogFormat {
@@ -59,6 +60,11 @@ pub struct Config {
     /// Names this instance on the outbox rows it claims (`BATON_INSTANCE_ID`, default the host
     /// name); it must stay the same across restarts of the instance and differ between instances.
     pub instance_id: String,
+    /// How long a request may take to produce its response head, and its body each next piece
+    /// (`BATON_REQUEST_DEADLINE_SECS`); see [`crate::routes::contain`].
+    pub request_deadline: Duration,
+    /// Mounts the misbehaving `/__test/*` routes (`BATON_TEST_FAULTS=1`, for tests only).
+    pub test_faults: bool,
 }
 
 /// The host's name, the default instance id.
@@ -400,6 +406,9 @@ impl Config {
         let push = crate::push::PushConfig::from_lookup(&get)?;
         let widget = widget(&get)?;
         let instance_id = instance_id(&get)?;
+        let request_deadline =
+            Duration::from_secs(number(&get, "BATON_REQUEST_DEADLINE_SECS", 10, 1..=600)?);
+        let test_faults = get("BATON_TEST_FAULTS").as_deref().map(str::trim) == Some("1");
         Ok(Config {
             database_url,
             db_max_connections,
@@ -415,6 +424,8 @@ impl Config {
             push,
             widget,
             instance_id,
+            request_deadline,
+            test_faults,
         })
     }
 
@@ -454,6 +465,11 @@ mod tests {
             with(&[("BATON_INSTANCE_ID", "web-2")]).unwrap().instance_id,
             "web-2"
         );
+        assert_eq!(c.request_deadline, Duration::from_secs(10));
+        assert!(
+            !c.test_faults,
+            "the misbehaving test routes are off unless asked for"
+        );
     }
 
     #[test]
@@ -465,6 +481,8 @@ mod tests {
             ("BATON_LOG_FORMAT", "xml"),
             ("BATON_DEMO", "yes please"),
             ("BATON_DB_MAX_CONNECTIONS", "0"),
+            ("BATON_REQUEST_DEADLINE_SECS", "0"),
+            ("BATON_REQUEST_DEADLINE_SECS", "ten"),
             ("RUST_LOG", "info,[="),
             ("BATON_WHATSAPP_API_BASE", "graph.facebook.com"),
             ("BATON_BOT_WEBHOOK_URL", "bot.internal:8080"),

@@ -4,7 +4,7 @@
 use crate::channels::send::{ChannelClients, HttpExternalBot};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
-use crate::routes::{guard, headers, health, webhooks, widget, ws};
+use crate::routes::{contain, faults, guard, headers, health, webhooks, widget, ws};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
 use app::bus::LocalBus;
@@ -17,8 +17,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::{Arc, OnceLock};
 use tower_http::compression::CompressionLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -128,7 +128,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         crate::workers::notifications::spawn_queue_clock(state.clone()),
         crate::workers::notifications::spawn_sender(state.clone()),
     ];
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let ctx_state = state.clone();
     let webhook_routes = Router::new()
         .route(
@@ -144,6 +144,14 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         .route("/widget/ws", get(widget::socket))
         .route("/demo", get(widget::demo))
         .merge(webhook_routes)
+        .merge(if config.test_faults {
+            tracing::warn!(
+                "BATON_TEST_FAULTS=1: the misbehaving /__test/* routes are mounted (tests only)"
+            );
+            faults::routes()
+        } else {
+            Router::new()
+        })
         .leptos_routes_with_context(
             &server_state,
             routes,
@@ -164,12 +172,31 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
             headers::security_headers,
         ))
         .layer(CompressionLayer::new())
+        // Outermost: a panic anywhere below is answered 500, and nothing runs past the deadline.
+        .layer(axum::middleware::from_fn_with_state(
+            config.request_deadline,
+            contain::contain,
+        ))
         .with_state(server_state);
     Ok(Built {
         router,
         state,
         workers,
     })
+}
+
+/// Leptos' route list, generated once per process.
+///
+/// Generating it renders the app once with resource loading switched off, and leptos_server's
+/// switch (`SuppressResourceLoad`) is one flag for the whole process: any resource that another
+/// render polls for the first time in that window waits forever (leptos issue #4773), so that
+/// page's server render never finishes. One Baton per process generates it before it serves
+/// anything and never noticed; the integration tests start many Batons in one process, each
+/// generating the list while the others render pages, which was the "parallel render stall" that
+/// made them run one at a time. Now the first build generates it and every later one reuses it.
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Sets up push: the VAPID key from `BATON_VAPID_PRIVATE_KEY`, else the one stored in the

@@ -152,7 +152,10 @@ fn SignedIn(user: UserDto) -> impl IntoView {
         .iter()
         .map(|item| {
             let href = item.href;
-            // `try_`: a streamed render can outlive the request's router (the client went away).
+            // `try_`: harmless, though no longer needed for the reason it was added. A render
+            // whose client went away used to be dropped mid-way, disposing this router location
+            // while a `<Suspense>` task re-ran this closure; the server now runs every render to
+            // its end (see `server/src/routes/contain.rs`).
             let current = move || path.try_with(|p| p.starts_with(href)).unwrap_or(false);
             if item.admin_only && !is_admin {
                 view! {

@@ -1,5 +1,7 @@
 //! Plain HTTP and WebSocket routes beside the Leptos pages and server functions.
 
+pub mod contain;
+pub mod faults;
 pub mod guard;
 pub mod headers;
 pub mod health;

@@ -17,6 +17,7 @@ mod operators;
 mod pages;
 mod push;
 mod queue;
+mod robust;
 mod roles;
 mod scenarios;
 mod secrets;
