@@ -201,12 +201,12 @@ mod tests {
     #[test]
     fn nul_characters_are_dropped_and_a_text_of_only_nul_is_ignored() {
         let body = serde_json::json!({"update_id": 10, "message": {
-            "chat": {"id": 7, "first_name": "L\u{0}i"}, "text": "ho\u{0}la"}});
+            "message_id": 1, "chat": {"id": 7, "first_name": "L\u{0}i"}, "text": "ho\u{0}la"}});
         let p = parse(body.to_string().as_bytes(), "123").unwrap();
         assert_eq!(p.messages[0].text, "hola");
         assert_eq!(p.messages[0].contact_name.as_deref(), Some("Li"));
         let only_nul = serde_json::json!({"update_id": 11, "message": {
-            "chat": {"id": 7}, "text": "\u{0}\u{0}"}});
+            "message_id": 2, "chat": {"id": 7}, "text": "\u{0}\u{0}"}});
         let p = parse(only_nul.to_string().as_bytes(), "123").unwrap();
         assert!(p.messages.is_empty());
         assert_eq!(p.ignored, 1);
