@@ -20,6 +20,9 @@
 # on); new corpus entries to fuzz/corpus/<target>/ (git ignores all but the seed-* files); crashes
 # to fuzz/artifacts/<target>/ (reproduce one with `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz
 # <target> <file>`); logs to fuzz/target/logs/. Exit status 1 when any target found a crash.
+# AddressSanitizer works on stable this way. Running a built binary directly (without cargo fuzz)
+# needs ASAN_OPTIONS=detect_odr_violation=0: the bundled SQLite amalgamation trips a harmless ODR
+# report at start-up (cargo fuzz sets that option itself).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 

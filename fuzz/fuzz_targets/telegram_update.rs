@@ -13,6 +13,8 @@ fuzz_target!(|data: &[u8]| {
     baton_fuzz::check_parsed(&parsed, Channel::Telegram, data);
     assert!(parsed.statuses.is_empty(), "Telegram sends no receipts");
     assert_eq!(parsed.messages.len() + parsed.ignored, 1, "{parsed:?}");
+    // The body need not be strict JSON: serde skips fields we do not read without checking their
+    // escapes (crash-e26ebb5b: a lone surrogate in an unknown field), so no second reading here.
     for m in &parsed.messages {
         // Keyed by bot, chat and message (not the update id alone).
         let prefix = format!("123456:{}:", m.external_id);

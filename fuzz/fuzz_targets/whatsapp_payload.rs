@@ -10,7 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(parsed) = whatsapp::parse(data) else {
         return;
     };
-    assert!(serde_json::from_slice::<serde_json::Value>(data).is_ok());
+    // Not asserted: that `data` is strict JSON. serde skips fields we do not read without
+    // checking their UTF-8 or escapes (crash-522fe29d: invalid UTF-8 in display_phone_number);
+    // every field we do read is checked. Pinned by whatsapp's unit tests.
     baton_fuzz::check_parsed(&parsed, Channel::Whatsapp, data);
     for m in &parsed.messages {
         // The phone is the sender's wa_id with exactly one leading '+'.

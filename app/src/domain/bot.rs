@@ -386,9 +386,9 @@ pub fn parse_trigger_lines(text: &str) -> Vec<Trigger> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|line| {
-            if line.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:")) {
+            if is_regex_line(line) {
                 Trigger::Regex(line[3..].trim_start().to_string())
-            } else if line.len() >= 2 && line.starts_with('"') && line.ends_with('"') {
+            } else if is_phrase_line(line) {
                 Trigger::Phrase(line[1..line.len() - 1].to_string())
             } else {
                 Trigger::Keywords(
@@ -403,6 +403,16 @@ pub fn parse_trigger_lines(text: &str) -> Vec<Trigger> {
         .collect()
 }
 
+/// `re: <pattern>` (any case).
+fn is_regex_line(line: &str) -> bool {
+    line.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:"))
+}
+
+/// `"exact phrase"`.
+fn is_phrase_line(line: &str) -> bool {
+    line.len() >= 2 && line.starts_with('"') && line.ends_with('"')
+}
+
 /// Writes triggers back into the textarea form; [`parse_trigger_lines`] reads it back unchanged
 /// for every trigger that form can express (no commas inside keywords, no line breaks).
 pub fn format_trigger_lines(triggers: &[Trigger]) -> String {
@@ -412,7 +422,16 @@ pub fn format_trigger_lines(triggers: &[Trigger]) -> String {
             // A lone comma keeps a keyword list with nothing in it as a line, so the editor still
             // reports it instead of it vanishing.
             Trigger::Keywords(words) if words.is_empty() => ",".to_string(),
-            Trigger::Keywords(words) => words.join(", "),
+            Trigger::Keywords(words) => {
+                let line = words.join(", ");
+                // Keywords that would read back as a regex or a phrase (`re: x`, `"x"`) go behind
+                // a lone leading comma, which reading drops as an empty keyword.
+                if is_regex_line(&line) || is_phrase_line(&line) {
+                    format!(", {line}")
+                } else {
+                    line
+                }
+            }
             Trigger::Phrase(p) => format!("\"{p}\""),
             Trigger::Regex(p) => format!("re: {p}"),
         })
@@ -1123,6 +1142,21 @@ mod tests {
         let text = format_trigger_lines(&triggers);
         assert_eq!(text, "precio, costo\n\"buenos días\"\nre: ^a, b$\n,");
         assert_eq!(parse_trigger_lines(&text), triggers);
+    }
+
+    /// Fuzz crash-80c75815 (scenario_trigger): the line `,re: [a` holds the keyword `re: [a`,
+    /// which was written back as `re: [a` and so reopened as a regex; `,"a"` likewise became a
+    /// phrase.
+    #[test]
+    fn keywords_that_look_like_a_regex_or_a_phrase_survive_the_round_trip() {
+        for line in [",re: [aun humano\"", ", \"a\"", ",RE:x, y"] {
+            let triggers = parse_trigger_lines(line);
+            assert!(matches!(triggers[..], [Trigger::Keywords(_)]), "{line}");
+            assert_eq!(
+                parse_trigger_lines(&format_trigger_lines(&triggers)),
+                triggers
+            );
+        }
     }
 
     // the decision

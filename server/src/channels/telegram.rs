@@ -212,6 +212,18 @@ mod tests {
         assert_eq!(p.ignored, 1);
     }
 
+    /// Fuzz crash-e26ebb5b (a harness assumption, not a parser fault): an update whose only
+    /// message sits under a key we do not read is ignored even when that part is not valid UTF-8;
+    /// invalid UTF-8 in a text we read is refused.
+    #[test]
+    fn invalid_utf8_is_skipped_in_unread_fields_and_refused_in_read_ones() {
+        let unread = b"{\"update_id\": 1, \"me{sage\": {\"text\": \"ho\x85\x9e\"}}";
+        assert_eq!(parse(unread).unwrap().ignored, 1);
+        let read =
+            b"{\"update_id\": 1, \"message\": {\"chat\": {\"id\": 1}, \"text\": \"ho\x85\x9e\"}}";
+        assert!(parse(read).is_err());
+    }
+
     #[test]
     fn an_edit_is_a_new_message_once_per_edit() {
         let edit = |at: i64| {

@@ -305,6 +305,16 @@ mod tests {
         assert_eq!(p.ignored, 3);
     }
 
+    /// Fuzz crash-522fe29d (a harness assumption, not a parser fault): serde skips fields we do
+    /// not read without checking their UTF-8, so such a body parses; a field we read must be valid.
+    #[test]
+    fn invalid_utf8_is_skipped_in_unread_fields_and_refused_in_read_ones() {
+        let unread = b"{\"entry\":[{\"changes\":[{\"value\":{\"metadata\":{\"display_phone_number\":\"1\xce\xce\"}}}]}]}";
+        assert_eq!(parse(unread).unwrap(), Parsed::default());
+        let read = b"{\"entry\":[{\"changes\":[{\"value\":{\"metadata\":{\"phone_number_id\":\"1\xce\xce\"}}}]}]}";
+        assert!(parse(read).is_err());
+    }
+
     #[test]
     fn unknown_shapes_are_acknowledged_not_errors() {
         assert_eq!(parse(br#"{"object":"x"}"#).unwrap(), Parsed::default());
