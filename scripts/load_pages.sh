@@ -5,6 +5,8 @@
 # connections. Reports responses per status, p99 and max latency, responses over 5 s and the
 # "panicked" lines in Baton's log; exits non-zero on any panic, 5xx, broken response or one over 5 s.
 #   scripts/load_pages.sh [REQUESTS] [CONNECTIONS]   (defaults 20000 and 16; 800 16 is a smoke run)
+# LOAD_PROFILE=debug uses the debug build the tests already made (CI's smoke run) instead of a
+# release build.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 REQUESTS="${1:-20000}"
@@ -15,9 +17,14 @@ BASE="http://127.0.0.1:$PORT"
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 
-say "building release binaries (Baton and the load generator)"
-cargo build --release -p server -p baton-bench
-BENCH="$ROOT/target/release/baton-bench"
+PROFILE="${LOAD_PROFILE:-release}"
+say "building $PROFILE binaries (Baton and the load generator)"
+if [ "$PROFILE" = debug ]; then
+  cargo build -p server -p baton-bench
+else
+  cargo build --release -p server -p baton-bench
+fi
+BENCH="$ROOT/target/$PROFILE/baton-bench"
 mkdir -p "$WORK/site"   # pages render without the browser bundle
 
 failed=0
@@ -35,7 +42,7 @@ for backend in sqlite postgres; do
   fi
   log="$WORK/$backend.log"
   DATABASE_URL="$db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$WORK/site" RUST_LOG=warn BATON_DEMO=1 \
-    "$ROOT/target/release/baton" >"$log" 2>&1 &
+    "$ROOT/target/$PROFILE/baton" >"$log" 2>&1 &
   pid=$!
   wait_up "$BASE/readyz"
   cookie=$(curl -s -o /dev/null -D - -H "origin: $BASE" \

@@ -218,10 +218,10 @@ mod tests {
     #[test]
     fn invalid_utf8_is_skipped_in_unread_fields_and_refused_in_read_ones() {
         let unread = b"{\"update_id\": 1, \"me{sage\": {\"text\": \"ho\x85\x9e\"}}";
-        assert_eq!(parse(unread).unwrap().ignored, 1);
+        assert_eq!(parse(unread, "1").unwrap().ignored, 1);
         let read =
-            b"{\"update_id\": 1, \"message\": {\"chat\": {\"id\": 1}, \"text\": \"ho\x85\x9e\"}}";
-        assert!(parse(read).is_err());
+            b"{\"update_id\": 1, \"message\": {\"message_id\": 1, \"chat\": {\"id\": 1}, \"text\": \"ho\x85\x9e\"}}";
+        assert!(parse(read, "1").is_err());
     }
 
     #[test]
