@@ -15,7 +15,7 @@ PORT="${LOAD_PORT:-8097}"
 PG="${BATON_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 BASE="http://127.0.0.1:$PORT"
 WORK="$(mktemp -d)"
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 PROFILE="${LOAD_PROFILE:-release}"
 say "building $PROFILE binaries (Baton and the load generator)"

@@ -64,6 +64,9 @@ say "unit and integration tests (SQLite and PostgreSQL)"
 timeout 1200 cargo test --workspace
 [ -n "${BATON_TEST_POSTGRES_URL:-}" ] && drop_test_databases
 
+say "page-render smoke load (no panic, no 5xx, nothing over 5 s; scripts/load_pages.sh for the full run)"
+LOAD_PROFILE=debug scripts/load_pages.sh 800 16
+
 build_site dev
 say "browser tests (Chromium, phone and desktop, hydrated and without JavaScript)"
 BATON_BIN="$ROOT/target/debug/baton" node --test --test-concurrency=1 end2end/tests/
