@@ -185,6 +185,13 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
 mod tests {
     use super::*;
 
+    fn message_ids(p: &Parsed) -> Vec<&str> {
+        p.messages
+            .iter()
+            .map(|m| m.platform_message_id.as_str())
+            .collect()
+    }
+
     const TEXT: &str = include_str!("../../tests/fixtures/whatsapp-text.json");
     const STATUS: &str = include_str!("../../tests/fixtures/whatsapp-status.json");
 
@@ -258,11 +265,7 @@ mod tests {
             {"changes":[{"value":{"messages":[msg("d")]}}]}
         ]});
         let p = parse(body.to_string().as_bytes()).unwrap();
-        let ids: Vec<_> = p
-            .messages
-            .iter()
-            .map(|m| m.platform_message_id.as_str())
-            .collect();
+        let ids = message_ids(&p);
         assert_eq!(ids, ["a", "b", "c", "d"]);
     }
 
@@ -283,11 +286,7 @@ mod tests {
                 "errors": [{"message": "\u{0}"}]}]
         }}]}]});
         let p = parse(body.to_string().as_bytes()).unwrap();
-        let ids: Vec<_> = p
-            .messages
-            .iter()
-            .map(|m| m.platform_message_id.as_str())
-            .collect();
+        let ids = message_ids(&p);
         assert_eq!(ids, ["wamid.A", "c"]);
         let m = &p.messages[0];
         assert_eq!(m.text, "hola");

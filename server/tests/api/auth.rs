@@ -128,12 +128,7 @@ pub(crate) async fn session_cookie_of(app: &common::TestApp, email: &str) -> Str
 
 #[tokio::test]
 async fn https_deployments_get_secure_cookies() {
-    let app = common::spawn_with(
-        common::Db::Sqlite,
-        &[("BATON_PUBLIC_URL", "https://baton.example.com")],
-    )
-    .await
-    .unwrap();
+    let app = common::spawn_https().await;
     app.user("ana@x.io", Role::Operator).await;
     let r = app
         .call(

@@ -90,6 +90,16 @@ pub async fn spawn(db: Db) -> Option<TestApp> {
     spawn_with(db, &[]).await
 }
 
+/// A SQLite Baton deployed at an https origin (`BATON_PUBLIC_URL`), as behind a TLS proxy.
+pub async fn spawn_https() -> TestApp {
+    spawn_with(
+        Db::Sqlite,
+        &[("BATON_PUBLIC_URL", "https://baton.example.com")],
+    )
+    .await
+    .expect("sqlite app")
+}
+
 pub async fn spawn_with(db: Db, extra: &[(&str, &str)]) -> Option<TestApp> {
     let (url, cleanup) = database_url(db).await?;
     Some(spawn_on(db, url, cleanup, extra).await)

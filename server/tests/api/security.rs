@@ -52,12 +52,7 @@ both_databases! {
 
 #[tokio::test]
 async fn https_deployments_get_hsts_and_a_host_only_cookie() {
-    let app = common::spawn_with(
-        common::Db::Sqlite,
-        &[("BATON_PUBLIC_URL", "https://baton.example.com")],
-    )
-    .await
-    .unwrap();
+    let app = common::spawn_https().await;
     let r = app.client().get(app.url("/login")).send().await.unwrap();
     assert_eq!(
         header(&r, "strict-transport-security"),
