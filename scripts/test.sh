@@ -56,6 +56,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 say "clippy (browser build: hydrate)"
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
+# The site first: integration tests serve its files (`/widget.js`, the bundle) as production does.
+build_site dev
+
 say "unit and integration tests (SQLite and PostgreSQL)"
 # In parallel: every integration test starts a whole Baton in this one process. They used to stall
 # now and then, because each Baton generated Leptos' route list, which switches resource loading
@@ -67,6 +70,5 @@ timeout 1200 cargo test --workspace
 say "page-render smoke load (no panic, no 5xx, nothing over 5 s; scripts/load_pages.sh for the full run)"
 LOAD_PROFILE=debug scripts/load_pages.sh 800 16
 
-build_site dev
 say "browser tests (Chromium, phone and desktop, hydrated and without JavaScript)"
 BATON_BIN="$ROOT/target/debug/baton" node --test --test-concurrency=1 end2end/tests/
