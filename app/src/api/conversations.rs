@@ -147,7 +147,7 @@ pub async fn operator_statuses() -> Result<Vec<OperatorStatus>, AppError> {
     respond(
         async {
             let (state, _) = require(Role::Operator).await?;
-            crate::services::conversations::operator_statuses(&state).await
+            crate::services::operators::operator_statuses(&state).await
         }
         .await,
     )

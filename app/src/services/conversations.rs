@@ -5,7 +5,7 @@ use crate::domain::ownership::{history_line, Actor, OwnerState, Transition, Tran
 use crate::domain::users::Role;
 use crate::dto::{
     ConversationDetail, ConversationGroup, ConversationGroups, ConversationSummary, ListFilter,
-    LiveEventKind, MessagePage, OperatorStatus,
+    LiveEventKind, MessagePage,
 };
 use crate::error::AppError;
 use crate::storage::chat::GroupQuery;
@@ -414,16 +414,6 @@ pub async fn set_ai(
         }
     }
     announce_conversation(state, id).await
-}
-
-/// Everyone who could take a conversation, with whether they are online, available and how
-/// much they hold.
-pub async fn operator_statuses(state: &AppState) -> Result<Vec<OperatorStatus>, AppError> {
-    let mut all = state.store.operator_statuses().await?;
-    for o in &mut all {
-        o.online = state.presence.is_online(o.id);
-    }
-    Ok(all)
 }
 
 /// Available / Away: away operators are not offered conversations.

@@ -2,7 +2,7 @@
 
 use super::{auth::hash_password, now_ms, AppState};
 use crate::domain::users::{NewAccount, Role};
-use crate::dto::{LiveEventKind, UserDto};
+use crate::dto::{LiveEventKind, OperatorStatus, UserDto};
 use crate::error::AppError;
 use crate::storage::users::NewUser;
 
@@ -104,4 +104,14 @@ pub async fn bootstrap_admin(
     let account = NewAccount::parse(email, "Admin", "admin", "10", password)?;
     create(state, account).await?;
     Ok(true)
+}
+
+/// Everyone who could take a conversation, with whether they are online, available and how
+/// much they hold.
+pub async fn operator_statuses(state: &AppState) -> Result<Vec<OperatorStatus>, AppError> {
+    let mut all = state.store.operator_statuses().await?;
+    for o in &mut all {
+        o.online = state.presence.is_online(o.id);
+    }
+    Ok(all)
 }

@@ -6,7 +6,7 @@
 //! Time is a parameter everywhere (`now`): the worker passes the wall clock, tests pass the times
 //! they want. All state is in the database, so timers survive restarts.
 
-use super::{conversations, now_ms, settings, AppState};
+use super::{now_ms, operators, settings, AppState};
 use crate::domain::ownership::OwnerState;
 use crate::domain::queue::{self as q, Advance, AlertKind, Candidate, QueueSettings};
 use crate::domain::users::Role;
@@ -229,7 +229,7 @@ pub async fn overview(
         .into_iter()
         .map(|r| (r.conversation_id, r))
         .collect();
-    let operators = conversations::operator_statuses(state).await?;
+    let operators = operators::operator_statuses(state).await?;
     let name = |id: i64| {
         operators
             .iter()
