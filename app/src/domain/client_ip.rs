@@ -3,6 +3,7 @@
 //! peer is one of the configured trusted proxies (`BATON_TRUSTED_PROXIES`), because anyone else
 //! can write anything in it.
 
+use super::net::canonical;
 use std::net::IpAddr;
 use std::str::FromStr;
 
@@ -60,17 +61,6 @@ pub fn parse_trusted(list: &str) -> Result<Vec<IpNet>, String> {
         .filter(|s| !s.is_empty())
         .map(IpNet::from_str)
         .collect()
-}
-
-/// An IPv4 address seen through an IPv6 socket (`::ffff:1.2.3.4`) is that IPv4 address.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
-        v4 => v4,
-    }
 }
 
 /// The client's address: the peer itself unless the peer is a trusted proxy; then the

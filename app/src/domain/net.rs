@@ -22,11 +22,8 @@ fn public_v4(ip: Ipv4Addr) -> bool {
 
 fn public_v6(ip: Ipv6Addr) -> bool {
     let s = ip.segments();
-    // Addresses that carry an IPv4 address are judged by it: mapped (::ffff:a.b.c.d),
-    // NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return public_v4(v4);
-    }
+    // Addresses that carry an IPv4 address are judged by it: NAT64 (64:ff9b::/96) and 6to4
+    // (2002::/16); mapped ones (::ffff:a.b.c.d) were made IPv4 by `canonical`.
     if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
         return public_v4(Ipv4Addr::new(
             (s[6] >> 8) as u8,
@@ -52,9 +49,20 @@ fn public_v6(ip: Ipv6Addr) -> bool {
         || s[..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible and other ::/96 forms
 }
 
+/// An IPv4 address seen through an IPv6 socket or URL (`::ffff:1.2.3.4`) is that IPv4 address.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
+    }
+}
+
 /// Whether `ip` is a public internet address.
 pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
+    match canonical(ip) {
         IpAddr::V4(v4) => public_v4(v4),
         IpAddr::V6(v6) => public_v6(v6),
     }

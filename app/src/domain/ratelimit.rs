@@ -4,6 +4,11 @@
 
 use std::collections::{HashMap, VecDeque};
 
+/// A limiter's wait (ms) in whole seconds, rounded up: what a person or a `Retry-After` is told.
+pub fn secs_ceil(ms: i64) -> i64 {
+    (ms + 999) / 1000
+}
+
 #[derive(Debug)]
 pub struct AttemptLimiter {
     max: usize,

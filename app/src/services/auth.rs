@@ -1,6 +1,7 @@
 //! Passwords (argon2id), sessions (random tokens, stored only as SHA-256 hashes) and sign-in limits.
 
 use super::{now_ms, AppState};
+use crate::domain::ratelimit::secs_ceil;
 use crate::domain::users::{FieldError, NewPassword};
 use crate::error::AppError;
 use crate::storage::users::UserRow;
@@ -77,12 +78,16 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5Ej0H+8CNdBCcNdPvWyFWCwOlnmkmaTQKg2sLRrNvTU";
 
-fn token_hash(token: &str) -> String {
+/// What is stored of a bearer token (sessions, widget visitors): its SHA-256, hex-encoded.
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn secs_ceil(ms: i64) -> i64 {
-    (ms + 999) / 1000
+/// `bytes` random bytes from the thread's CSPRNG, hex-encoded (tokens and unguessable ids).
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut raw = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut raw);
+    hex::encode(raw)
 }
 
 /// Counts one attempt against both sign-in limits before any password is checked, so of many
@@ -117,12 +122,6 @@ fn forgive(state: &AppState, (acct_key, ip_key, at): (String, Option<String>, i6
     if let Some(k) = ip_key {
         limits.per_ip.undo(&k, at);
     }
-}
-
-fn new_token() -> String {
-    let mut raw = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut raw);
-    hex::encode(raw)
 }
 
 /// Checks the credentials, subject to the sign-in limits per (account, client address) and per
@@ -162,7 +161,7 @@ pub async fn sign_in(
     };
     forgive(state, attempt);
 
-    let token = new_token();
+    let token = random_hex(32);
     let now = now_ms();
     state
         .store

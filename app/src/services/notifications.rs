@@ -218,7 +218,7 @@ pub async fn send_test(
         .lock()
         .unwrap()
         .hit(&user_id.to_string(), now)
-        .map_err(|ms| AppError::RateLimited((ms + 999) / 1000))?;
+        .map_err(|ms| AppError::RateLimited(crate::domain::ratelimit::secs_ceil(ms)))?;
     let nonce: u32 = rand::random();
     state
         .store

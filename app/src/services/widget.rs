@@ -2,11 +2,10 @@
 //! socket cheap, and the live sockets (delivering a message to the widget means pushing it to
 //! every tab the visitor has open).
 
+use super::auth::{random_hex, token_hash};
 use super::{now_ms, AppState};
-use crate::domain::ratelimit::AttemptLimiter;
+use crate::domain::ratelimit::{secs_ceil, AttemptLimiter};
 use crate::error::AppError;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -173,20 +172,6 @@ impl WidgetHub {
     }
 }
 
-fn secs_ceil(ms: i64) -> i64 {
-    (ms + 999) / 1000
-}
-
-fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut raw = vec![0u8; bytes];
-    rand::thread_rng().fill_bytes(&mut raw);
-    hex::encode(raw)
-}
-
 /// Who is on the other end of a widget socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visitor {
@@ -205,7 +190,7 @@ pub async fn identify(
     ip: IpAddr,
 ) -> Result<Visitor, AppError> {
     if let Some(t) = token.filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
-        if let Some(external_id) = state.store.widget_visitor(&hash(t)).await? {
+        if let Some(external_id) = state.store.widget_visitor(&token_hash(t)).await? {
             return Ok(Visitor {
                 external_id,
                 new_token: None,
@@ -224,7 +209,7 @@ pub async fn identify(
     let external_id = format!("w{}", random_hex(16));
     state
         .store
-        .create_widget_visitor(&hash(&token), &external_id, now_ms())
+        .create_widget_visitor(&token_hash(&token), &external_id, now_ms())
         .await?;
     Ok(Visitor {
         external_id,
