@@ -73,6 +73,29 @@ pub fn push_target(endpoint: &str, allow_insecure: bool) -> Result<PushTarget, S
     })
 }
 
+/// Resolves a push service's `host` and gives back its addresses when every one of them may
+/// receive pushes (see [`crate::domain::net::push_target_allowed`]); otherwise `Err` with one
+/// that may not, or `Err(None)` when the name does not resolve. Used when a device subscribes
+/// and again by the sender's resolver at connect time, since DNS answers change.
+pub async fn resolve_push_host(
+    host: &str,
+    port: u16,
+    allow_insecure: bool,
+) -> Result<Vec<std::net::SocketAddr>, Option<std::net::IpAddr>> {
+    let addrs: Vec<_> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|_| None)?
+        .collect();
+    match addrs
+        .iter()
+        .find(|a| !crate::domain::net::push_target_allowed(a.ip(), allow_insecure))
+    {
+        _ if addrs.is_empty() => Err(None),
+        Some(a) => Err(Some(a.ip())),
+        None => Ok(addrs),
+    }
+}
+
 /// [`push_target`], then every address the host resolves to must be public (DNS is asked
 /// again at send time, since answers change).
 pub async fn check_push_endpoint(endpoint: &str, allow_insecure: bool) -> Result<(), String> {
@@ -80,24 +103,16 @@ pub async fn check_push_endpoint(endpoint: &str, allow_insecure: bool) -> Result
     if t.literal.is_some() {
         return Ok(());
     }
-    let addrs: Vec<_> = tokio::net::lookup_host((t.host.as_str(), t.port))
-        .await
-        .map_err(|_| format!("The push service's host {} cannot be resolved.", t.host))?
-        .collect();
-    match addrs
-        .iter()
-        .find(|a| !crate::domain::net::push_target_allowed(a.ip(), allow_insecure))
-    {
-        _ if addrs.is_empty() => Err(format!(
+    match resolve_push_host(&t.host, t.port, allow_insecure).await {
+        Ok(_) => Ok(()),
+        Err(None) => Err(format!(
             "The push service's host {} cannot be resolved.",
             t.host
         )),
-        Some(a) => Err(format!(
-            "The push service's host {} resolves to {}, which is not a public internet address.",
-            t.host,
-            a.ip()
+        Err(Some(ip)) => Err(format!(
+            "The push service's host {} resolves to {ip}, which is not a public internet address.",
+            t.host
         )),
-        None => Ok(()),
     }
 }
 

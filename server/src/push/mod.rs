@@ -414,20 +414,21 @@ impl reqwest::dns::Resolve for PublicOnly {
         let allow_loopback = self.allow_loopback;
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<std::net::SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<std::net::SocketAddr> = found
-                .iter()
-                .copied()
-                .filter(|a| app::domain::net::push_target_allowed(a.ip(), allow_loopback))
-                .collect();
-            if allowed.is_empty() || allowed.len() < found.len() {
-                let e: Box<dyn std::error::Error + Send + Sync> =
-                    format!("{host} resolves to an address that is not public").into();
-                return Err(e);
+            match app::services::devices::resolve_push_host(&host, 0, allow_loopback).await {
+                Ok(found) => {
+                    let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+                    Ok(addrs)
+                }
+                Err(why) => {
+                    let what = match why {
+                        Some(_) => "resolves to an address that is not public",
+                        None => "cannot be resolved",
+                    };
+                    let e: Box<dyn std::error::Error + Send + Sync> =
+                        format!("{host} {what}").into();
+                    Err(e)
+                }
             }
-            let addrs: reqwest::dns::Addrs = Box::new(allowed.into_iter());
-            Ok(addrs)
         })
     }
 }
