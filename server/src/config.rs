@@ -190,6 +190,18 @@ fn channels(get: &impl Fn(&str) -> Option<String>) -> Result<ChannelsConfig, Con
     })
 }
 
+/// A switch: `1`/`true` on, `0`/`false` or unset off; anything else is refused.
+pub(crate) fn flag(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<bool, ConfigError> {
+    match get(var).as_deref().map(str::trim) {
+        None | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(v) => Err(bad(var, format!("expected 1 or 0, got {v:?}"))),
+    }
+}
+
 /// A whole number from `var` within `range`, or `default` when unset.
 pub(crate) fn number<T>(
     get: &impl Fn(&str) -> Option<String>,
@@ -356,11 +368,7 @@ impl Config {
                 ))
             }
         };
-        let demo = match get("BATON_DEMO").as_deref().map(str::trim) {
-            None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") => true,
-            Some(v) => return Err(bad("BATON_DEMO", format!("expected 1 or 0, got {v:?}"))),
-        };
+        let demo = flag(&get, "BATON_DEMO")?;
         if demo && (admin.is_some() || !site_addr_is_loopback(&site_addr)) {
             return Err(bad(
                 "BATON_DEMO",

@@ -24,7 +24,7 @@ pub use apns::ApnsConfig;
 pub use fcm::{FcmConfig, ServiceAccount};
 pub use webpush::VapidKeys;
 
-use crate::config::{bad, ConfigError};
+use crate::config::{bad, flag, ConfigError};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 
@@ -217,16 +217,7 @@ impl PushConfig {
                 .filter(|u| u.starts_with("https://") && u.len() > "https://".len())
                 .unwrap_or_else(|| "mailto:admin@localhost".to_string()),
         };
-        let allow_insecure = match get("BATON_PUSH_ALLOW_INSECURE").as_deref().map(str::trim) {
-            None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") => true,
-            Some(v) => {
-                return Err(bad(
-                    "BATON_PUSH_ALLOW_INSECURE",
-                    format!("expected 1 or 0, got {v:?}"),
-                ))
-            }
-        };
+        let allow_insecure = flag(&get, "BATON_PUSH_ALLOW_INSECURE")?;
         Ok(PushConfig {
             vapid_private_key,
             vapid_subject,
