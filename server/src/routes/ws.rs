@@ -122,15 +122,16 @@ async fn session(
     token: String,
     resume: Resume,
 ) {
+    // Subscribe first, before anything that waits (the session read below, the backlog): an
+    // event published meanwhile is then delivered, and one in both the backlog and `rx` is
+    // dropped by the sequence check below. Nothing falls between.
+    let mut rx = state.bus.subscribe();
     // Watch for ended sessions before reading this one's expiry, so no ending falls between.
     let mut ended = state.sessions_ended.subscribe();
     let Some(mut recheck_at) = session_deadline(&state, &token).await else {
         let _ = send(&mut socket, Message::Close(None)).await;
         return;
     };
-    // Subscribe before reading the backlog: an event published in between is in both, and the
-    // sequence check below drops the second copy. Nothing falls between the two.
-    let mut rx = state.bus.subscribe();
     if state.presence.connect(user_id) {
         state.bus.publish(LiveEventKind::OperatorsChanged);
     }
