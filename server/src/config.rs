@@ -63,6 +63,12 @@ pub struct Config {
     /// How long a request may take to produce its response head, and its body each next piece
     /// (`BATON_REQUEST_DEADLINE_SECS`); see [`crate::routes::contain`].
     pub request_deadline: Duration,
+    /// The RabbitMQ that joins several instances into one (`BATON_BROKER_URL`); `None` runs
+    /// alone, everything in-process. Holds a password: never logged.
+    pub broker_url: Option<String>,
+    /// How long work an instance claimed stays its own before another instance may take it
+    /// (`BATON_LEASE_SECS`): the delay before a dead instance's sends go out from another.
+    pub lease: Duration,
     /// Mounts the misbehaving `/__test/*` routes (`BATON_TEST_FAULTS=1`, for tests only).
     pub test_faults: bool,
 }
@@ -78,10 +84,49 @@ fn host_name() -> String {
         .unwrap_or_else(|| "baton".into())
 }
 
+/// What a URL starts with, up to and including `://` (or its first 12 characters): safe to show.
+fn scheme_of(url: &str) -> String {
+    match url.find("://") {
+        Some(i) => url[..i + 3].to_string(),
+        None => url.chars().take(12).collect(),
+    }
+}
+
+/// `BATON_BROKER_URL`: an amqp(s) URL, and only with PostgreSQL (several instances share one
+/// database; SQLite is one process's file).
+fn broker_url(
+    get: &impl Fn(&str) -> Option<String>,
+    database_url: &str,
+) -> Result<Option<String>, ConfigError> {
+    let Some(url) = get("BATON_BROKER_URL").map(|v| v.trim().to_string()) else {
+        return Ok(None);
+    };
+    if !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+        return Err(bad(
+            "BATON_BROKER_URL",
+            format!(
+                "expected amqp://user:password@host:5672/%2f (or amqps://), got a URL starting {:?}",
+                scheme_of(&url)
+            ),
+        ));
+    }
+    if database_url.starts_with("sqlite:") {
+        return Err(bad(
+            "BATON_BROKER_URL",
+            "several instances need a shared PostgreSQL database, and DATABASE_URL is SQLite \
+             (one process's file). Set DATABASE_URL=postgres://... or unset BATON_BROKER_URL \
+             to run one instance.",
+        ));
+    }
+    Ok(Some(url))
+}
+
 fn instance_id(get: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    // Host and process: two instances on one host never share a name (and so never take back
+    // each other's claims at start-up).
     let id = get("BATON_INSTANCE_ID")
         .map(|v| v.trim().to_string())
-        .unwrap_or_else(host_name);
+        .unwrap_or_else(|| format!("{}-{}", host_name(), std::process::id()));
     let ok = (1..=128).contains(&id.len())
         && id
             .chars()
@@ -312,7 +357,11 @@ impl Config {
         if !scheme_ok {
             return Err(bad(
                 "DATABASE_URL",
-                format!("expected sqlite://path/to/file.db or postgres://user@host/db, got {database_url:?}"),
+                // Only the scheme: the rest may hold a password.
+                format!(
+                    "expected sqlite://path/to/file.db or postgres://user@host/db, got a URL starting {:?}",
+                    scheme_of(&database_url)
+                ),
             ));
         }
         let db_max_connections = number(&get, "BATON_DB_MAX_CONNECTIONS", 8, 1..=256)?;
@@ -416,6 +465,8 @@ impl Config {
         let instance_id = instance_id(&get)?;
         let request_deadline =
             Duration::from_secs(number(&get, "BATON_REQUEST_DEADLINE_SECS", 10, 1..=600)?);
+        let broker_url = broker_url(&get, &database_url)?;
+        let lease = Duration::from_secs(number(&get, "BATON_LEASE_SECS", 60, 2..=3600)?);
         let test_faults = get("BATON_TEST_FAULTS").as_deref().map(str::trim) == Some("1");
         Ok(Config {
             database_url,
@@ -433,6 +484,8 @@ impl Config {
             widget,
             instance_id,
             request_deadline,
+            broker_url,
+            lease,
             test_faults,
         })
     }
@@ -466,9 +519,11 @@ mod tests {
         assert!(!c.demo && !c.secure_cookies() && c.admin.is_none());
         assert_eq!(
             c.instance_id,
-            host_name(),
-            "the instance is named after its host"
+            format!("{}-{}", host_name(), std::process::id()),
+            "the instance is named after its host and process"
         );
+        assert_eq!(c.broker_url, None, "alone, in-process, unless a broker is set");
+        assert_eq!(c.lease, Duration::from_secs(60));
         assert_eq!(
             with(&[("BATON_INSTANCE_ID", "web-2")]).unwrap().instance_id,
             "web-2"
@@ -609,6 +664,32 @@ mod tests {
             !err.to_string().contains("AA-secret"),
             "the token is never echoed"
         );
+    }
+
+    #[test]
+    fn a_broker_needs_postgres_and_its_password_is_never_echoed() {
+        let pg = "postgres://baton@db/baton";
+        let c = with(&[
+            ("DATABASE_URL", pg),
+            ("BATON_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2f"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.broker_url.as_deref(),
+            Some("amqp://guest:guest@127.0.0.1:5672/%2f")
+        );
+        let e = with(&[("BATON_BROKER_URL", "amqp://guest:s3cret@mq/%2f")]).unwrap_err();
+        assert_eq!(e.var, "BATON_BROKER_URL");
+        assert!(e.message.contains("PostgreSQL"), "{}", e.message);
+        assert!(!e.message.contains("s3cret"), "{}", e.message);
+        let e = with(&[
+            ("DATABASE_URL", pg),
+            ("BATON_BROKER_URL", "redis://:s3cret@mq"),
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("redis://") && !e.message.contains("s3cret"), "{}", e.message);
+        let e = with(&[("DATABASE_URL", "mysql://root:s3cret@db/baton")]).unwrap_err();
+        assert!(!e.message.contains("s3cret"), "{}", e.message);
     }
 
     #[test]

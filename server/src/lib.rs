@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod channels;
+pub mod cluster;
 pub mod config;
 pub mod push;
 pub mod redact;

@@ -7,7 +7,10 @@ use crate::push::{Pusher, VapidKeys};
 use crate::routes::{contain, faults, guard, headers, health, webhooks, widget, ws};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
-use app::bus::LocalBus;
+use crate::cluster::{Broker, Names};
+use app::bus::cluster::{Cluster, Solo};
+use app::bus::{LocalBus, SharedBus};
+use std::time::Duration;
 use app::services::ingest::IngestWriter;
 use app::services::state::ServiceSettings;
 use app::services::{demo, notifications, operators, AppState};
@@ -64,9 +67,32 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         public_origin: config.public_url.clone(),
         push_allow_insecure: config.push.allow_insecure,
         trusted_proxies: config.trusted_proxies.clone(),
+        lease_ms: config.lease.as_millis() as i64,
         ..ServiceSettings::default()
     };
-    let mut state = AppState::new(store.clone(), Arc::new(LocalBus::new(1024)), settings);
+    let (bus, cluster, inbox): (SharedBus, Arc<dyn Cluster>, _) = match &config.broker_url {
+        Some(uri) => {
+            let epoch = app::services::settings::cluster_epoch(&store)
+                .await
+                .map_err(|e| StartError::Accounts(e.to_string()))?;
+            let names = Names::for_database(&config.database_url);
+            let (broker, inbox) = Broker::start(&config.instance_id, uri, names, epoch);
+            if !broker.wait_connected(Duration::from_secs(5)).await {
+                tracing::warn!("the broker (BATON_BROKER_URL) is unreachable; serving anyway and retrying");
+            }
+            (broker.clone(), broker, Some(inbox))
+        }
+        None => (
+            Arc::new(LocalBus::new(1024)),
+            Arc::new(Solo {
+                instance_id: config.instance_id.clone(),
+            }),
+            None,
+        ),
+    };
+    tracing::info!(instance = %config.instance_id, broker = config.broker_url.is_some(), "starting");
+    let mut state = AppState::new(store.clone(), bus, settings);
+    state.cluster = cluster;
     state.widget_hub = Arc::new(app::services::widget::WidgetHub::new(config.widget.clone()));
     if store.backend() == Backend::Sqlite {
         // One writer for inbound messages (see `IngestWriter`); it ends with the last state.
@@ -120,14 +146,21 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         channels: channels.clone(),
     };
     // Workers start with the router, so work stored before a restart is picked up at once.
-    let sender = Arc::new(ChannelClients::new(channels, state.widget_hub.clone()));
-    let workers = vec![
+    let sender = Arc::new(ChannelClients::new(
+        channels,
+        state.widget_hub.clone(),
+        state.cluster.clone(),
+    ));
+    let mut workers = vec![
         crate::workers::spawn_bot(state.clone()),
         crate::workers::spawn_delivery(state.clone(), sender),
         crate::workers::spawn_session_sweeper(state.clone()),
         crate::workers::notifications::spawn_queue_clock(state.clone()),
         crate::workers::notifications::spawn_sender(state.clone()),
     ];
+    if let Some(inbox) = inbox {
+        workers.push(inbox.spawn(state.clone()));
+    }
     let routes = route_list();
     let ctx_state = state.clone();
     let webhook_routes = Router::new()

@@ -5,6 +5,8 @@
 //! (a phone went to sleep, the network switched) reconnects with the last number it saw and gets
 //! exactly what it missed; when that is no longer held it is told to reload instead.
 
+pub mod cluster;
+
 use crate::dto::{LiveEvent, LiveEventKind};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -24,17 +26,23 @@ impl Published {
     }
 }
 
+/// What the bus hands back for a replay: the missed events oldest first, or `None` when some of
+/// them are no longer held (the client must reload).
+pub type Replay<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<Vec<Arc<Published>>>> + Send + 'a>>;
+
 pub trait EventBus: Send + Sync + 'static {
-    /// Publishes an event to every subscriber; returns it with its sequence number.
-    fn publish(&self, kind: LiveEventKind) -> LiveEvent;
+    /// Publishes an event to every subscriber (on every instance, with a broker). Its number is
+    /// given where the events are put in order: at once here, by the broker in a cluster.
+    fn publish(&self, kind: LiveEventKind);
     /// Subscribers share one copy of each event (a thousand sockets do not clone or encode it
     /// a thousand times).
     fn subscribe(&self) -> broadcast::Receiver<Arc<Published>>;
     /// Identifies this numbering: numbers from another epoch (a restarted server) mean nothing.
     fn epoch(&self) -> u64;
     /// The events after `seq`, oldest first, or `None` when some of them are no longer held.
-    fn since(&self, seq: u64) -> Option<Vec<Arc<Published>>>;
-    /// The number of the latest event published.
+    fn since(&self, seq: u64) -> Replay<'_>;
+    /// The number of the latest event seen here.
     fn last_seq(&self) -> u64;
 }
 
@@ -45,22 +53,18 @@ struct Log {
     recent: VecDeque<Arc<Published>>,
 }
 
-/// Single-process bus on a tokio broadcast channel, keeping the last `capacity` events for
-/// replay. A subscriber that falls more than `capacity` events behind sees `Lagged`.
-pub struct LocalBus {
+/// The numbered events held for replay, and the broadcast that carries them to this process's
+/// subscribers. [`LocalBus`] numbers events itself; a broker-backed bus hands over events the
+/// broker numbered (see [`EventLog::deliver`]).
+pub struct EventLog {
     tx: broadcast::Sender<Arc<Published>>,
     log: Mutex<Log>,
     capacity: usize,
-    epoch: u64,
 }
 
-impl LocalBus {
+impl EventLog {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity.max(1));
-        let epoch = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_micros() as u64)
-            .unwrap_or(1);
         Self {
             tx,
             log: Mutex::new(Log {
@@ -68,41 +72,59 @@ impl LocalBus {
                 recent: VecDeque::with_capacity(capacity),
             }),
             capacity: capacity.max(1),
-            epoch,
         }
     }
-}
 
-impl EventBus for LocalBus {
-    fn publish(&self, kind: LiveEventKind) -> LiveEvent {
-        // Numbering, keeping and sending happen under one lock, so every subscriber sees events
-        // in number order and a replay never overtakes the live stream.
-        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        log.seq += 1;
-        let ev = LiveEvent { seq: log.seq, kind };
-        let published = Published::new(ev.clone());
+    fn keep_and_send(&self, log: &mut Log, ev: LiveEvent) {
+        let published = Published::new(ev);
         if log.recent.len() == self.capacity {
             log.recent.pop_front();
         }
         log.recent.push_back(published.clone());
         // No subscribers is fine: nobody is watching.
         let _ = self.tx.send(published);
-        ev
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+    /// Numbers `kind` as the next event, keeps it and sends it.
+    pub fn append(&self, kind: LiveEventKind) {
+        // Numbering, keeping and sending happen under one lock, so every subscriber sees events
+        // in number order and a replay never overtakes the live stream.
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.seq += 1;
+        let ev = LiveEvent { seq: log.seq, kind };
+        self.keep_and_send(&mut log, ev);
+    }
+
+    /// Keeps and sends an event numbered elsewhere. Numbers must grow; a gap (events this
+    /// process never saw) empties what is held, so no replay can skip the missing ones.
+    pub fn deliver(&self, ev: LiveEvent) {
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if ev.seq <= log.seq {
+            return;
+        }
+        if ev.seq != log.seq + 1 {
+            log.recent.clear();
+        }
+        log.seq = ev.seq;
+        self.keep_and_send(&mut log, ev);
+    }
+
+    /// Sends an event to this process's subscribers only, unnumbered and not kept (`Resync`
+    /// after a broker outage).
+    pub fn announce(&self, kind: LiveEventKind) {
+        let _ = self.tx.send(Published::new(LiveEvent { seq: 0, kind }));
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
     }
 
-    fn epoch(&self) -> u64 {
-        self.epoch
-    }
-
-    fn last_seq(&self) -> u64 {
+    pub fn last_seq(&self) -> u64 {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).seq
     }
 
-    fn since(&self, seq: u64) -> Option<Vec<Arc<Published>>> {
+    /// The held events after `seq`, or `None` when some of them are not held here.
+    pub fn since(&self, seq: u64) -> Option<Vec<Arc<Published>>> {
         let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         if seq > log.seq {
             return None;
@@ -118,6 +140,49 @@ impl EventBus for LocalBus {
                 .cloned()
                 .collect(),
         )
+    }
+}
+
+/// Single-process bus on a tokio broadcast channel, keeping the last `capacity` events for
+/// replay. A subscriber that falls more than `capacity` events behind sees `Lagged`.
+pub struct LocalBus {
+    log: EventLog,
+    epoch: u64,
+}
+
+impl LocalBus {
+    pub fn new(capacity: usize) -> Self {
+        let epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(1);
+        Self {
+            log: EventLog::new(capacity),
+            epoch,
+        }
+    }
+}
+
+impl EventBus for LocalBus {
+    fn publish(&self, kind: LiveEventKind) {
+        self.log.append(kind);
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+        self.log.subscribe()
+    }
+
+    fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.log.last_seq()
+    }
+
+    fn since(&self, seq: u64) -> Replay<'_> {
+        let held = self.log.since(seq);
+        Box::pin(std::future::ready(held))
     }
 }
 
@@ -148,13 +213,13 @@ mod tests {
         for _ in 0..3 {
             bus.publish(LiveEventKind::OperatorsChanged);
         }
-        let missed = bus.since(1).unwrap();
+        let missed = bus.log.since(1).unwrap();
         assert_eq!(
             missed.iter().map(|e| e.event.seq).collect::<Vec<_>>(),
             vec![2, 3]
         );
-        assert!(bus.since(3).unwrap().is_empty());
-        assert_eq!(bus.since(0).unwrap().len(), 3);
+        assert!(bus.log.since(3).unwrap().is_empty());
+        assert_eq!(bus.log.since(0).unwrap().len(), 3);
     }
 
     #[test]
@@ -164,9 +229,29 @@ mod tests {
             bus.publish(LiveEventKind::OperatorsChanged);
         }
         // Held: 4 and 5. A client at 3 can resume; one at 2 missed event 3 for good.
-        assert_eq!(bus.since(3).unwrap().len(), 2);
-        assert!(bus.since(2).is_none());
+        assert_eq!(bus.log.since(3).unwrap().len(), 2);
+        assert!(bus.log.since(2).is_none());
         // A number from the future belongs to another server run.
-        assert!(bus.since(9).is_none());
+        assert!(bus.log.since(9).is_none());
+    }
+
+    #[test]
+    fn events_numbered_elsewhere_replay_only_without_gaps() {
+        let log = EventLog::new(8);
+        let ev = |seq| LiveEvent {
+            seq,
+            kind: LiveEventKind::OperatorsChanged,
+        };
+        log.deliver(ev(10));
+        log.deliver(ev(11));
+        log.deliver(ev(11)); // a duplicate is dropped
+        assert_eq!(log.since(10).unwrap().len(), 1);
+        assert_eq!(log.last_seq(), 11);
+        // Nothing before the first event seen here can be replayed from here.
+        assert!(log.since(8).is_none());
+        // A gap: what is held no longer covers anything before the new event.
+        log.deliver(ev(14));
+        assert!(log.since(11).is_none());
+        assert_eq!(log.since(13).unwrap().len(), 1);
     }
 }

@@ -90,38 +90,72 @@ pub(crate) fn random_hex(bytes: usize) -> String {
     hex::encode(raw)
 }
 
+/// The sign-in limits, counted in the database so that every instance shares them.
+pub struct SignInLimits;
+
+impl SignInLimits {
+    pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+    /// Per account and client address ("acct:ana@x.io|ip:1.2.3.4"): a guesser elsewhere cannot
+    /// lock the account's owner out.
+    pub const PER_ACCOUNT_AND_ADDRESS: i64 = 5;
+    /// Per client address ("ip:1.2.3.4"), across all accounts.
+    pub const PER_ADDRESS: i64 = 30;
+}
+
+/// A counted attempt, to take back when it succeeds.
+struct Attempt {
+    acct_key: String,
+    ip_hit: Option<i64>,
+}
+
 /// Counts one attempt against both sign-in limits before any password is checked, so of many
-/// concurrent guesses only the limit's worth get through. Returns the keys and time to pass to
-/// [`forgive`] when the attempt succeeds.
-fn count_attempt(
+/// concurrent guesses (on any instance) only the limit's worth get through.
+async fn count_attempt(
     state: &AppState,
     acct_key: String,
     ip_key: Option<String>,
-) -> Result<(String, Option<String>, i64), AppError> {
+) -> Result<Attempt, AppError> {
     let now = now_ms();
-    let mut limits = state.sign_in_limits.lock().unwrap();
-    if let Some(k) = &ip_key {
-        limits
-            .per_ip
-            .hit(k, now)
-            .map_err(|ms| AppError::RateLimited(secs_ceil(ms)))?;
-    }
-    if let Err(ms) = limits.per_account.hit(&acct_key, now) {
-        if let Some(k) = &ip_key {
-            limits.per_ip.undo(k, now);
+    let store = &state.store;
+    let window = SignInLimits::WINDOW_MS;
+    let ip_hit = match &ip_key {
+        Some(k) => Some(
+            store
+                .limit_hit(k, now, window, SignInLimits::PER_ADDRESS)
+                .await?
+                .map_err(|ms| AppError::RateLimited(secs_ceil(ms)))?,
+        ),
+        None => None,
+    };
+    let counted = store
+        .limit_hit(&acct_key, now, window, SignInLimits::PER_ACCOUNT_AND_ADDRESS)
+        .await;
+    // Refused here (or not counted at all): the address's count is taken back too.
+    if !matches!(counted, Ok(Ok(_))) {
+        if let Some(id) = ip_hit {
+            store.limit_undo(id).await?;
         }
-        return Err(AppError::RateLimited(secs_ceil(ms)));
     }
-    Ok((acct_key, ip_key, now))
+    counted?.map_err(|ms| AppError::RateLimited(secs_ceil(ms)))?;
+    Ok(Attempt { acct_key, ip_hit })
+}
+
+/// Deletes expired sessions and sign-in attempts older than any window; returns how many of
+/// each.
+pub async fn sweep_expired(state: &AppState) -> Result<(u64, u64), AppError> {
+    let now = now_ms();
+    let sessions = state.store.delete_expired_sessions(now).await?;
+    let attempts = state.store.limit_sweep(now - SignInLimits::WINDOW_MS).await?;
+    Ok((sessions, attempts))
 }
 
 /// Takes back a counted attempt that succeeded: only failures stay in the window.
-fn forgive(state: &AppState, (acct_key, ip_key, at): (String, Option<String>, i64)) {
-    let mut limits = state.sign_in_limits.lock().unwrap();
-    limits.per_account.reset(&acct_key);
-    if let Some(k) = ip_key {
-        limits.per_ip.undo(&k, at);
+async fn forgive(state: &AppState, attempt: Attempt) -> Result<(), AppError> {
+    state.store.limit_reset(&attempt.acct_key).await?;
+    if let Some(id) = attempt.ip_hit {
+        state.store.limit_undo(id).await?;
     }
+    Ok(())
 }
 
 /// Checks the credentials, subject to the sign-in limits per (account, client address) and per
@@ -144,7 +178,7 @@ pub async fn sign_in(
         Some(ip) => format!("acct:{email}|{ip}"),
         None => format!("acct:{email}"),
     };
-    let attempt = count_attempt(state, acct_key, ip_key)?;
+    let attempt = count_attempt(state, acct_key, ip_key).await?;
     let user = state.store.user_by_email(&email).await?;
     let ok = match &user {
         Some(u) => verify_password(password, &u.password_hash).await && u.active,
@@ -159,7 +193,7 @@ pub async fn sign_in(
             "That email and password do not match an active account.",
         ));
     };
-    forgive(state, attempt);
+    forgive(state, attempt).await?;
 
     let token = random_hex(32);
     let now = now_ms();
@@ -177,8 +211,9 @@ pub async fn sign_in(
 }
 
 pub async fn sign_out(state: &AppState, token: &str) -> Result<(), AppError> {
-    state.store.delete_session(&token_hash(token)).await?;
-    state.sessions_ended();
+    if let Some(user_id) = state.store.delete_session(&token_hash(token)).await? {
+        state.sessions_ended(user_id);
+    }
     Ok(())
 }
 
@@ -215,7 +250,7 @@ async fn replace_password(
     if !found {
         return Err(AppError::NotFound("That account no longer exists.".into()));
     }
-    state.sessions_ended();
+    state.sessions_ended(user_id);
     tracing::info!(user_id, "password changed; other sessions ended");
     Ok(())
 }
@@ -243,14 +278,14 @@ pub async fn change_own_password(
     let Some(new_pw) = new_pw.filter(|_| problems.is_empty()) else {
         return Err(problems.into());
     };
-    let attempt = count_attempt(state, format!("password-change:{}", user.id), None)?;
+    let attempt = count_attempt(state, format!("password-change:{}", user.id), None).await?;
     if !verify_password(current, &user.password_hash).await {
         return Err(AppError::field(
             "current_password",
             "That is not your current password.",
         ));
     }
-    forgive(state, attempt);
+    forgive(state, attempt).await?;
     replace_password(state, user.id, &new_pw, Some(token)).await
 }
 

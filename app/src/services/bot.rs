@@ -252,7 +252,7 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
         }
     }
     if replied {
-        state.delivery_wakeup.notify_one();
+        state.wake(crate::bus::cluster::Worker::Delivery);
     }
     // Escalations touch one conversation each, so several are written at once; each plans its
     // queue start on what the ones before it left, give or take the ones running beside it.
@@ -323,7 +323,7 @@ async fn escalate(
         state.bus.publish(LiveEventKind::MessageCreated {
             message: bot_message(id, reply),
         });
-        state.delivery_wakeup.notify_one();
+        state.wake(crate::bus::cluster::Worker::Delivery);
     }
     // The escalation's own line first, then the queue's routing lines.
     let (escalated, queue_lines) = line_ids.split_at(line_ids.len().min(1));

@@ -334,7 +334,7 @@ pub async fn send_reply(
             created_at: now_ms(),
         })
         .await?;
-    state.delivery_wakeup.notify_one();
+    state.wake(crate::bus::cluster::Worker::Delivery);
     let message = state
         .store
         .message(message_id)
@@ -373,7 +373,7 @@ pub async fn retry(state: &AppState, me: &UserRow, message_id: i64) -> Result<()
             "That message is not failed; nothing to retry.".into(),
         ));
     }
-    state.delivery_wakeup.notify_one();
+    state.wake(crate::bus::cluster::Worker::Delivery);
     state.bus.publish(LiveEventKind::MessageUpdated {
         conversation_id: message.conversation_id,
         message_id,
@@ -410,7 +410,7 @@ pub async fn set_ai(
         announce_message(state, line_id).await?;
         if on {
             // Customer messages that arrived while it was off wait for the bot's decision.
-            state.bot_wakeup.notify_one();
+            state.wake(crate::bus::cluster::Worker::Bot);
         }
     }
     announce_conversation(state, id).await

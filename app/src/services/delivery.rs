@@ -16,8 +16,12 @@ pub trait ChannelSender: Send + Sync {
     fn send<'a>(&'a self, item: &'a OutboxItem) -> SendFuture<'a>;
 }
 
-/// How long a claimed row stays invisible to other senders before it is tried again.
-const LEASE_MS: i64 = 60_000;
+/// How many sends one round claims and runs at once. A crash can find each of them sent but not
+/// yet recorded, to be sent again after the restart; no channel offers an idempotency key, so this
+/// number bounds how many customers can get a reply twice per crash (measured by
+/// `scripts/crash_test.sh`: 32 gave 2.1% of 1,000 phones answered twice in one run, over the 1%
+/// the crash test allows). Rounds follow each other at once while work is due.
+const IN_FLIGHT: i64 = 8;
 
 /// Delivers what is due now; returns how many rows were attempted. Sends run concurrently, and
 /// their results are recorded as they come back, whatever has come back meanwhile in one
@@ -27,7 +31,10 @@ const LEASE_MS: i64 = 60_000;
 /// one row of the group) never leaves a sent message claimed, to be sent again.
 pub async fn deliver_due(state: &AppState, sender: &dyn ChannelSender) -> Result<usize, AppError> {
     use futures::StreamExt;
-    let items = state.store.claim_due_outbox(now_ms(), LEASE_MS, 32).await?;
+    let items = state
+        .store
+        .claim_due_outbox(now_ms(), state.settings.lease_ms, IN_FLIGHT)
+        .await?;
     let n = items.len();
     let (done, mut results) = tokio::sync::mpsc::unbounded_channel();
     let send_all = async move {

@@ -55,7 +55,7 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
         None => state.store.ingest_customer_message(&row(m, now)).await?,
     };
     if let Some(ingested) = stored {
-        state.bot_wakeup.notify_one();
+        state.wake(crate::bus::cluster::Worker::Bot);
         state.bus.publish(LiveEventKind::MessageCreated {
             message: MessageDto {
                 id: ingested.message_id,

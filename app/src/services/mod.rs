@@ -15,6 +15,7 @@ pub mod conversations;
 pub mod delivery;
 pub mod demo;
 pub mod devices;
+pub mod health;
 pub mod ingest;
 pub mod notifications;
 pub mod operators;

@@ -71,8 +71,6 @@ pub trait DevicePusher: Send + Sync {
     fn push<'a>(&'a self, target: &'a PushTarget, message: &'a PushMessage) -> PushFuture<'a>;
 }
 
-/// How long a claimed row stays invisible to other senders (a send takes at most ~15 s).
-pub const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 32;
 
 fn target(job: &NotificationJob) -> PushTarget {
@@ -128,7 +126,7 @@ pub async fn deliver_due(state: &AppState, now: i64) -> Result<usize, AppError> 
     };
     let jobs = state
         .store
-        .claim_notifications(now, LEASE_MS, BATCH)
+        .claim_notifications(now, state.settings.lease_ms, BATCH)
         .await?;
     let mut seen = HashMap::new();
     let mut sends = Vec::with_capacity(jobs.len());
@@ -234,7 +232,7 @@ pub async fn send_test(
             now,
         )
         .await?;
-    state.notify_wakeup.notify_one();
+    state.wake(crate::bus::cluster::Worker::Notify);
     Ok(())
 }
 

@@ -82,7 +82,7 @@ pub async fn set_active(
     state.store.set_user_active(id, active, now_ms()).await?;
     if !active {
         tracing::info!(user_id = id, "account deactivated; sessions ended");
-        state.sessions_ended();
+        state.sessions_ended(id);
         state
             .bus
             .publish(LiveEventKind::UserDeactivated { user_id: id });
@@ -114,4 +114,28 @@ pub async fn operator_statuses(state: &AppState) -> Result<Vec<OperatorStatus>, 
         o.online = state.presence.is_online(o.id);
     }
     Ok(all)
+}
+
+/// An operator's live socket opened: counted, and announced when they just came online (to this
+/// instance's and the other instances' routing, and to everyone's operators list).
+pub fn socket_opened(state: &AppState, user_id: i64) {
+    if state.presence.connect(user_id) {
+        presence_changed(state);
+    }
+}
+
+/// An operator's live socket closed; announced when it was their last.
+pub fn socket_closed(state: &AppState, user_id: i64) {
+    if state.presence.disconnect(user_id) {
+        presence_changed(state);
+    }
+}
+
+fn presence_changed(state: &AppState) {
+    // The other instances learn first, so routing there sees the change by the time the event
+    // makes operators' lists reload.
+    state.cluster.send(crate::bus::cluster::Signal::Presence {
+        users: state.presence.here(),
+    });
+    state.bus.publish(LiveEventKind::OperatorsChanged);
 }

@@ -148,7 +148,7 @@ pub async fn announce(state: &AppState, line_ids: &[i64]) -> Result<(), AppError
         }
     }
     state.bus.publish(LiveEventKind::QueueChanged);
-    state.notify_wakeup.notify_one();
+    state.wake(crate::bus::cluster::Worker::Notify);
     Ok(())
 }
 

@@ -80,7 +80,7 @@ pub async fn save(
             .await?
             .ok_or_else(|| AppError::NotFound("That scenario no longer exists.".into()))?,
     };
-    state.settings_cache.invalidate();
+    state.settings_changed();
     Ok(to_dto(&row))
 }
 
@@ -92,7 +92,7 @@ pub async fn set_enabled(state: &AppState, id: i64, enabled: bool) -> Result<(),
     {
         return Err(AppError::NotFound("That scenario no longer exists.".into()));
     }
-    state.settings_cache.invalidate();
+    state.settings_changed();
     Ok(())
 }
 
@@ -100,7 +100,7 @@ pub async fn delete(state: &AppState, id: i64) -> Result<(), AppError> {
     if !state.store.delete_scenario(id).await? {
         return Err(AppError::NotFound("That scenario no longer exists.".into()));
     }
-    state.settings_cache.invalidate();
+    state.settings_changed();
     Ok(())
 }
 

@@ -76,7 +76,7 @@ async fn cached<T: serde::de::DeserializeOwned + Default>(
 async fn save<T: serde::Serialize>(state: &AppState, key: &str, value: &T) -> Result<(), AppError> {
     let json = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
     state.store.put_setting(key, &json, now_ms()).await?;
-    state.settings_cache.invalidate();
+    state.settings_changed();
     Ok(())
 }
 
@@ -149,4 +149,14 @@ mod tests {
         cache.fill(&cache.queue, now, Arc::new(QueueSettings::default()));
         assert!(cache.queue.read().unwrap().is_some());
     }
+}
+
+/// The number every instance of a cluster gives its live events' epoch (see
+/// [`crate::bus::EventBus::epoch`]): made once, kept in the database.
+pub async fn cluster_epoch(store: &crate::storage::Store) -> Result<u64, AppError> {
+    let fresh = rand::random::<u32>().max(1).to_string();
+    let stored = store
+        .put_setting_if_absent("cluster_epoch", &fresh, super::now_ms())
+        .await?;
+    Ok(stored.parse().unwrap_or(1))
 }

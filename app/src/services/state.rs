@@ -1,10 +1,11 @@
 //! The state shared by every request, socket and worker.
 
+use crate::bus::cluster::{Cluster, Signal, Solo, Worker};
 use crate::bus::SharedBus;
 use crate::domain::client_ip::{client_ip, IpNet};
 use crate::domain::ratelimit::AttemptLimiter;
 use crate::storage::Store;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +21,9 @@ pub struct ServiceSettings {
     pub push_allow_insecure: bool,
     /// Proxies whose `X-Forwarded-For` is believed (`BATON_TRUSTED_PROXIES`); see [`Self::client_ip`].
     pub trusted_proxies: Vec<IpNet>,
+    /// How long claimed work (a send, a notification) stays invisible to other senders, so a
+    /// dead instance's work is taken over after this (`BATON_LEASE_SECS`).
+    pub lease_ms: i64,
 }
 
 impl ServiceSettings {
@@ -48,42 +52,25 @@ impl Default for ServiceSettings {
             session_ttl_ms: 30 * 24 * 3600 * 1000,
             push_allow_insecure: false,
             trusted_proxies: Vec::new(),
+            lease_ms: 60_000,
         }
     }
 }
 
-/// Failed sign-ins, counted before the password is checked (a success takes its count back).
-pub struct SignInLimits {
-    /// Per account and client address ("acct:ana@x.io|ip:1.2.3.4"): a guesser elsewhere cannot
-    /// lock the account's owner out.
-    pub per_account: AttemptLimiter,
-    /// Per client address ("ip:1.2.3.4"), across all accounts.
-    pub per_ip: AttemptLimiter,
-}
-
-impl SignInLimits {
-    pub const WINDOW_MS: i64 = 15 * 60 * 1000;
-    pub const PER_ACCOUNT_AND_ADDRESS: usize = 5;
-    pub const PER_ADDRESS: usize = 30;
-}
-
-impl Default for SignInLimits {
-    fn default() -> Self {
-        Self {
-            per_account: AttemptLimiter::new(Self::PER_ACCOUNT_AND_ADDRESS, Self::WINDOW_MS),
-            per_ip: AttemptLimiter::new(Self::PER_ADDRESS, Self::WINDOW_MS),
-        }
-    }
-}
-
-/// Who has a live socket right now (user id -> open connections).
+/// Who has a live socket right now: here (user id -> open connections) and, with several
+/// instances, on the others (as each last announced, forgotten when it falls silent).
 #[derive(Default)]
 pub struct Presence {
     online: Mutex<HashMap<i64, usize>>,
+    remote: Mutex<HashMap<String, (HashSet<i64>, i64)>>,
 }
 
 impl Presence {
-    /// Counts a new connection; returns whether the user just came online.
+    /// An instance not heard from for this long (ms) is taken for gone, its operators offline.
+    /// Instances announce themselves every third of it.
+    pub const SILENCE_MS: i64 = 30_000;
+
+    /// Counts a new connection; returns whether the user just came online here.
     pub fn connect(&self, user: i64) -> bool {
         let mut m = self.online.lock().unwrap();
         let n = m.entry(user).or_default();
@@ -91,7 +78,7 @@ impl Presence {
         *n == 1
     }
 
-    /// Counts a closed connection; returns whether the user just went offline.
+    /// Counts a closed connection; returns whether the user just went offline here.
     pub fn disconnect(&self, user: i64) -> bool {
         let mut m = self.online.lock().unwrap();
         match m.get_mut(&user) {
@@ -107,12 +94,55 @@ impl Presence {
         }
     }
 
+    /// The operators online on this instance, for announcing to the others.
+    pub fn here(&self) -> Vec<i64> {
+        let mut users: Vec<i64> = self.online.lock().unwrap().keys().copied().collect();
+        users.sort_unstable();
+        users
+    }
+
+    /// Records what `instance` announced at `now`; returns whether anyone came or went.
+    pub fn announced(&self, instance: &str, users: Vec<i64>, now: i64) -> bool {
+        let before = self.everyone(now);
+        self.remote
+            .lock()
+            .unwrap()
+            .insert(instance.to_string(), (users.into_iter().collect(), now));
+        before != self.everyone(now)
+    }
+
+    /// Forgets instances silent since `now - SILENCE_MS`; returns whether anyone went offline.
+    pub fn forget_silent(&self, now: i64) -> bool {
+        let mut remote = self.remote.lock().unwrap();
+        let before = remote.len();
+        remote.retain(|_, (_, at)| *at > now - Self::SILENCE_MS);
+        let gone = remote.len() != before;
+        drop(remote);
+        gone
+    }
+
+    fn everyone(&self, now: i64) -> HashSet<i64> {
+        let mut all: HashSet<i64> = self.online.lock().unwrap().keys().copied().collect();
+        for (users, at) in self.remote.lock().unwrap().values() {
+            if *at > now - Self::SILENCE_MS {
+                all.extend(users);
+            }
+        }
+        all
+    }
+
     pub fn is_online(&self, user: i64) -> bool {
         self.online.lock().unwrap().contains_key(&user)
+            || self
+                .remote
+                .lock()
+                .unwrap()
+                .values()
+                .any(|(users, at)| *at > super::now_ms() - Self::SILENCE_MS && users.contains(&user))
     }
 
     pub fn online_count(&self) -> usize {
-        self.online.lock().unwrap().len()
+        self.everyone(super::now_ms()).len()
     }
 }
 
@@ -134,12 +164,26 @@ impl BotHealth {
     }
 }
 
+/// The latest ending of sessions (see [`AppState::sessions_ended`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SessionsEnded {
+    pub count: u64,
+    pub user_id: i64,
+}
+
+impl SessionsEnded {
+    /// Whether a socket of `user_id` that last saw `seen` must re-check its session: the ending
+    /// was that user's, or endings were missed in between.
+    pub fn concerns(&self, seen: u64, user_id: i64) -> bool {
+        self.user_id == user_id || self.count != seen.wrapping_add(1)
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub bus: SharedBus,
     pub settings: Arc<ServiceSettings>,
-    pub sign_in_limits: Arc<Mutex<SignInLimits>>,
     pub presence: Arc<Presence>,
     /// Woken when a customer message is stored, so the bot decides at once.
     pub bot_wakeup: Arc<tokio::sync::Notify>,
@@ -159,15 +203,57 @@ pub struct AppState {
     pub ingest_writer: Option<super::ingest::IngestWriter>,
     /// `Send test notification` per person (see [`super::notifications::TESTS_PER_MINUTE`]).
     pub test_push_limits: Arc<Mutex<AttemptLimiter>>,
-    /// Bumped whenever sessions are ended (sign-out, password change, deactivation), so live
-    /// sockets re-check theirs at once; a watch cannot be missed by a socket that fell behind.
-    pub sessions_ended: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Whenever someone's sessions are ended (sign-out, password change, deactivation): a count
+    /// and whose they were, so that person's live sockets re-check theirs at once and nobody
+    /// else's read the database. A watch cannot be missed by a socket that fell behind; one that
+    /// sees the count jump by more than one missed someone and re-checks too.
+    pub sessions_ended: Arc<tokio::sync::watch::Sender<SessionsEnded>>,
+    /// The other instances (none by default).
+    pub cluster: Arc<dyn Cluster>,
 }
 
 impl AppState {
-    /// Tells live sockets that some sessions have ended.
-    pub fn sessions_ended(&self) {
-        self.sessions_ended.send_modify(|n| *n = n.wrapping_add(1));
+    /// Tells live sockets, here and on the other instances, that some of `user_id`'s sessions
+    /// have ended.
+    pub fn sessions_ended(&self, user_id: i64) {
+        self.sessions_ended_here(user_id);
+        self.cluster.send(Signal::SessionsEnded { user_id });
+    }
+
+    /// Tells this instance's sockets (a signal from another instance).
+    pub fn sessions_ended_here(&self, user_id: i64) {
+        self.sessions_ended.send_modify(|e| {
+            e.count = e.count.wrapping_add(1);
+            e.user_id = user_id;
+        });
+    }
+
+    /// Makes every socket here re-read its session (endings may have been missed during a
+    /// broker outage): the count jumps by two, which [`SessionsEnded::concerns`] every socket.
+    pub fn recheck_all_sessions(&self) {
+        self.sessions_ended
+            .send_modify(|e| e.count = e.count.wrapping_add(2));
+    }
+
+    /// Wakes `worker` here and on the other instances: work for it was just stored.
+    pub fn wake(&self, worker: Worker) {
+        self.wake_here(worker);
+        self.cluster.send(Signal::Wake { worker });
+    }
+
+    pub fn wake_here(&self, worker: Worker) {
+        match worker {
+            Worker::Bot => &self.bot_wakeup,
+            Worker::Delivery => &self.delivery_wakeup,
+            Worker::Notify => &self.notify_wakeup,
+        }
+        .notify_one();
+    }
+
+    /// Drops cached settings and scenarios here and on the other instances.
+    pub fn settings_changed(&self) {
+        self.settings_cache.invalidate();
+        self.cluster.send(Signal::SettingsChanged);
     }
 
     pub fn new(store: Store, bus: SharedBus, settings: ServiceSettings) -> Self {
@@ -175,7 +261,6 @@ impl AppState {
             store,
             bus,
             settings: Arc::new(settings),
-            sign_in_limits: Arc::default(),
             presence: Arc::default(),
             bot_wakeup: Arc::default(),
             delivery_wakeup: Arc::default(),
@@ -192,6 +277,47 @@ impl AppState {
                 60_000,
             ))),
             sessions_ended: Arc::default(),
+            cluster: Arc::new(Solo {
+                instance_id: String::new(),
+            }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Presence, SessionsEnded};
+
+    #[test]
+    fn operators_on_other_instances_count_until_their_instance_falls_silent() {
+        let p = Presence::default();
+        let now = super::super::now_ms();
+        assert!(p.connect(1));
+        assert!(p.announced("b", vec![2, 3], now));
+        assert!(!p.announced("b", vec![2, 3], now), "nothing changed");
+        assert!(p.is_online(2) && p.is_online(1) && !p.is_online(4));
+        assert_eq!(p.online_count(), 3);
+        assert!(p.announced("b", vec![3], now), "2 went offline on b");
+        assert!(!p.is_online(2));
+        assert!(!p.forget_silent(now));
+        assert!(p.forget_silent(now + Presence::SILENCE_MS), "b fell silent");
+        assert!(!p.is_online(3) && p.is_online(1));
+        assert_eq!(p.here(), vec![1]);
+    }
+
+    #[test]
+    fn only_the_owner_or_a_socket_that_missed_an_ending_rechecks() {
+        let ended = SessionsEnded {
+            count: 5,
+            user_id: 7,
+        };
+        assert!(ended.concerns(4, 7), "the owner's socket re-checks");
+        assert!(!ended.concerns(4, 8), "someone else's socket does not");
+        assert!(ended.concerns(3, 8), "a socket that missed ending 4 re-checks");
+        let wrapped = SessionsEnded {
+            count: 0,
+            user_id: 7,
+        };
+        assert!(!wrapped.concerns(u64::MAX, 8));
     }
 }

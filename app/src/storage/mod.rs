@@ -11,6 +11,7 @@
 pub mod bot;
 pub mod chat;
 pub mod conversations;
+pub mod limits;
 pub mod queue;
 pub mod users;
 pub mod widget;

@@ -184,9 +184,11 @@ impl Store {
         })
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
-        with_write!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash).execute(p).await.map(|_| ()))
+    /// Ends one session; returns whose it was (`None`: there was no such session).
+    pub async fn delete_session(&self, token_hash: &str) -> Result<Option<i64>, sqlx::Error> {
+        with_write!(self, p => sqlx::query_scalar(
+            "DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+            .bind(token_hash).fetch_optional(p).await)
     }
 
     pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64, sqlx::Error> {

@@ -4,6 +4,7 @@
 
 use crate::config::ChannelsConfig;
 use crate::redact::{describe, Redactor};
+use app::bus::cluster::Cluster;
 use app::domain::delivery::{classify_status, SendOutcome};
 use app::services::delivery::{ChannelSender, SendFuture};
 use app::services::widget::WidgetHub;
@@ -16,12 +17,14 @@ pub struct ChannelClients {
     http: reqwest::Client,
     cfg: Arc<ChannelsConfig>,
     hub: Arc<WidgetHub>,
+    /// The other instances, where a visitor's tab may be open instead.
+    cluster: Arc<dyn Cluster>,
     /// The channels' tokens, kept out of every outcome (and so out of logs and the database).
     redactor: Redactor,
 }
 
 impl ChannelClients {
-    pub fn new(cfg: Arc<ChannelsConfig>, hub: Arc<WidgetHub>) -> Self {
+    pub fn new(cfg: Arc<ChannelsConfig>, hub: Arc<WidgetHub>, cluster: Arc<dyn Cluster>) -> Self {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
@@ -44,6 +47,7 @@ impl ChannelClients {
             http,
             cfg,
             hub,
+            cluster,
             redactor,
         }
     }
@@ -131,7 +135,7 @@ impl ChannelClients {
         }
     }
 
-    fn widget(&self, item: &OutboxItem) -> SendOutcome {
+    async fn widget(&self, item: &OutboxItem) -> SendOutcome {
         let msg = crate::routes::widget::widget_message(
             item.message_id,
             &item.sender,
@@ -140,8 +144,11 @@ impl ChannelClients {
             None,
         );
         let frame = json!({ "type": "message", "message": msg }).to_string();
-        // A visitor without an open tab sees the message in the history when they come back.
-        self.hub.push(&item.recipient, &frame);
+        // A tab here, else one on another instance. A visitor without an open tab anywhere
+        // sees the message in the history when they come back.
+        if self.hub.push(&item.recipient, &frame) == 0 {
+            self.cluster.widget_push(&item.recipient, &frame).await;
+        }
         SendOutcome::Sent { platform_id: None }
     }
 }
@@ -152,7 +159,7 @@ impl ChannelSender for ChannelClients {
             let outcome = match item.channel.as_str() {
                 "whatsapp" => self.whatsapp(item).await,
                 "telegram" => self.telegram(item).await,
-                "web" => self.widget(item),
+                "web" => self.widget(item).await,
                 other => SendOutcome::Permanent(format!("unknown channel {other}")),
             };
             self.clean(outcome)

@@ -12,13 +12,28 @@ use crate::state::ServerState;
 /// One year; sent only when Baton is served over https (`BATON_PUBLIC_URL`).
 pub const HSTS: &str = "max-age=31536000";
 
+/// The demo shop page: its own stylesheet and the widget (which adds its own `<style>`), a socket
+/// to this server, nothing else. Embeddable, like the widget.
+pub const DEMO_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+
+/// The widget script and other non-documents: a policy that lets nothing run should one be opened
+/// as a page.
+pub const RESOURCE_CSP: &str = "default-src 'none'";
+
 /// Paths other sites load: the widget script and its socket, and the demo page around it.
 fn embeddable(path: &str) -> bool {
     path == "/widget.js" || path.starts_with("/widget/") || path == "/demo"
 }
 
 pub async fn security_headers(State(s): State<ServerState>, req: Request, next: Next) -> Response {
-    let framable = embeddable(req.uri().path());
+    let path = req.uri().path();
+    let framable = embeddable(path);
+    let own_csp = match path {
+        "/demo" => Some(DEMO_CSP),
+        "/widget.js" => Some(RESOURCE_CSP),
+        _ => None,
+    };
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -33,6 +48,9 @@ pub async fn security_headers(State(s): State<ServerState>, req: Request, next: 
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(HSTS),
         );
+    }
+    if let Some(csp) = own_csp {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     }
     if !framable {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -1,4 +1,4 @@
-//! Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database answers).
+//! Liveness (`/healthz`: the process answers) and readiness (`/readyz`: the database answers; the broker's state is reported, not required).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,28 +6,18 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::state::ServerState;
-use app::storage::Backend;
+use app::services::health;
 
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
 pub async fn readyz(State(s): State<ServerState>) -> (StatusCode, Json<Value>) {
-    let database = match s.app.store.backend() {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres => "postgres",
+    let r = health::readiness(&s.app).await;
+    let code = if r.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
     };
-    match s.app.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": database })),
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "readiness check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": database })),
-            )
-        }
-    }
+    (code, Json(json!(r)))
 }

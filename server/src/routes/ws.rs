@@ -14,7 +14,7 @@ use crate::state::ServerState;
 use app::bus::Published;
 use app::dto::{LiveEvent, LiveEventKind};
 use app::error::AppError;
-use app::services::{auth, AppState};
+use app::services::{auth, operators, AppState};
 use std::sync::Arc;
 
 /// Authentication comes first, so an anonymous caller learns it must sign in (401) whether or not
@@ -69,12 +69,15 @@ fn frame(p: &Published) -> Message {
 /// What a (re)connecting client is sent before live events: the events it missed, or `Resync`
 /// when they are gone (or it comes from another server run) and it must reload.
 /// Also returns the number the client is known to have seen.
-fn catch_up(state: &AppState, resume: &Resume) -> (Vec<Arc<Published>>, u64) {
+async fn catch_up(state: &AppState, resume: &Resume) -> (Vec<Arc<Published>>, u64) {
     let Some(since) = resume.since else {
         return (Vec::new(), 0);
     };
-    let same_run = resume.epoch == Some(state.bus.epoch());
-    match same_run.then(|| state.bus.since(since)).flatten() {
+    let missed = match resume.epoch == Some(state.bus.epoch()) {
+        true => state.bus.since(since).await,
+        false => None,
+    };
+    match missed {
         Some(missed) => (missed, since),
         None => (
             vec![Published::new(LiveEvent {
@@ -128,13 +131,12 @@ async fn session(
     let mut rx = state.bus.subscribe();
     // Watch for ended sessions before reading this one's expiry, so no ending falls between.
     let mut ended = state.sessions_ended.subscribe();
+    let mut ended_seen = ended.borrow_and_update().count;
     let Some(mut recheck_at) = session_deadline(&state, &token).await else {
         let _ = send(&mut socket, Message::Close(None)).await;
         return;
     };
-    if state.presence.connect(user_id) {
-        state.bus.publish(LiveEventKind::OperatorsChanged);
-    }
+    operators::socket_opened(&state, user_id);
     // The hello carries the latest number, where a fresh client starts counting from.
     let hello = LiveEvent {
         seq: state.bus.last_seq(),
@@ -143,7 +145,7 @@ async fn session(
             epoch: state.bus.epoch(),
         },
     };
-    let (backlog, mut sent_up_to) = catch_up(&state, &resume);
+    let (backlog, mut sent_up_to) = catch_up(&state, &resume).await;
     let mut ping = tokio::time::interval(Duration::from_secs(25));
     ping.tick().await;
     let mut ok = send(&mut socket, encode(&hello)).await;
@@ -194,7 +196,11 @@ async fn session(
                     if changed.is_err() {
                         break;
                     }
-                    recheck_at = tokio::time::Instant::now();
+                    let latest = *ended.borrow_and_update();
+                    if latest.concerns(ended_seen, user_id) {
+                        recheck_at = tokio::time::Instant::now();
+                    }
+                    ended_seen = latest.count;
                 }
                 _ = tokio::time::sleep_until(recheck_at) => {
                     match session_deadline(&state, &token).await {
@@ -209,7 +215,5 @@ async fn session(
             }
         }
     }
-    if state.presence.disconnect(user_id) {
-        state.bus.publish(LiveEventKind::OperatorsChanged);
-    }
+    operators::socket_closed(&state, user_id);
 }

@@ -6,7 +6,7 @@
 pub mod notifications;
 
 use app::services::delivery::ChannelSender;
-use app::services::{bot, delivery, now_ms, AppState};
+use app::services::{auth, bot, delivery, AppState};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,16 +51,17 @@ pub fn spawn_delivery(
     })
 }
 
-/// Deletes expired sessions once an hour, so the table holds only live ones.
+/// Deletes expired sessions and old sign-in attempts once an hour, so the tables hold only what
+/// still counts.
 pub fn spawn_session_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let hour = Duration::from_secs(3600);
         let mut every = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
         loop {
             every.tick().await;
-            match state.store.delete_expired_sessions(now_ms()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(deleted = n, "expired sessions removed"),
+            match auth::sweep_expired(&state).await {
+                Ok((0, _)) => {}
+                Ok((n, _)) => tracing::info!(deleted = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
             }
         }

@@ -350,7 +350,7 @@ both_databases_with! { channel_app;
                 "BATON_WHATSAPP_ACCESS_TOKEN" => Some("wa-token".into()),
                 "BATON_WHATSAPP_API_BASE" => Some(ch.graph.url()),
                 _ => None,
-            }).unwrap().channels), ch.app.state.widget_hub.clone())));
+            }).unwrap().channels), ch.app.state.widget_hub.clone(), ch.app.state.cluster.clone())));
         let sent = ch.graph.wait_for(1).await;
         assert_eq!(sent[0].json["text"]["body"], "Red and blue.");
     }

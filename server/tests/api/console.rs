@@ -14,11 +14,11 @@ use serde_json::Value;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Signs in a new account and returns its session cookie ("baton_session=...").
-async fn session_cookie(app: &TestApp, email: &str, role: Role) -> (String, i64) {
+pub async fn session_cookie(app: &TestApp, email: &str, role: Role) -> (String, i64) {
     let id = app.user(email, role).await;
     let r = reqwest::Client::new()
         .post(app.url("/api/sign_in"))
@@ -41,7 +41,7 @@ async fn session_cookie(app: &TestApp, email: &str, role: Role) -> (String, i64)
     (cookie, id)
 }
 
-async fn open_socket(app: &TestApp, cookie: &str, query: &str) -> Socket {
+pub async fn open_socket(app: &TestApp, cookie: &str, query: &str) -> Socket {
     let mut req = format!("ws://{}/ws{query}", app.addr)
         .into_client_request()
         .unwrap();
@@ -51,7 +51,7 @@ async fn open_socket(app: &TestApp, cookie: &str, query: &str) -> Socket {
 }
 
 /// The next JSON event, or `None` after `wait` of silence.
-async fn next_event(ws: &mut Socket, wait: Duration) -> Option<Value> {
+pub async fn next_event(ws: &mut Socket, wait: Duration) -> Option<Value> {
     loop {
         let frame = tokio::time::timeout(wait, ws.next()).await.ok()??.ok()?;
         if let Ok(text) = frame.to_text() {
@@ -63,7 +63,7 @@ async fn next_event(ws: &mut Socket, wait: Duration) -> Option<Value> {
 }
 
 /// Reads events until `want` says it has seen enough; fails after 5 s.
-async fn read_until(ws: &mut Socket, mut want: impl FnMut(&Value) -> bool) -> Vec<Value> {
+pub async fn read_until(ws: &mut Socket, mut want: impl FnMut(&Value) -> bool) -> Vec<Value> {
     let mut seen = Vec::new();
     while let Some(ev) = next_event(ws, Duration::from_secs(5)).await {
         let done = want(&ev);
@@ -75,7 +75,7 @@ async fn read_until(ws: &mut Socket, mut want: impl FnMut(&Value) -> bool) -> Ve
     panic!("the expected event never came; saw {seen:#?}");
 }
 
-fn customer_message(external_id: &str, id: &str, text: &str) -> IncomingMessage {
+pub fn customer_message(external_id: &str, id: &str, text: &str) -> IncomingMessage {
     IncomingMessage {
         channel: Channel::Telegram,
         external_id: external_id.into(),

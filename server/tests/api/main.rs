@@ -9,6 +9,7 @@ mod common;
 mod accept_race;
 mod auth;
 mod channels;
+mod cluster;
 mod console;
 mod crash;
 mod health;

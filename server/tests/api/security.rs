@@ -47,6 +47,16 @@ both_databases! {
             assert!(header(&r, "cross-origin-resource-policy").is_none(), "{path}");
             assert_eq!(header(&r, "x-content-type-options"), Some("nosniff"), "{path}");
         }
+        // Each has its own policy: the demo page runs only this server's script, and the widget
+        // script, opened as a page, runs nothing.
+        let demo = app.client().get(app.url("/demo")).send().await.unwrap();
+        let csp = header(&demo, "content-security-policy").expect("CSP on /demo").to_string();
+        for directive in ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "base-uri 'none'"] {
+            assert!(csp.contains(directive), "{directive} missing from {csp}");
+        }
+        assert!(!csp.contains("unsafe-eval") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+        let js = app.client().get(app.url("/widget.js")).send().await.unwrap();
+        assert_eq!(header(&js, "content-security-policy"), Some("default-src 'none'"));
     }
 }
 
