@@ -31,6 +31,25 @@ ensure_browser() {
   fi
 }
 
+broker_up() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
+
+ensure_rabbitmq() {
+  if broker_up; then return 0; fi
+  if command -v rabbitmq-server >/dev/null; then
+    say "starting RabbitMQ"
+    rabbitmq-server -detached || true
+    for _ in $(seq 1 60); do broker_up && rabbitmqctl -q await_startup >/dev/null 2>&1 && return 0; sleep 1; done
+  fi
+  return 1
+}
+
+# The cluster tests' streams are named after their test databases (their signal exchanges go
+# away with their last instance).
+drop_test_queues() {
+  rabbitmqctl -q list_queues name 2>/dev/null | grep '^baton\.baton_t_' |
+    while read -r q; do rabbitmqctl -q delete_queue "$q" </dev/null >/dev/null 2>&1 || true; done
+}
+
 drop_test_databases() {
   psql "$PG_ADMIN_URL" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'baton_t_%'" 2>/dev/null |
     while read -r db; do psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || true; done
@@ -46,6 +65,16 @@ elif [ "${CI:-}" = "true" ]; then
 else
   printf '\033[1;33mnotice:\033[0m PostgreSQL is not reachable; its tests are SKIPPED on this machine.\n'
   export BATON_TEST_POSTGRES_URL=""
+fi
+
+if ensure_rabbitmq; then
+  export BATON_TEST_BROKER_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
+  drop_test_queues
+elif [ "${CI:-}" = "true" ]; then
+  die "RabbitMQ is not reachable at 127.0.0.1:5672 and CI=true: the cluster tests must run in CI."
+else
+  printf '\033[1;33mnotice:\033[0m RabbitMQ is not reachable; the cluster tests are SKIPPED on this machine.\n'
+  export BATON_TEST_BROKER_URL=""
 fi
 
 say "cargo fmt --check"
@@ -65,10 +94,18 @@ say "unit and integration tests (SQLite and PostgreSQL)"
 # off for the whole process while it runs; Baton now generates it once per process
 # (`server::startup::route_list`). The timeout still turns any stall into a failure.
 timeout 1200 cargo test --workspace
+if [ -n "${BATON_TEST_BROKER_URL:-}" ]; then
+  say "broker restart (RabbitMQ is stopped and started, so this test runs alone)"
+  timeout 300 cargo test -p server --test api -- --ignored cluster::
+  drop_test_queues
+fi
 [ -n "${BATON_TEST_POSTGRES_URL:-}" ] && drop_test_databases
 
 say "page-render smoke load (no panic, no 5xx, nothing over 5 s; scripts/load_pages.sh for the full run)"
 LOAD_PROFILE=debug scripts/load_pages.sh 800 16
+
+say "crash smoke (kill -9 mid-ingest on SQLite and mid-reply on PostgreSQL; scripts/crash_test.sh for more runs)"
+BATON_BIN="$ROOT/target/debug/baton" scripts/crash_test.sh 1000 1
 
 say "browser tests (Chromium, phone and desktop, hydrated and without JavaScript)"
 BATON_BIN="$ROOT/target/debug/baton" node --test --test-concurrency=1 end2end/tests/

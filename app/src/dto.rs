@@ -162,6 +162,10 @@ pub struct MonitoringSnapshot {
     /// What went wrong while `down`.
     pub bot_error: Option<String>,
     pub now: i64,
+    /// The instance that answered (`BATON_INSTANCE_ID`).
+    pub instance: String,
+    /// With several instances: whether this one reaches the broker (`None`: one instance).
+    pub broker_connected: Option<bool>,
 }
 
 /// An event pushed to operators over `/ws`, numbered so a client can tell where it stands.

@@ -4,8 +4,10 @@
 //! the receiver (matched by the `Topic` header, `conv-<id>`).
 //!
 //! ```text
-//! baton-bench fanout BASE_URL COOKIE SECRET CLIENTS ESCALATIONS PUSH_PORT
+//! baton-bench fanout BASE_URL[,BASE_URL...] COOKIE SECRET CLIENTS ESCALATIONS PUSH_PORT
 //! ```
+//! With several base URLs (instances of one cluster), sockets are spread over them in turn and
+//! the webhooks posted to each in turn.
 //! Prints one JSON line with p50/p99/max for both, and how many deliveries were seen.
 
 use futures::StreamExt;
@@ -59,6 +61,8 @@ pub async fn run(
     push_port: u16,
 ) {
     let http = reqwest::Client::new();
+    let bases: Vec<String> = base.split(',').map(str::to_string).collect();
+    let base = bases[0].clone();
     // One Web Push device for this operator, pointing at the local receiver. The keys are
     // RFC 8291's example user agent keys: a valid subscription nobody needs to decrypt here.
     let origin = base.clone();
@@ -81,9 +85,9 @@ pub async fn run(
     // name of the escalated contact -> arrival times at the sockets; name -> conversation id.
     let seen: Arrivals = Arc::default();
     let ids: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
-    let ws_url = base.replacen("http", "ws", 1) + "/ws";
     let mut ready = Vec::new();
-    for _ in 0..clients {
+    for i in 0..clients {
+        let ws_url = bases[i % bases.len()].replacen("http", "ws", 1) + "/ws";
         let mut req = ws_url.as_str().into_client_request().expect("ws url");
         req.headers_mut()
             .insert("cookie", cookie.parse().expect("cookie"));
@@ -136,7 +140,7 @@ pub async fn run(
         );
         let t0 = Instant::now();
         let r = http
-            .post(format!("{base}/webhooks/whatsapp"))
+            .post(format!("{}/webhooks/whatsapp", bases[k % bases.len()]))
             .header("content-type", "application/json")
             .header("x-hub-signature-256", crate::sign(&secret, body.as_bytes()))
             .body(body)
@@ -180,6 +184,7 @@ pub async fn run(
         "{}",
         serde_json::json!({
             "clients": clients,
+            "instances": bases.len(),
             "escalations": sent.len(),
             "escalations_seen_by_every_client": complete,
             "event_at_each_client": percentiles(every),

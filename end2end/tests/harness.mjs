@@ -50,8 +50,10 @@ function kill(proc) {
 /**
  * Starts Baton in demo mode on a fresh database; returns { url, stop, pause, resume }.
  * `pause` stops the process and `resume` starts it again on the same port and database.
+ * `opts.databaseUrl` and `opts.env` start it on a given database with more settings (a second
+ * instance of a cluster).
  */
-export async function startBaton() {
+export async function startBaton(opts = {}) {
   const bin = process.env.BATON_BIN || join(ROOT, 'target', 'debug', 'baton');
   const dir = mkdtempSync(join(tmpdir(), 'baton-e2e-'));
   const port = await freePort();
@@ -60,7 +62,8 @@ export async function startBaton() {
     const proc = spawn(bin, [], {
       env: {
         ...process.env,
-        DATABASE_URL: `sqlite://${join(dir, 'baton.db')}`,
+        ...(opts.env || {}),
+        DATABASE_URL: opts.databaseUrl || `sqlite://${join(dir, 'baton.db')}`,
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
         LEPTOS_SITE_ROOT: join(ROOT, 'target', 'site'),
         BATON_DEMO: '1',

@@ -7,7 +7,7 @@
 //!   starts, so it can resume phones that were on another instance.
 //! - **Signals** ([`Signal`]) go through a fanout exchange (`baton.<cluster>.signals`) to a
 //!   private queue per instance: wake-ups, changed settings, ended sessions, presence, widget
-//!   frames for a visitor connected elsewhere.
+//!   frames for a visitor connected elsewhere, the external bot's health.
 //!
 //! The database stays the source of truth. When the broker is unreachable, instances keep serving
 //! pages and webhooks; events still reach this instance's own sockets (unnumbered), what could
@@ -41,7 +41,8 @@ const MAX_WAITING: usize = 50_000;
 /// How long a widget frame waits for another instance to say it had the visitor's tab open.
 const WIDGET_ANSWER: Duration = Duration::from_secs(2);
 /// How often each instance announces who is online on it.
-const PRESENCE_EVERY: Duration = Duration::from_millis(app::services::state::Presence::SILENCE_MS as u64 / 3);
+const PRESENCE_EVERY: Duration =
+    Duration::from_millis(app::services::state::Presence::SILENCE_MS as u64 / 3);
 
 /// The names of this cluster's queue and exchange on the broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +63,13 @@ impl Names {
             .unwrap_or("baton");
         let db: String = db
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .take(100)
             .collect();
         Self {
@@ -114,12 +121,7 @@ fn worker_index(w: Worker) -> usize {
 impl Broker {
     /// Starts the connection (in the background: Baton serves while the broker is away) and
     /// returns the broker with the inbox that [`run`] applies to the app's state.
-    pub fn start(
-        instance: &str,
-        uri: &str,
-        names: Names,
-        epoch: u64,
-    ) -> (Arc<Self>, BrokerInbox) {
+    pub fn start(instance: &str, uri: &str, names: Names, epoch: u64) -> (Arc<Self>, BrokerInbox) {
         let broker = Arc::new(Self {
             instance: instance.to_string(),
             uri: uri.to_string(),
@@ -199,12 +201,18 @@ impl Broker {
     }
 
     async fn connect(&self) -> Result<(Connection, Setup), lapin::Error> {
-        let props = ConnectionProperties::default().with_connection_name(self.instance.clone().into());
+        let props =
+            ConnectionProperties::default().with_connection_name(self.instance.clone().into());
         let conn = Connection::connect(&self.uri, props).await?;
         let publish = conn.create_channel().await?;
-        publish.confirm_select(ConfirmSelectOptions::default()).await?;
+        publish
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         let mut stream_args = FieldTable::default();
-        stream_args.insert("x-queue-type".into(), AMQPValue::LongString("stream".into()));
+        stream_args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString("stream".into()),
+        );
         // A day of events, at most 200 MB: far more than any replay needs.
         stream_args.insert("x-max-age".into(), AMQPValue::LongString("1D".into()));
         stream_args.insert(
@@ -225,7 +233,11 @@ impl Broker {
             .exchange_declare(
                 self.names.signals.as_str().into(),
                 ExchangeKind::Fanout,
-                ExchangeDeclareOptions::default(),
+                // Gone with the cluster's last instance; nothing in it outlives them.
+                ExchangeDeclareOptions {
+                    auto_delete: true,
+                    ..Default::default()
+                },
                 FieldTable::default(),
             )
             .await?;
@@ -349,7 +361,10 @@ impl Broker {
                         AMQPValue::LongUInt(n) => Some(n.into()),
                         _ => None,
                     });
-                match (offset, serde_json::from_slice::<LiveEventKind>(&delivery.data)) {
+                match (
+                    offset,
+                    serde_json::from_slice::<LiveEventKind>(&delivery.data),
+                ) {
                     (Some(offset), Ok(kind)) => {
                         self.last_offset.store(offset, Ordering::SeqCst);
                         self.log.deliver(LiveEvent {
@@ -601,16 +616,13 @@ fn apply(state: &AppState, broker: &Broker, env: Envelope) {
         Signal::PresenceAsk => broker.send(Signal::Presence {
             users: state.presence.here(),
         }),
-        Signal::WidgetPush {
-            id,
-            visitor,
-            frame,
-        } => {
+        Signal::WidgetPush { id, visitor, frame } => {
             if state.widget_hub.push(&visitor, &frame) > 0 {
                 broker.send(Signal::WidgetDelivered { id });
             }
         }
         Signal::WidgetDelivered { id } => broker.widget_delivered(id),
+        Signal::BotHealth { down } => state.bot_health.set(down),
     }
 }
 
@@ -623,6 +635,9 @@ mod tests {
         let n = Names::for_database("postgres://baton:pw@db:5432/shop_prod?sslmode=require");
         assert_eq!(n.stream, "baton.shop_prod.events");
         assert_eq!(n.signals, "baton.shop_prod.signals");
-        assert_eq!(Names::for_database("postgres://db/").stream, "baton.baton.events");
+        assert_eq!(
+            Names::for_database("postgres://db/").stream,
+            "baton.baton.events"
+        );
     }
 }

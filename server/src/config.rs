@@ -522,7 +522,10 @@ mod tests {
             format!("{}-{}", host_name(), std::process::id()),
             "the instance is named after its host and process"
         );
-        assert_eq!(c.broker_url, None, "alone, in-process, unless a broker is set");
+        assert_eq!(
+            c.broker_url, None,
+            "alone, in-process, unless a broker is set"
+        );
         assert_eq!(c.lease, Duration::from_secs(60));
         assert_eq!(
             with(&[("BATON_INSTANCE_ID", "web-2")]).unwrap().instance_id,
@@ -687,7 +690,11 @@ mod tests {
             ("BATON_BROKER_URL", "redis://:s3cret@mq"),
         ])
         .unwrap_err();
-        assert!(e.message.contains("redis://") && !e.message.contains("s3cret"), "{}", e.message);
+        assert!(
+            e.message.contains("redis://") && !e.message.contains("s3cret"),
+            "{}",
+            e.message
+        );
         let e = with(&[("DATABASE_URL", "mysql://root:s3cret@db/baton")]).unwrap_err();
         assert!(!e.message.contains("s3cret"), "{}", e.message);
     }

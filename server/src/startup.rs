@@ -2,15 +2,14 @@
 //! and assemble the router.
 
 use crate::channels::send::{ChannelClients, HttpExternalBot};
+use crate::cluster::{Broker, Names};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
 use crate::routes::{contain, faults, guard, headers, health, webhooks, widget, ws};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
-use crate::cluster::{Broker, Names};
 use app::bus::cluster::{Cluster, Solo};
 use app::bus::{LocalBus, SharedBus};
-use std::time::Duration;
 use app::services::ingest::IngestWriter;
 use app::services::state::ServiceSettings;
 use app::services::{demo, notifications, operators, AppState};
@@ -22,6 +21,7 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +78,9 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
             let names = Names::for_database(&config.database_url);
             let (broker, inbox) = Broker::start(&config.instance_id, uri, names, epoch);
             if !broker.wait_connected(Duration::from_secs(5)).await {
-                tracing::warn!("the broker (BATON_BROKER_URL) is unreachable; serving anyway and retrying");
+                tracing::warn!(
+                    "the broker (BATON_BROKER_URL) is unreachable; serving anyway and retrying"
+                );
             }
             (broker.clone(), broker, Some(inbox))
         }

@@ -174,20 +174,7 @@ pub async fn monitoring() -> Result<MonitoringSnapshot, AppError> {
     respond(
         async {
             let (state, _) = require(Role::Operator).await?;
-            let paused = crate::services::settings::handoff(&state).await?.paused;
-            let down = state.bot_health.down();
-            let bot_status = match (paused, &down) {
-                (true, _) => "paused",
-                (false, Some(_)) => "down",
-                (false, None) => "running",
-            };
-            Ok(MonitoringSnapshot {
-                by_state: state.store.count_by_owner().await?,
-                operators_online: state.presence.online_count(),
-                bot_status: bot_status.to_string(),
-                bot_error: down.map(|(_, e)| e),
-                now: crate::services::now_ms(),
-            })
+            crate::services::health::monitoring(&state).await
         }
         .await,
     )

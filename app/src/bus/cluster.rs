@@ -1,5 +1,6 @@
 //! What Baton instances tell each other besides live events: wake-ups for the workers, changed
-//! settings, ended sessions, who is online, and widget frames for a visitor connected elsewhere.
+//! settings, ended sessions, who is online, widget frames for a visitor connected elsewhere, and
+//! the external bot's health.
 //! A single instance has no one to tell ([`Solo`]); with a broker the server carries these
 //! between instances and applies the ones it receives (see the server's `cluster` module).
 
@@ -20,14 +21,20 @@ pub enum Worker {
 #[serde(tag = "signal", rename_all = "snake_case")]
 pub enum Signal {
     /// Work for `worker` was stored: whichever instance is free takes it.
-    Wake { worker: Worker },
+    Wake {
+        worker: Worker,
+    },
     /// Settings or scenarios were saved: drop cached copies.
     SettingsChanged,
     /// Some of this person's sessions ended: their sockets re-check theirs.
-    SessionsEnded { user_id: i64 },
+    SessionsEnded {
+        user_id: i64,
+    },
     /// The operators with a live socket on the sending instance (sent on every change and as a
     /// heartbeat; an instance not heard from for a while counts as gone).
-    Presence { users: Vec<i64> },
+    Presence {
+        users: Vec<i64>,
+    },
     /// A newly started instance asks the others to announce their presence now.
     PresenceAsk,
     /// A frame for a widget visitor; an instance with one of their tabs open delivers it and
@@ -37,7 +44,13 @@ pub enum Signal {
         visitor: String,
         frame: String,
     },
-    WidgetDelivered { id: u64 },
+    WidgetDelivered {
+        id: u64,
+    },
+    /// The external bot went down (since when, the error) or came back (`None`).
+    BotHealth {
+        down: Option<(i64, String)>,
+    },
 }
 
 /// A signal with the instance that sent it.

@@ -10,14 +10,31 @@ pub enum SendOutcome {
     Transient(String),
     /// Will never succeed as is: 4xx other than 429, missing configuration, bad recipient.
     Permanent(String),
+    /// Nobody to hand it to right now (a widget visitor with no tab open on any instance): it
+    /// waits, uncounted, until they come back.
+    Away,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NextStep {
-    Done { platform_id: Option<String> },
-    RetryIn { delay_ms: i64, error: String },
-    Fail { reason: String },
+    Done {
+        platform_id: Option<String>,
+    },
+    RetryIn {
+        delay_ms: i64,
+        error: String,
+    },
+    Fail {
+        reason: String,
+    },
+    /// Looked at again after `delay_ms` (or as soon as the recipient returns); not an attempt.
+    Wait {
+        delay_ms: i64,
+    },
 }
+
+/// How often a message waiting for its recipient is looked at again anyway.
+pub const AWAY_RECHECK_MS: i64 = 10 * 60 * 1000;
 
 /// After this many attempts a transient failure becomes permanent (about 20 minutes of trying).
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -36,6 +53,9 @@ pub fn next_step(attempt: i64, outcome: SendOutcome, jitter: f64) -> NextStep {
     match outcome {
         SendOutcome::Sent { platform_id } => NextStep::Done { platform_id },
         SendOutcome::Permanent(reason) => NextStep::Fail { reason },
+        SendOutcome::Away => NextStep::Wait {
+            delay_ms: AWAY_RECHECK_MS,
+        },
         SendOutcome::Transient(error) if attempt >= MAX_ATTEMPTS => NextStep::Fail {
             reason: format!("gave up after {attempt} attempts: {error}"),
         },
@@ -61,6 +81,18 @@ pub fn classify_status(status: u16, body: &str) -> SendOutcome {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_recipient_away_waits_however_many_attempts_came_before() {
+        for attempt in [1, MAX_ATTEMPTS, MAX_ATTEMPTS + 5] {
+            assert_eq!(
+                next_step(attempt, SendOutcome::Away, 0.5),
+                NextStep::Wait {
+                    delay_ms: AWAY_RECHECK_MS
+                }
+            );
+        }
+    }
     use super::*;
 
     #[test]

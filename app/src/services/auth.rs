@@ -128,7 +128,12 @@ async fn count_attempt(
         None => None,
     };
     let counted = store
-        .limit_hit(&acct_key, now, window, SignInLimits::PER_ACCOUNT_AND_ADDRESS)
+        .limit_hit(
+            &acct_key,
+            now,
+            window,
+            SignInLimits::PER_ACCOUNT_AND_ADDRESS,
+        )
         .await;
     // Refused here (or not counted at all): the address's count is taken back too.
     if !matches!(counted, Ok(Ok(_))) {
@@ -145,7 +150,10 @@ async fn count_attempt(
 pub async fn sweep_expired(state: &AppState) -> Result<(u64, u64), AppError> {
     let now = now_ms();
     let sessions = state.store.delete_expired_sessions(now).await?;
-    let attempts = state.store.limit_sweep(now - SignInLimits::WINDOW_MS).await?;
+    let attempts = state
+        .store
+        .limit_sweep(now - SignInLimits::WINDOW_MS)
+        .await?;
     Ok((sessions, attempts))
 }
 

@@ -378,8 +378,13 @@ async fn ask_external(
         history,
     };
     let answer = bot.ask(&req).await;
-    state
-        .bot_health
-        .record(answer.as_ref().err().cloned(), now_ms());
+    let now = now_ms();
+    if state.bot_health.record(answer.as_ref().err().cloned(), now) {
+        // Every instance's monitoring page shows the same bot.
+        let down = answer.as_ref().err().map(|e| (now, e.clone()));
+        state
+            .cluster
+            .send(crate::bus::cluster::Signal::BotHealth { down });
+    }
     judge_external_reply(handoff, answer, unmatched)
 }

@@ -128,6 +128,15 @@ async fn record_unsent(
                 .outbox_retry_later(item.outbox_id, now + delay_ms, &error, now)
                 .await?;
         }
+        NextStep::Wait { delay_ms } => {
+            let moved = state
+                .store
+                .outbox_wait(item.outbox_id, item.message_id, now + delay_ms, now)
+                .await?;
+            if moved {
+                publish_status(state, item, "waiting", None);
+            }
+        }
         NextStep::Fail { reason } => {
             tracing::warn!(message_id = item.message_id, %reason, "send failed for good");
             state
@@ -189,6 +198,24 @@ pub async fn apply_receipt(
             delivery_status: status.to_string(),
             error: error.map(str::to_string),
         });
+    }
+    Ok(())
+}
+
+/// A widget visitor opened a tab: what waits for them goes out now (from whichever instance
+/// claims it first).
+pub async fn recipient_returned(
+    state: &AppState,
+    channel: crate::dto::Channel,
+    external_id: &str,
+) -> Result<(), AppError> {
+    if state
+        .store
+        .outbox_due_for(channel, external_id, now_ms())
+        .await?
+        > 0
+    {
+        state.wake(crate::bus::cluster::Worker::Delivery);
     }
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 use super::AppState;
 use crate::bus::cluster::BrokerState;
+use crate::dto::MonitoringSnapshot;
+use crate::error::AppError;
 use crate::storage::Backend;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -46,4 +48,25 @@ pub async fn readiness(state: &AppState) -> Readiness {
         instance: state.cluster.instance_id().to_string(),
         broker,
     }
+}
+
+/// The monitoring page's "now": conversations by owner, operators online (on every instance),
+/// the bot's status, and which instance answered.
+pub async fn monitoring(state: &AppState) -> Result<MonitoringSnapshot, AppError> {
+    let paused = super::settings::handoff(state).await?.paused;
+    let down = state.bot_health.down();
+    let bot_status = match (paused, &down) {
+        (true, _) => "paused",
+        (false, Some(_)) => "down",
+        (false, None) => "running",
+    };
+    Ok(MonitoringSnapshot {
+        by_state: state.store.count_by_owner().await?,
+        operators_online: state.presence.online_count(),
+        bot_status: bot_status.to_string(),
+        bot_error: down.map(|(_, e)| e),
+        now: super::now_ms(),
+        instance: state.cluster.instance_id().to_string(),
+        broker_connected: state.cluster.broker().map(|b| b.connected),
+    })
 }

@@ -127,6 +127,16 @@ pub async fn scenarios(state: &AppState) -> Result<Arc<CompiledScenarios>, AppEr
     Ok(cache.fill(&cache.scenarios, started, compiled))
 }
 
+/// The number every instance of a cluster gives its live events' epoch (see
+/// [`crate::bus::EventBus::epoch`]): made once, kept in the database.
+pub async fn cluster_epoch(store: &crate::storage::Store) -> Result<u64, AppError> {
+    let fresh = rand::random::<u32>().max(1).to_string();
+    let stored = store
+        .put_setting_if_absent("cluster_epoch", &fresh, super::now_ms())
+        .await?;
+    Ok(stored.parse().unwrap_or(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,14 +159,4 @@ mod tests {
         cache.fill(&cache.queue, now, Arc::new(QueueSettings::default()));
         assert!(cache.queue.read().unwrap().is_some());
     }
-}
-
-/// The number every instance of a cluster gives its live events' epoch (see
-/// [`crate::bus::EventBus::epoch`]): made once, kept in the database.
-pub async fn cluster_epoch(store: &crate::storage::Store) -> Result<u64, AppError> {
-    let fresh = rand::random::<u32>().max(1).to_string();
-    let stored = store
-        .put_setting_if_absent("cluster_epoch", &fresh, super::now_ms())
-        .await?;
-    Ok(stored.parse().unwrap_or(1))
 }

@@ -133,12 +133,9 @@ impl Presence {
 
     pub fn is_online(&self, user: i64) -> bool {
         self.online.lock().unwrap().contains_key(&user)
-            || self
-                .remote
-                .lock()
-                .unwrap()
-                .values()
-                .any(|(users, at)| *at > super::now_ms() - Self::SILENCE_MS && users.contains(&user))
+            || self.remote.lock().unwrap().values().any(|(users, at)| {
+                *at > super::now_ms() - Self::SILENCE_MS && users.contains(&user)
+            })
     }
 
     pub fn online_count(&self) -> usize {
@@ -153,9 +150,18 @@ pub struct BotHealth {
 }
 
 impl BotHealth {
-    /// Records the outcome of a call to the external bot: `Some(error)` marks it down.
-    pub fn record(&self, error: Option<String>, now: i64) {
-        *self.last.lock().unwrap() = error.map(|e| (now, e));
+    /// Records the outcome of a call to the external bot: `Some(error)` marks it down. Returns
+    /// whether it went down or came back (what the other instances are told).
+    pub fn record(&self, error: Option<String>, now: i64) -> bool {
+        let mut last = self.last.lock().unwrap();
+        let changed = last.is_some() != error.is_some();
+        *last = error.map(|e| (now, e));
+        changed
+    }
+
+    /// What another instance saw (see [`crate::bus::cluster::Signal::BotHealth`]).
+    pub fn set(&self, down: Option<(i64, String)>) {
+        *self.last.lock().unwrap() = down;
     }
 
     /// `Some((since, last error))` while the external bot is failing.
@@ -306,6 +312,16 @@ mod tests {
     }
 
     #[test]
+    fn the_bot_health_reports_only_going_down_and_coming_back() {
+        let h = super::BotHealth::default();
+        assert!(h.record(Some("timeout".into()), 1));
+        assert!(!h.record(Some("timeout again".into()), 2));
+        assert_eq!(h.down(), Some((2, "timeout again".into())));
+        assert!(h.record(None, 3));
+        assert!(!h.record(None, 4));
+    }
+
+    #[test]
     fn only_the_owner_or_a_socket_that_missed_an_ending_rechecks() {
         let ended = SessionsEnded {
             count: 5,
@@ -313,7 +329,10 @@ mod tests {
         };
         assert!(ended.concerns(4, 7), "the owner's socket re-checks");
         assert!(!ended.concerns(4, 8), "someone else's socket does not");
-        assert!(ended.concerns(3, 8), "a socket that missed ending 4 re-checks");
+        assert!(
+            ended.concerns(3, 8),
+            "a socket that missed ending 4 re-checks"
+        );
         let wrapped = SessionsEnded {
             count: 0,
             user_id: 7,

@@ -115,6 +115,11 @@ impl WidgetHub {
         }
     }
 
+    /// How many widget tabs are open on this instance.
+    pub fn open_tabs(&self) -> usize {
+        self.visitors.lock().unwrap().values().map(Vec::len).sum()
+    }
+
     /// Takes a socket slot for `ip`, or `None` when the address has all its sockets open.
     pub fn open_socket(self: &Arc<Self>, ip: IpAddr) -> Option<SocketSlot> {
         let mut s = self.sockets.lock().unwrap();

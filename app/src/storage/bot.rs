@@ -558,6 +558,43 @@ impl Store {
             .bind(next_at).bind(error).bind(now).bind(outbox_id).execute(p).await.map(|_| ()))
     }
 
+    /// Parks a send whose recipient is away until `next_at` (or their return), not counting it
+    /// as an attempt; marks the message `waiting`. Returns whether it was not waiting already.
+    pub async fn outbox_wait(
+        &self,
+        outbox_id: i64,
+        message_id: i64,
+        next_at: i64,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        with_write!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE outbox SET next_attempt_at = $1, attempts = attempts - 1, last_error = NULL, \
+                         updated_at = $2, claimed_by = NULL WHERE id = $3")
+                .bind(next_at).bind(now).bind(outbox_id).execute(&mut *tx).await?;
+            let moved = sqlx::query("UPDATE messages SET delivery_status = 'waiting' \
+                                     WHERE id = $1 AND COALESCE(delivery_status, '') <> 'waiting'")
+                .bind(message_id).execute(&mut *tx).await?.rows_affected() > 0;
+            tx.commit().await?;
+            Ok(moved)
+        })
+    }
+
+    /// Makes every pending send to one contact due now (they just came back); returns how many.
+    pub async fn outbox_due_for(
+        &self,
+        channel: crate::dto::Channel,
+        external_id: &str,
+        now: i64,
+    ) -> Result<u64, sqlx::Error> {
+        with_write!(self, p => sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE state = 'pending' AND next_attempt_at > $1 AND message_id IN \
+             (SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+              JOIN contacts ct ON ct.id = c.contact_id WHERE ct.channel = $2 AND ct.external_id = $3 \
+              AND m.delivery_status = 'waiting')")
+            .bind(now).bind(channel.as_str()).bind(external_id).execute(p).await.map(|r| r.rows_affected()))
+    }
+
     pub async fn outbox_failed(
         &self,
         outbox_id: i64,

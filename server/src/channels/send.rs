@@ -144,12 +144,15 @@ impl ChannelClients {
             None,
         );
         let frame = json!({ "type": "message", "message": msg }).to_string();
-        // A tab here, else one on another instance. A visitor without an open tab anywhere
-        // sees the message in the history when they come back.
-        if self.hub.push(&item.recipient, &frame) == 0 {
-            self.cluster.widget_push(&item.recipient, &frame).await;
+        // A tab here, else one on another instance; with none anywhere it waits for the visitor
+        // to come back (see `delivery::recipient_returned`).
+        if self.hub.push(&item.recipient, &frame) > 0
+            || self.cluster.widget_push(&item.recipient, &frame).await
+        {
+            SendOutcome::Sent { platform_id: None }
+        } else {
+            SendOutcome::Away
         }
-        SendOutcome::Sent { platform_id: None }
     }
 }
 

@@ -14,7 +14,8 @@ pub const HSTS: &str = "max-age=31536000";
 
 /// The demo shop page: its own stylesheet and the widget (which adds its own `<style>`), a socket
 /// to this server, nothing else. Embeddable, like the widget.
-pub const DEMO_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+pub const DEMO_CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'";
 
 /// The widget script and other non-documents: a policy that lets nothing run should one be opened
@@ -50,7 +51,10 @@ pub async fn security_headers(State(s): State<ServerState>, req: Request, next: 
         );
     }
     if let Some(csp) = own_csp {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
     }
     if !framable {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -10,6 +10,7 @@
 use crate::state::ServerState;
 use app::dto::Channel;
 use app::error::AppError;
+use app::services::delivery;
 use app::services::ingest::{self, IncomingMessage};
 use app::services::widget::{self as visitors, Visitor};
 use app::services::AppState;
@@ -150,6 +151,10 @@ async fn session(mut socket: WebSocket, state: AppState, ip: std::net::IpAddr) {
         new_token,
     } = visitor;
     let (tab, outbox) = state.widget_hub.join(&external_id);
+    // Replies that waited for this visitor go out now, to this tab.
+    if let Err(e) = delivery::recipient_returned(&state, Channel::Web, &external_id).await {
+        tracing::warn!(error = %e, "could not release the replies waiting for a widget visitor");
+    }
     let welcome = json!({ "type": "welcome", "token": new_token }).to_string();
     let history = json!({ "type": "history", "messages": history(&state, &external_id).await });
     if socket.send(Message::Text(welcome.into())).await.is_ok()

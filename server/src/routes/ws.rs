@@ -160,9 +160,11 @@ async fn session(
         loop {
             tokio::select! {
                 ev = rx.recv() => match ev {
-                    Ok(ev) if ev.event.seq <= sent_up_to => {}
+                    // Numbered events the client already has are skipped; unnumbered ones (a
+                    // broker outage's `resync`, events only this instance saw) always go.
+                    Ok(ev) if ev.event.seq != 0 && ev.event.seq <= sent_up_to => {}
                     Ok(ev) => {
-                        sent_up_to = ev.event.seq;
+                        sent_up_to = sent_up_to.max(ev.event.seq);
                         if ev.event.kind == (LiveEventKind::UserDeactivated { user_id }) {
                             let _ = send(&mut socket, Message::Close(None)).await;
                             break;

@@ -55,15 +55,23 @@ async fn cluster() -> Option<(Ch, TestApp)> {
 
 #[tokio::test]
 async fn a_webhook_posted_to_a_reaches_an_operator_socket_on_b() {
-    let Some((a, b)) = cluster().await else { return };
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
     let (cookie, _) = session_cookie(&b, "ana@x.io", Role::Operator).await;
     let mut ws = open_socket(&b, &cookie, "").await;
-    assert_eq!(next_event(&mut ws, Duration::from_secs(5)).await.unwrap()["type"], "hello");
+    assert_eq!(
+        next_event(&mut ws, Duration::from_secs(5)).await.unwrap()["type"],
+        "hello"
+    );
     let body = wa_text("5215511111111", "wamid.CLUSTER1", "hola desde A");
     let r = reqwest::Client::new()
         .post(a.app.url("/webhooks/whatsapp"))
         .header("content-type", "application/json")
-        .header("x-hub-signature-256", crate::channels::sign(body.as_bytes()))
+        .header(
+            "x-hub-signature-256",
+            crate::channels::sign(body.as_bytes()),
+        )
         .body(body)
         .send()
         .await
@@ -73,58 +81,128 @@ async fn a_webhook_posted_to_a_reaches_an_operator_socket_on_b() {
         e["type"] == "message_created" && e["message"]["body"] == "hola desde A"
     })
     .await;
-    assert!(seen.last().unwrap()["seq"].as_u64().unwrap() > 0, "numbered by the cluster");
-    let r: serde_json::Value = reqwest::get(b.url("/readyz")).await.unwrap().json().await.unwrap();
-    assert_eq!((r["instance"].as_str(), r["broker"].as_str()), (Some("b"), Some("connected")));
+    assert!(
+        seen.last().unwrap()["seq"].as_u64().unwrap() > 0,
+        "numbered by the cluster"
+    );
+    let r: serde_json::Value = reqwest::get(b.url("/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["instance"].as_str(), r["broker"].as_str()),
+        (Some("b"), Some("connected"))
+    );
+    let (admin, _) = b.signed_in("boss@x.io", Role::Admin).await;
+    let m: serde_json::Value = b
+        .call(&admin, "monitoring", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (m["instance"].as_str(), m["broker_connected"].as_bool()),
+        (Some("b"), Some(true))
+    );
 }
 
 #[tokio::test]
 async fn operators_on_a_and_b_accept_together_one_wins_and_both_are_told() {
-    let Some((a, b)) = cluster().await else { return };
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
     let (c1, op1) = session_cookie(&a.app, "ana@x.io", Role::Operator).await;
     let (c2, op2) = session_cookie(&b, "ben@x.io", Role::Operator).await;
-    receive(&a.app.state, &customer_message("t-race", "r0", "hola")).await.unwrap();
+    receive(&a.app.state, &customer_message("t-race", "r0", "hola"))
+        .await
+        .unwrap();
     let id = a.app.scalar("SELECT MAX(id) FROM conversations").await;
     let mut ws1 = open_socket(&a.app, &c1, "").await;
     let mut ws2 = open_socket(&b, &c2, "").await;
-    transition(&a.app.state, id, Transition::Escalate, Some("keyword")).await.unwrap();
+    transition(&a.app.state, id, Transition::Escalate, Some("keyword"))
+        .await
+        .unwrap();
     for ws in [&mut ws1, &mut ws2] {
-        read_until(ws, |e| e["type"] == "conversation_updated" && e["conversation"]["owner"] == "waiting").await;
+        read_until(ws, |e| {
+            e["type"] == "conversation_updated" && e["conversation"]["owner"] == "waiting"
+        })
+        .await;
     }
     let call = |app: &TestApp, cookie: String| {
         let url = app.url("/api/conversations/accept");
         let origin = format!("http://{}", app.addr);
         async move {
-            reqwest::Client::new().post(url).header("origin", origin).header("cookie", cookie)
-                .form(&[("id", id.to_string())]).send().await.unwrap()
+            reqwest::Client::new()
+                .post(url)
+                .header("origin", origin)
+                .header("cookie", cookie)
+                .form(&[("id", id.to_string())])
+                .send()
+                .await
+                .unwrap()
         }
     };
     let (r1, r2) = tokio::join!(call(&a.app, c1.clone()), call(&b, c2.clone()));
     let statuses = [r1.status().as_u16(), r2.status().as_u16()];
-    assert!(statuses.contains(&200) && statuses.contains(&409), "one winner: {statuses:?}");
+    assert!(
+        statuses.contains(&200) && statuses.contains(&409),
+        "one winner: {statuses:?}"
+    );
     let winner = if r1.status() == 200 { op1 } else { op2 };
     for ws in [&mut ws1, &mut ws2] {
-        let seen = read_until(ws, |e| e["type"] == "conversation_updated" && e["conversation"]["owner"] == "assigned").await;
+        let seen = read_until(ws, |e| {
+            e["type"] == "conversation_updated" && e["conversation"]["owner"] == "assigned"
+        })
+        .await;
         assert_eq!(seen.last().unwrap()["conversation"]["assignee_id"], winner);
     }
 }
 
 #[tokio::test]
 async fn an_operator_reply_sent_on_a_reaches_a_widget_visitor_on_b() {
-    let Some((a, b)) = cluster().await else { return };
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
     // Only A sends, so the reply must cross to B's socket.
     b.workers[1].abort(); // the delivery worker (see `startup::build`)
     let (mut visitor, _, _) = crate::widget::visit(&b, None).await;
     crate::widget::say(&mut visitor, "necesito ayuda", "c-1").await;
     eventually("the visitor's message stored", || async {
-        a.app.scalar("SELECT COUNT(*) FROM messages WHERE body = 'necesito ayuda'").await == 1
+        a.app
+            .scalar("SELECT COUNT(*) FROM messages WHERE body = 'necesito ayuda'")
+            .await
+            == 1
     })
     .await;
-    let id = a.app.scalar("SELECT conversation_id FROM messages WHERE body = 'necesito ayuda'").await;
+    let id = a
+        .app
+        .scalar("SELECT conversation_id FROM messages WHERE body = 'necesito ayuda'")
+        .await;
     let (ana, ana_id) = a.app.signed_in("ana@x.io", Role::Operator).await;
-    transition(&a.app.state, id, Transition::Escalate, Some("keyword")).await.unwrap();
-    transition(&a.app.state, id, Transition::Accept(Actor { id: ana_id, is_admin: false }), None).await.unwrap();
-    let r = a.app.call(&ana, "conversations/send", &[("id", &id.to_string()), ("text", "Hola, soy Ana")]).await;
+    transition(&a.app.state, id, Transition::Escalate, Some("keyword"))
+        .await
+        .unwrap();
+    transition(
+        &a.app.state,
+        id,
+        Transition::Accept(Actor {
+            id: ana_id,
+            is_admin: false,
+        }),
+        None,
+    )
+    .await
+    .unwrap();
+    let r = a
+        .app
+        .call(
+            &ana,
+            "conversations/send",
+            &[("id", &id.to_string()), ("text", "Hola, soy Ana")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
     loop {
         let frame = crate::widget::next_json(&mut visitor).await;
@@ -140,18 +218,33 @@ async fn an_operator_reply_sent_on_a_reaches_a_widget_visitor_on_b() {
 
 #[tokio::test]
 async fn an_operator_online_only_on_b_is_offered_what_escalated_on_a() {
-    let Some((a, b)) = cluster().await else { return };
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
     let (cookie, op) = session_cookie(&b, "ana@x.io", Role::Operator).await;
     let _ws = open_socket(&b, &cookie, "").await;
-    eventually("A sees Ana online on B", || async { a.app.state.presence.is_online(op) }).await;
-    assert!(!a.app.state.presence.here().contains(&op), "her socket is on B only");
-    receive(&a.app.state, &customer_message("t-offer", "o0", "hola")).await.unwrap();
+    eventually("A sees Ana online on B", || async {
+        a.app.state.presence.is_online(op)
+    })
+    .await;
+    assert!(
+        !a.app.state.presence.here().contains(&op),
+        "her socket is on B only"
+    );
+    receive(&a.app.state, &customer_message("t-offer", "o0", "hola"))
+        .await
+        .unwrap();
     let id = a.app.scalar("SELECT MAX(id) FROM conversations").await;
-    transition(&a.app.state, id, Transition::Escalate, Some("keyword")).await.unwrap();
+    transition(&a.app.state, id, Transition::Escalate, Some("keyword"))
+        .await
+        .unwrap();
     let offered = format!(
         "SELECT COUNT(*) FROM conversation_events WHERE conversation_id = {id} AND kind = 'offered' AND target_id = {op}"
     );
-    eventually("Ana offered the conversation", || async { a.app.scalar(&offered).await == 1 }).await;
+    eventually("Ana offered the conversation", || async {
+        a.app.scalar(&offered).await == 1
+    })
+    .await;
     // Her instance goes away: after the silence, A counts her offline.
     drop(_ws);
     for w in &b.workers {
@@ -164,62 +257,128 @@ async fn an_operator_online_only_on_b_is_offered_what_escalated_on_a() {
 
 #[tokio::test]
 async fn queue_settings_saved_on_a_govern_routing_on_b_at_once() {
-    let Some((a, b)) = cluster().await else { return };
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
     // B has the settings cached.
-    assert_eq!(settings::queue(&b.state).await.unwrap().policy, PolicyKind::FirstToAccept);
+    assert_eq!(
+        settings::queue(&b.state).await.unwrap().policy,
+        PolicyKind::FirstToAccept
+    );
     let (boss, _) = a.app.signed_in("boss@x.io", Role::Admin).await;
-    let r = a.app.call(&boss, "settings/save_queue", &[
-        ("policy", "round_robin"), ("offer_secs", "45"),
-        ("sla_target_secs", "120"), ("alert_interval_secs", "120"),
-    ]).await;
+    let r = a
+        .app
+        .call(
+            &boss,
+            "settings/save_queue",
+            &[
+                ("policy", "round_robin"),
+                ("offer_secs", "45"),
+                ("sla_target_secs", "120"),
+                ("alert_interval_secs", "120"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     eventually("B routes round robin", || async {
         settings::queue(&b.state).await.unwrap().policy == PolicyKind::RoundRobin
     })
     .await;
     assert_eq!(settings::queue(&b.state).await.unwrap().offer_secs, 45);
+    // So does what A learns about the external bot.
+    let down = Some((now_ms(), "the external bot answered 503".to_string()));
+    a.app
+        .state
+        .cluster
+        .send(app::bus::cluster::Signal::BotHealth { down: down.clone() });
+    eventually("B shows the bot down", || async {
+        b.state.bot_health.down() == down
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_socket_resumes_on_b_after_dropping_from_a_with_exactly_the_missed_events() {
-    let Some((a, b)) = cluster().await else { return };
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
     let (cookie, op) = session_cookie(&a.app, "ana@x.io", Role::Operator).await;
-    receive(&a.app.state, &customer_message("t-res", "m0", "hola")).await.unwrap();
+    receive(&a.app.state, &customer_message("t-res", "m0", "hola"))
+        .await
+        .unwrap();
     let id = a.app.scalar("SELECT MAX(id) FROM conversations").await;
-    transition(&a.app.state, id, Transition::Escalate, Some("keyword")).await.unwrap();
-    transition(&a.app.state, id, Transition::Accept(Actor { id: op, is_admin: false }), None).await.unwrap();
+    transition(&a.app.state, id, Transition::Escalate, Some("keyword"))
+        .await
+        .unwrap();
+    transition(
+        &a.app.state,
+        id,
+        Transition::Accept(Actor {
+            id: op,
+            is_admin: false,
+        }),
+        None,
+    )
+    .await
+    .unwrap();
 
     let mut ws = open_socket(&a.app, &cookie, "").await;
     let hello = next_event(&mut ws, Duration::from_secs(5)).await.unwrap();
     let epoch = hello["epoch"].as_u64().unwrap();
     let mut last = hello["seq"].as_u64().unwrap();
-    receive(&a.app.state, &customer_message("t-res", "m1", "uno")).await.unwrap();
+    receive(&a.app.state, &customer_message("t-res", "m1", "uno"))
+        .await
+        .unwrap();
     // (Events from before the socket may still be on their way through the broker.)
-    for ev in read_until(&mut ws, |e| e["type"] == "message_created" && e["message"]["body"] == "uno").await {
+    for ev in read_until(&mut ws, |e| {
+        e["type"] == "message_created" && e["message"]["body"] == "uno"
+    })
+    .await
+    {
         last = last.max(ev["seq"].as_u64().unwrap());
     }
     drop(ws);
     for (i, text) in ["dos", "tres", "cuatro"].iter().enumerate() {
-        receive(&a.app.state, &customer_message("t-res", &format!("m{}", i + 2), text)).await.unwrap();
+        receive(
+            &a.app.state,
+            &customer_message("t-res", &format!("m{}", i + 2), text),
+        )
+        .await
+        .unwrap();
     }
     let mut ws = open_socket(&b, &cookie, &format!("?since={last}&epoch={epoch}")).await;
     let hello_b = next_event(&mut ws, Duration::from_secs(5)).await.unwrap();
-    assert_eq!(hello_b["epoch"].as_u64(), Some(epoch), "one numbering for the cluster");
+    assert_eq!(
+        hello_b["epoch"].as_u64(),
+        Some(epoch),
+        "one numbering for the cluster"
+    );
     let mut texts = Vec::new();
     while let Some(ev) = next_event(&mut ws, Duration::from_millis(1500)).await {
         assert_ne!(ev["type"], "resync", "the missed events are held on B too");
-        assert!(ev["seq"].as_u64().unwrap() > last, "nothing the client already had: {ev}");
+        assert!(
+            ev["seq"].as_u64().unwrap() > last,
+            "nothing the client already had: {ev}"
+        );
         if ev["type"] == "message_created" {
             texts.push(ev["message"]["body"].as_str().unwrap().to_string());
         }
     }
-    assert_eq!(texts, ["dos", "tres", "cuatro"], "all three, once each, in order");
+    assert_eq!(
+        texts,
+        ["dos", "tres", "cuatro"],
+        "all three, once each, in order"
+    );
 }
 
 #[tokio::test]
 async fn when_a_dies_b_sends_its_claimed_work_after_the_lease_and_only_once() {
-    let Some((a, b)) = cluster().await else { return };
-    receive(&a.app.state, &customer_message("t-dead", "d0", "hola")).await.unwrap();
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
+    receive(&a.app.state, &customer_message("t-dead", "d0", "hola"))
+        .await
+        .unwrap();
     let id = a.app.scalar("SELECT MAX(id) FROM conversations").await;
     // A dies holding a send: stored, claimed by A, never sent. (The send is due 2 s from now, so
     // only A's claim, made as of then, can take it before the lease runs out.)
@@ -227,30 +386,53 @@ async fn when_a_dies_b_sends_its_claimed_work_after_the_lease_and_only_once() {
         w.abort();
     }
     let due = now_ms() + 2_000;
-    let message = a.app.state.store.queue_outbound(&app::storage::conversations::NewMessage {
-        conversation_id: id,
-        channel: app::dto::Channel::Telegram,
-        sender: "operator",
-        author_id: None,
-        body: "lo envía B",
-        media_type: None,
-        media_url: None,
-        platform_message_id: None,
-        bot_confidence: None,
-        context_used: None,
-        delivery_status: Some("sending"),
-        created_at: due,
-    }).await.unwrap();
-    let claimed = a.app.state.store.claim_due_outbox(due, 3_000, 8).await.unwrap();
-    assert_eq!(claimed.iter().map(|c| c.message_id).collect::<Vec<_>>(), [message]);
+    let message = a
+        .app
+        .state
+        .store
+        .queue_outbound(&app::storage::conversations::NewMessage {
+            conversation_id: id,
+            channel: app::dto::Channel::Telegram,
+            sender: "operator",
+            author_id: None,
+            body: "lo envía B",
+            media_type: None,
+            media_url: None,
+            platform_message_id: None,
+            bot_confidence: None,
+            context_used: None,
+            delivery_status: Some("sending"),
+            created_at: due,
+        })
+        .await
+        .unwrap();
+    let claimed = a
+        .app
+        .state
+        .store
+        .claim_due_outbox(due, 3_000, 8)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|c| c.message_id).collect::<Vec<_>>(),
+        [message]
+    );
     let sent = || async {
-        a.telegram.requests().iter().filter(|r| r.json.to_string().contains("lo envía B")).count()
+        a.telegram
+            .requests()
+            .iter()
+            .filter(|r| r.json.to_string().contains("lo envía B"))
+            .count()
     };
     tokio::time::sleep(Duration::from_millis(3_500)).await;
     assert_eq!(sent().await, 0, "A's claim holds until its lease runs out");
     eventually("B sends it after the lease", || async { sent().await == 1 }).await;
     eventually("recorded as sent", || async {
-        b.scalar(&format!("SELECT COUNT(*) FROM messages WHERE id = {message} AND delivery_status = 'sent'")).await == 1
+        b.scalar(&format!(
+            "SELECT COUNT(*) FROM messages WHERE id = {message} AND delivery_status = 'sent'"
+        ))
+        .await
+            == 1
     })
     .await;
     tokio::time::sleep(Duration::from_secs(4)).await;
@@ -262,37 +444,75 @@ async fn when_a_dies_b_sends_its_claimed_work_after_the_lease_and_only_once() {
 #[tokio::test]
 #[ignore = "restarts the shared RabbitMQ; run alone by scripts/test.sh"]
 async fn a_broker_restart_loses_nothing_and_sockets_resync() {
-    let Some((a, b)) = cluster().await else { return };
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
     let (cookie, _) = session_cookie(&b, "ana@x.io", Role::Operator).await;
     let mut ws = open_socket(&b, &cookie, "").await;
-    assert_eq!(next_event(&mut ws, Duration::from_secs(5)).await.unwrap()["type"], "hello");
+    assert_eq!(
+        next_event(&mut ws, Duration::from_secs(5)).await.unwrap()["type"],
+        "hello"
+    );
     let rabbitmqctl = |arg: &'static str| {
-        let ok = std::process::Command::new("rabbitmqctl").arg(arg).status().map(|s| s.success());
+        let ok = std::process::Command::new("rabbitmqctl")
+            .arg(arg)
+            .status()
+            .map(|s| s.success());
         assert_eq!(ok.ok(), Some(true), "rabbitmqctl {arg}");
     };
     rabbitmqctl("stop_app");
     // While the broker is down, A stores and answers a customer.
-    receive(&a.app.state, &customer_message("t-outage", "x0", "durante la caída")).await.unwrap();
+    receive(
+        &a.app.state,
+        &customer_message("t-outage", "x0", "durante la caída"),
+    )
+    .await
+    .unwrap();
     eventually("readyz reports the broker down", || async {
-        let r: serde_json::Value = reqwest::get(a.app.url("/readyz")).await.unwrap().json().await.unwrap();
+        let r: serde_json::Value = reqwest::get(a.app.url("/readyz"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         r["broker"] == "disconnected" && r["status"] == "ready"
     })
     .await;
     rabbitmqctl("start_app");
     // B's socket is told to reload what it may have missed, then hears live events again.
     read_until(&mut ws, |e| e["type"] == "resync").await;
-    receive(&a.app.state, &customer_message("t-outage", "x1", "después")).await.unwrap();
-    read_until(&mut ws, |e| e["type"] == "message_created" && e["message"]["body"] == "después").await;
+    receive(&a.app.state, &customer_message("t-outage", "x1", "después"))
+        .await
+        .unwrap();
+    read_until(&mut ws, |e| {
+        e["type"] == "message_created" && e["message"]["body"] == "después"
+    })
+    .await;
     for text in ["durante la caída", "después"] {
-        let n = a.app.scalar(&format!("SELECT COUNT(*) FROM messages WHERE body = '{text}'")).await;
+        let n = a
+            .app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM messages WHERE body = '{text}'"
+            ))
+            .await;
         assert_eq!(n, 1, "{text} stored once");
     }
     // Each was answered once by the bot.
     eventually("both answered", || async {
-        a.telegram.requests().iter().filter(|r| r.path.contains("sendMessage")).count() >= 2
+        a.telegram
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("sendMessage"))
+            .count()
+            >= 2
     })
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let answers = a.telegram.requests().iter().filter(|r| r.path.contains("sendMessage")).count();
+    let answers = a
+        .telegram
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("sendMessage"))
+        .count();
     assert_eq!(answers, 2, "nothing sent twice");
 }

@@ -126,6 +126,41 @@ both_databases! {
         assert!(next_json(&mut a).await["id"].is_null());
         assert_eq!(app.scalar("SELECT COUNT(*) FROM messages WHERE sender = 'customer'").await, 2);
     }
+
+    async fn a_reply_to_a_visitor_who_left_waits_and_goes_out_when_they_return(app) {
+        use app::domain::ownership::{Actor, Transition};
+        use app::services::conversations::transition;
+        let (mut ws, token, _) = visit(&app, None).await;
+        say(&mut ws, "hola, ¿hay alguien?", "c-1").await;
+        assert_eq!(next_json(&mut ws).await["type"], "ack");
+        let id = app.scalar("SELECT MAX(conversation_id) FROM messages WHERE body = 'hola, ¿hay alguien?'").await;
+        drop(ws);
+        let (ana, ana_id) = app.signed_in("ana@x.io", app::domain::users::Role::Operator).await;
+        transition(&app.state, id, Transition::Escalate, Some("keyword")).await.unwrap();
+        transition(&app.state, id, Transition::Accept(Actor { id: ana_id, is_admin: false }), None).await.unwrap();
+        // The visitor's tab closes before the reply: it is not "sent", it waits for them.
+        crate::mock::eventually("the tab gone", || async { app.state.widget_hub.open_tabs() == 0 }).await;
+        let r = app.call(&ana, "conversations/send", &[("id", &id.to_string()), ("text", "Sí, soy Ana")]).await;
+        assert_eq!(r.status(), 200);
+        let status = "SELECT COUNT(*) FROM messages WHERE body = 'Sí, soy Ana' AND delivery_status = ";
+        crate::mock::eventually("the reply waiting", || async {
+            app.scalar(&format!("{status}'waiting'")).await == 1
+        })
+        .await;
+        assert_eq!(app.scalar("SELECT MAX(attempts) FROM outbox").await, 0, "waiting is no failed attempt");
+        // They come back: the reply reaches their tab and is marked sent.
+        let (mut ws, _, _) = visit(&app, Some(&token)).await;
+        loop {
+            let f = next_json(&mut ws).await;
+            if f["type"] == "message" && f["message"]["text"] == "Sí, soy Ana" {
+                break;
+            }
+        }
+        crate::mock::eventually("the reply sent", || async {
+            app.scalar(&format!("{status}'sent'")).await == 1
+        })
+        .await;
+    }
 }
 
 async fn limited(extra: &[(&str, &str)]) -> TestApp {

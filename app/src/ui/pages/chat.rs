@@ -403,6 +403,7 @@ fn TransferPicker(
 fn delivery_label(status: &str) -> &'static str {
     match status {
         "sending" => "Sending…",
+        "waiting" => "Waiting for the visitor to come back",
         "sent" => "Sent",
         "delivered" => "Delivered",
         "read" => "Read",

@@ -62,6 +62,18 @@ pub fn MonitoringPage() -> impl IntoView {
                                     <span class="stat-label">"Operators online"</span>
                                 </div>
                             </div>
+                            <p class="muted small instance-line" data-broker=match s.broker_connected {
+                                None => "none",
+                                Some(true) => "connected",
+                                Some(false) => "disconnected",
+                            }>
+                                "Answered by instance "<code>{s.instance.clone()}</code>
+                                {match s.broker_connected {
+                                    None => "",
+                                    Some(true) => " · broker connected",
+                                    Some(false) => " · broker unreachable: live updates from other instances are paused",
+                                }}
+                            </p>
                         }.into_any(),
                         Err(e) => load_error(&e),
                     }
