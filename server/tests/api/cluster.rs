@@ -6,7 +6,7 @@ use crate::channels::{channel_app_with, channel_env, pairs, wa_text, Ch};
 use crate::common::{Db, TestApp};
 use crate::console::{customer_message, next_event, open_socket, read_until, session_cookie};
 use crate::mock::eventually;
-use app::domain::ownership::{Actor, Transition};
+use app::domain::ownership::Transition;
 use app::domain::queue::PolicyKind;
 use app::domain::users::Role;
 use app::services::conversations::transition;
@@ -53,17 +53,21 @@ async fn cluster() -> Option<(Ch, TestApp)> {
     Some((a, b))
 }
 
+/// Ana signed in on `app`, with her live socket open there and past its hello.
+async fn operator_socket(app: &TestApp) -> crate::console::Socket {
+    let (cookie, _) = session_cookie(app, "ana@x.io", Role::Operator).await;
+    let mut ws = open_socket(app, &cookie, "").await;
+    let hello = next_event(&mut ws, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(hello["type"], "hello");
+    ws
+}
+
 #[tokio::test]
 async fn a_webhook_posted_to_a_reaches_an_operator_socket_on_b() {
     let Some((a, b)) = cluster().await else {
         return;
     };
-    let (cookie, _) = session_cookie(&b, "ana@x.io", Role::Operator).await;
-    let mut ws = open_socket(&b, &cookie, "").await;
-    assert_eq!(
-        next_event(&mut ws, Duration::from_secs(5)).await.unwrap()["type"],
-        "hello"
-    );
+    let mut ws = operator_socket(&b).await;
     let body = wa_text("5215511111111", "wamid.CLUSTER1", "hola desde A");
     let r = reqwest::Client::new()
         .post(a.app.url("/webhooks/whatsapp"))
@@ -181,20 +185,7 @@ async fn an_operator_reply_sent_on_a_reaches_a_widget_visitor_on_b() {
         .scalar("SELECT conversation_id FROM messages WHERE body = 'necesito ayuda'")
         .await;
     let (ana, ana_id) = a.app.signed_in("ana@x.io", Role::Operator).await;
-    transition(&a.app.state, id, Transition::Escalate, Some("keyword"))
-        .await
-        .unwrap();
-    transition(
-        &a.app.state,
-        id,
-        Transition::Accept(Actor {
-            id: ana_id,
-            is_admin: false,
-        }),
-        None,
-    )
-    .await
-    .unwrap();
+    crate::common::assign(&a.app.state, id, ana_id).await;
     let r = a
         .app
         .call(
@@ -307,20 +298,7 @@ async fn a_socket_resumes_on_b_after_dropping_from_a_with_exactly_the_missed_eve
         .await
         .unwrap();
     let id = a.app.scalar("SELECT MAX(id) FROM conversations").await;
-    transition(&a.app.state, id, Transition::Escalate, Some("keyword"))
-        .await
-        .unwrap();
-    transition(
-        &a.app.state,
-        id,
-        Transition::Accept(Actor {
-            id: op,
-            is_admin: false,
-        }),
-        None,
-    )
-    .await
-    .unwrap();
+    crate::common::assign(&a.app.state, id, op).await;
 
     let mut ws = open_socket(&a.app, &cookie, "").await;
     let hello = next_event(&mut ws, Duration::from_secs(5)).await.unwrap();
@@ -447,12 +425,7 @@ async fn a_broker_restart_loses_nothing_and_sockets_resync() {
     let Some((a, b)) = cluster().await else {
         return;
     };
-    let (cookie, _) = session_cookie(&b, "ana@x.io", Role::Operator).await;
-    let mut ws = open_socket(&b, &cookie, "").await;
-    assert_eq!(
-        next_event(&mut ws, Duration::from_secs(5)).await.unwrap()["type"],
-        "hello"
-    );
+    let mut ws = operator_socket(&b).await;
     let rabbitmqctl = |arg: &'static str| {
         let ok = std::process::Command::new("rabbitmqctl")
             .arg(arg)

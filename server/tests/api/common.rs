@@ -289,3 +289,19 @@ macro_rules! both_databases_with {
 macro_rules! both_databases {
     ($($t:tt)*) => { $crate::both_databases_with!($crate::common::spawn; $($t)*); };
 }
+
+/// Escalates conversation `id` and has `operator` accept it: a conversation a person holds.
+pub async fn assign(state: &AppState, id: i64, operator: i64) {
+    use app::domain::ownership::{Actor, Transition};
+    use app::services::conversations::transition;
+    transition(state, id, Transition::Escalate, Some("keyword"))
+        .await
+        .unwrap();
+    let actor = Actor {
+        id: operator,
+        is_admin: false,
+    };
+    transition(state, id, Transition::Accept(actor), None)
+        .await
+        .unwrap();
+}

@@ -128,16 +128,13 @@ both_databases! {
     }
 
     async fn a_reply_to_a_visitor_who_left_waits_and_goes_out_when_they_return(app) {
-        use app::domain::ownership::{Actor, Transition};
-        use app::services::conversations::transition;
         let (mut ws, token, _) = visit(&app, None).await;
         say(&mut ws, "hola, ¿hay alguien?", "c-1").await;
         assert_eq!(next_json(&mut ws).await["type"], "ack");
         let id = app.scalar("SELECT MAX(conversation_id) FROM messages WHERE body = 'hola, ¿hay alguien?'").await;
         drop(ws);
         let (ana, ana_id) = app.signed_in("ana@x.io", app::domain::users::Role::Operator).await;
-        transition(&app.state, id, Transition::Escalate, Some("keyword")).await.unwrap();
-        transition(&app.state, id, Transition::Accept(Actor { id: ana_id, is_admin: false }), None).await.unwrap();
+        crate::common::assign(&app.state, id, ana_id).await;
         // The visitor's tab closes before the reply: it is not "sent", it waits for them.
         crate::mock::eventually("the tab gone", || async { app.state.widget_hub.open_tabs() == 0 }).await;
         let r = app.call(&ana, "conversations/send", &[("id", &id.to_string()), ("text", "Sí, soy Ana")]).await;
