@@ -358,6 +358,15 @@ async fn when_a_dies_b_sends_its_claimed_work_after_the_lease_and_only_once() {
         .await
         .unwrap();
     let id = a.app.scalar("SELECT MAX(id) FROM conversations").await;
+    // The bot's answer to "hola" goes out first, so A's claim below holds only the one send.
+    eventually("the bot's answer sent", || async {
+        a.app
+            .scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+            .await
+            == 0
+            && a.app.scalar("SELECT COUNT(*) FROM outbox").await > 0
+    })
+    .await;
     // A dies holding a send: stored, claimed by A, never sent. (The send is due 2 s from now, so
     // only A's claim, made as of then, can take it before the lease runs out.)
     for w in &a.app.workers {
