@@ -60,7 +60,10 @@ struct FromWidget {
 
 /// Reads and checks one text frame from the widget.
 pub fn parse_frame(frame: &str) -> Result<WidgetFrame, FrameError> {
-    let m = serde_json::from_str::<FromWidget>(frame).map_err(|_| FrameError::NotJson)?;
+    // Read as JSON first, all of it: the typed reading alone skips fields it does not know without
+    // checking them (a lone surrogate escape there passed), and a frame is strict JSON or nothing.
+    let json = serde_json::from_str::<serde_json::Value>(frame).map_err(|_| FrameError::NotJson)?;
+    let m = serde_json::from_value::<FromWidget>(json).map_err(|_| FrameError::NotJson)?;
     // PostgreSQL `text` cannot hold U+0000: dropped from the text, refused in the client_id (the
     // widget finds its message again by the exact client_id the ack echoes).
     let text: String = m.text.chars().filter(|&c| c != '\0').collect();
@@ -87,6 +90,16 @@ mod tests {
 
     fn frame(kind: &str, text: &str, client_id: &str) -> String {
         json!({ "type": kind, "text": text, "client_id": client_id }).to_string()
+    }
+
+    #[test]
+    fn a_frame_is_strict_json_even_in_fields_the_widget_does_not_read() {
+        // Found by the fuzz smoke (`server/tests/api/fuzz_smoke.rs`): an invalid escape in an
+        // unknown field used to pass.
+        let f = r#"{"type":"message","text":"hola","client_id":"c-1","x":"\ud800"}"#;
+        assert_eq!(parse_frame(f), Err(FrameError::NotJson));
+        let ok = r#"{"type":"message","text":"hola","client_id":"c-1","x":"\ud83d\ude00"}"#;
+        assert!(parse_frame(ok).is_ok());
     }
 
     #[test]

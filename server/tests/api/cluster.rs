@@ -426,6 +426,39 @@ async fn when_a_dies_b_sends_its_claimed_work_after_the_lease_and_only_once() {
     assert_eq!(sent().await, 1, "sent once");
 }
 
+#[tokio::test]
+async fn sign_in_limits_are_shared_so_a_second_instance_gives_no_more_guesses() {
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
+    a.app.user("ana@x.io", Role::Operator).await;
+    let guess = [("email", "ana@x.io"), ("password", "guess guess")];
+    // Three wrong guesses on A and two on B: the account's five.
+    for (app, n) in [(&a.app, 3), (&b, 2)] {
+        for _ in 0..n {
+            let r = app.call(&app.client(), "sign_in", &guess).await;
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    }
+    for app in [&a.app, &b] {
+        let r = app
+            .call(
+                &app.client(),
+                "sign_in",
+                &[
+                    ("email", "ana@x.io"),
+                    ("password", crate::common::TEST_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "locked on every instance"
+        );
+    }
+}
+
 /// Restarts RabbitMQ itself, so it runs alone: `scripts/test.sh` runs it after the suite
 /// (`cargo test --test api -- --ignored cluster::`).
 #[tokio::test]

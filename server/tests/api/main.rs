@@ -12,6 +12,7 @@ mod channels;
 mod cluster;
 mod console;
 mod crash;
+mod fuzz_smoke;
 mod health;
 mod mock;
 mod operators;
