@@ -33,12 +33,13 @@ PG="${BATON_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 BROKER="${BATON_BENCH_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}"
 
 # start_baton PORT DATABASE_URL [EXTRA VAR=VALUE...]: a release Baton in the background ($!).
+# The Web Push receiver is plain http on loopback (BATON_PUSH_ALLOW_INSECURE, tests only).
 start_baton() {
   local port="$1" db="$2"; shift 2
   env DATABASE_URL="$db" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn BATON_DEMO=0 \
     BATON_ADMIN_EMAIL=bench@baton.local BATON_ADMIN_PASSWORD=bench-password-1 \
     BATON_WHATSAPP_VERIFY_TOKEN=v BATON_WHATSAPP_APP_SECRET=$SECRET BATON_WHATSAPP_ACCESS_TOKEN=t \
-    BATON_WHATSAPP_API_BASE=http://127.0.0.1:8099 "$@" "$ROOT/target/release/baton" &
+    BATON_WHATSAPP_API_BASE=http://127.0.0.1:8099 BATON_PUSH_ALLOW_INSECURE=1 "$@" "$ROOT/target/release/baton" &
 }
 
 # run_fanout LABEL BASE[,BASE...] PID...: signs in, runs the fan-out, prints the result line.
