@@ -166,6 +166,21 @@ pub struct MonitoringSnapshot {
     pub instance: String,
     /// With several instances: whether this one reaches the broker (`None`: one instance).
     pub broker_connected: Option<bool>,
+    /// The instances of the cluster: this one first, then those it has heard from.
+    pub instances: Vec<InstanceStatus>,
+}
+
+/// One Baton instance as the monitoring page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceStatus {
+    pub id: String,
+    /// The instance that rendered the page.
+    pub this: bool,
+    /// Heard from within the last 30 s (an instance is gone after that).
+    pub up: bool,
+    pub operators_online: usize,
+    /// When it last announced itself (unix ms).
+    pub last_heard: i64,
 }
 
 /// An event pushed to operators over `/ws`, numbered so a client can tell where it stands.

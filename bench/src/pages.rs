@@ -26,6 +26,10 @@ pub async fn run(
     connections: usize,
     paths: Vec<String>,
 ) {
+    let deadline = std::env::var("PAGES_ABANDON_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(60), Duration::from_millis);
     let paths = Arc::new(paths);
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -36,7 +40,7 @@ pub async fn run(
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
-                .timeout(Duration::from_secs(60))
+                .timeout(deadline)
                 .build()
                 .expect("client");
             let mut t = Tally::default();

@@ -68,5 +68,8 @@ pub async fn monitoring(state: &AppState) -> Result<MonitoringSnapshot, AppError
         now: super::now_ms(),
         instance: state.cluster.instance_id().to_string(),
         broker_connected: state.cluster.broker().map(|b| b.connected),
+        instances: state
+            .presence
+            .instances(state.cluster.instance_id(), super::now_ms()),
     })
 }

@@ -4,6 +4,7 @@ use crate::bus::cluster::{Cluster, Signal, Solo, Worker};
 use crate::bus::SharedBus;
 use crate::domain::client_ip::{client_ip, IpNet};
 use crate::domain::ratelimit::AttemptLimiter;
+use crate::dto::InstanceStatus;
 use crate::storage::Store;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -57,18 +58,29 @@ impl Default for ServiceSettings {
     }
 }
 
+/// Another instance as this one last heard from it.
+struct Remote {
+    users: HashSet<i64>,
+    at: i64,
+    /// Silent past [`Presence::SILENCE_MS`]: its operators count as offline.
+    gone: bool,
+}
+
 /// Who has a live socket right now: here (user id -> open connections) and, with several
-/// instances, on the others (as each last announced, forgotten when it falls silent).
+/// instances, on the others (as each last announced; an instance that falls silent is taken for
+/// gone, and forgotten after [`Presence::FORGET_MS`]).
 #[derive(Default)]
 pub struct Presence {
     online: Mutex<HashMap<i64, usize>>,
-    remote: Mutex<HashMap<String, (HashSet<i64>, i64)>>,
+    remote: Mutex<HashMap<String, Remote>>,
 }
 
 impl Presence {
     /// An instance not heard from for this long (ms) is taken for gone, its operators offline.
     /// Instances announce themselves every third of it.
     pub const SILENCE_MS: i64 = 30_000;
+    /// A gone instance stays on the monitoring page this long.
+    pub const FORGET_MS: i64 = 10 * 60_000;
 
     /// Counts a new connection; returns whether the user just came online here.
     pub fn connect(&self, user: i64) -> bool {
@@ -104,42 +116,86 @@ impl Presence {
     /// Records what `instance` announced at `now`; returns whether anyone came or went.
     pub fn announced(&self, instance: &str, users: Vec<i64>, now: i64) -> bool {
         let before = self.everyone(now);
+        let remote = Remote {
+            users: users.into_iter().collect(),
+            at: now,
+            gone: false,
+        };
         self.remote
             .lock()
             .unwrap()
-            .insert(instance.to_string(), (users.into_iter().collect(), now));
+            .insert(instance.to_string(), remote);
         before != self.everyone(now)
     }
 
-    /// Forgets instances silent since `now - SILENCE_MS`; returns whether anyone went offline.
+    /// Marks instances silent since `now - SILENCE_MS` as gone (forgetting those silent for
+    /// `FORGET_MS`); returns whether any just went.
     pub fn forget_silent(&self, now: i64) -> bool {
         let mut remote = self.remote.lock().unwrap();
-        let before = remote.len();
-        remote.retain(|_, (_, at)| *at > now - Self::SILENCE_MS);
-        let gone = remote.len() != before;
-        drop(remote);
-        gone
+        remote.retain(|_, r| r.at > now - Self::FORGET_MS);
+        let mut went = false;
+        for r in remote.values_mut() {
+            if !r.gone && r.at <= now - Self::SILENCE_MS {
+                r.gone = true;
+                went = true;
+            }
+        }
+        went
+    }
+
+    fn alive(r: &Remote, now: i64) -> bool {
+        !r.gone && r.at > now - Self::SILENCE_MS
     }
 
     fn everyone(&self, now: i64) -> HashSet<i64> {
         let mut all: HashSet<i64> = self.online.lock().unwrap().keys().copied().collect();
-        for (users, at) in self.remote.lock().unwrap().values() {
-            if *at > now - Self::SILENCE_MS {
-                all.extend(users);
+        for r in self.remote.lock().unwrap().values() {
+            if Self::alive(r, now) {
+                all.extend(&r.users);
             }
         }
         all
     }
 
     pub fn is_online(&self, user: i64) -> bool {
+        let now = super::now_ms();
         self.online.lock().unwrap().contains_key(&user)
-            || self.remote.lock().unwrap().values().any(|(users, at)| {
-                *at > super::now_ms() - Self::SILENCE_MS && users.contains(&user)
-            })
+            || self
+                .remote
+                .lock()
+                .unwrap()
+                .values()
+                .any(|r| Self::alive(r, now) && r.users.contains(&user))
     }
 
     pub fn online_count(&self) -> usize {
         self.everyone(super::now_ms()).len()
+    }
+
+    /// The instances this one knows of, itself first, then by name.
+    pub fn instances(&self, this: &str, now: i64) -> Vec<InstanceStatus> {
+        let mut others: Vec<InstanceStatus> = self
+            .remote
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(id, r)| InstanceStatus {
+                id: id.clone(),
+                this: false,
+                up: Self::alive(r, now),
+                operators_online: r.users.len(),
+                last_heard: r.at,
+            })
+            .collect();
+        others.sort_by(|a, b| a.id.cmp(&b.id));
+        let me = InstanceStatus {
+            id: this.to_string(),
+            this: true,
+            up: true,
+            operators_online: self.online.lock().unwrap().len(),
+            last_heard: now,
+        };
+        std::iter::once(me).chain(others).collect()
     }
 }
 
@@ -309,6 +365,22 @@ mod tests {
         assert!(p.forget_silent(now + Presence::SILENCE_MS), "b fell silent");
         assert!(!p.is_online(3) && p.is_online(1));
         assert_eq!(p.here(), vec![1]);
+        // The monitoring page still lists it, as down, until it is forgotten.
+        let listed = p.instances("a", now + Presence::SILENCE_MS);
+        assert_eq!(
+            listed
+                .iter()
+                .map(|i| (i.id.as_str(), i.up))
+                .collect::<Vec<_>>(),
+            [("a", true), ("b", false)]
+        );
+        assert!(
+            !p.forget_silent(now + Presence::SILENCE_MS + 1),
+            "gone once"
+        );
+        assert_eq!(p.instances("a", now + Presence::FORGET_MS).len(), 2);
+        p.forget_silent(now + Presence::FORGET_MS);
+        assert_eq!(p.instances("a", now + Presence::FORGET_MS).len(), 1);
     }
 
     #[test]

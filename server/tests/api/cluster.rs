@@ -110,6 +110,19 @@ async fn a_webhook_posted_to_a_reaches_an_operator_socket_on_b() {
         (m["instance"].as_str(), m["broker_connected"].as_bool()),
         (Some("b"), Some(true))
     );
+    // The page lists both instances, this one first, both up.
+    let listed: Vec<_> = m["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["up"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, [("b".to_string(), true), ("a".to_string(), true)]);
 }
 
 #[tokio::test]

@@ -35,60 +35,75 @@ pub fn MonitoringPage() -> impl IntoView {
         |_| fetch_queue_overview(local_utc_offset_minutes()),
     );
     view! {
-        <section class="page" aria-labelledby="mon-title">
-            <h1 id="mon-title" class="page-title">"Monitoring"</h1>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match snap.await {
-                        Ok(s) => view! {
-                            <div class="card bot-status" data-status=s.bot_status.clone()>
-                                <span class="stat-label">"Bot"</span>
-                                <strong class="bot-status-text">{match s.bot_status.as_str() {
-                                    "paused" => "Paused: new messages go to the queue",
-                                    "down" => "Down: the external bot is failing",
-                                    _ => "Running",
-                                }}</strong>
-                                {s.bot_error.clone().map(|e| view! { <p class="muted small">{e}</p> })}
-                            </div>
-                            <div class="cards">
-                                {s.by_state.iter().map(|(state, n)| view! {
-                                    <div class="card stat" data-state=state.as_str()>
-                                        <span class="stat-n">{*n}</span>
-                                        <span class="stat-label">{group_title(*state)}</span>
-                                    </div>
-                                }).collect_view()}
-                                <div class="card stat">
-                                    <span class="stat-n">{s.operators_online}</span>
-                                    <span class="stat-label">"Operators online"</span>
+            <section class="page" aria-labelledby="mon-title">
+                <h1 id="mon-title" class="page-title">"Monitoring"</h1>
+                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match snap.await {
+                            Ok(s) => view! {
+                                <div class="card bot-status" data-status=s.bot_status.clone()>
+                                    <span class="stat-label">"Bot"</span>
+                                    <strong class="bot-status-text">{match s.bot_status.as_str() {
+                                        "paused" => "Paused: new messages go to the queue",
+                                        "down" => "Down: the external bot is failing",
+                                        _ => "Running",
+                                    }}</strong>
+                                    {s.bot_error.clone().map(|e| view! { <p class="muted small">{e}</p> })}
                                 </div>
-                            </div>
-                            <p class="muted small instance-line" data-broker=match s.broker_connected {
-                                None => "none",
-                                Some(true) => "connected",
-                                Some(false) => "disconnected",
-                            }>
-                                "Answered by instance "<code>{s.instance.clone()}</code>
-                                {match s.broker_connected {
-                                    None => "",
-                                    Some(true) => " · broker connected",
-                                    Some(false) => " · broker unreachable: live updates from other instances are paused",
-                                }}
-                            </p>
-                        }.into_any(),
-                        Err(e) => load_error(&e),
-                    }
-                })}
-            </Transition>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match overview.await {
-                        Ok(o) => view! { <Overview o/> }.into_any(),
-                        Err(e) => load_error(&e),
-                    }
-                })}
-            </Transition>
-        </section>
-    }
+                                <div class="cards">
+                                    {s.by_state.iter().map(|(state, n)| view! {
+                                        <div class="card stat" data-state=state.as_str()>
+                                            <span class="stat-n">{*n}</span>
+                                            <span class="stat-label">{group_title(*state)}</span>
+                                        </div>
+                                    }).collect_view()}
+                                    <div class="card stat">
+                                        <span class="stat-n">{s.operators_online}</span>
+                                        <span class="stat-label">"Operators online"</span>
+                                    </div>
+                                </div>
+    <div class="card instances" data-broker=match s.broker_connected {
+                                    None => "none",
+                                    Some(true) => "connected",
+                                    Some(false) => "disconnected",
+                                }>
+                                    <span class="stat-label">"Instances"</span>
+                                    <ul class="instance-list">
+                                        {s.instances.iter().map(|i| view! {
+                                            <li data-up=i.up.to_string()>
+                                                <code>{i.id.clone()}</code>
+                                                {i.this.then_some(" (this page)")}
+                                                {if i.up {
+                                                    format!(" · up · {} online", plural(i.operators_online, "operator", "operators"))
+                                                } else {
+                                                    " · not heard from for 30 s: taken for gone".to_string()
+                                                }}
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                    {match s.broker_connected {
+                                        None => None,
+                                        Some(true) => Some(view! { <p class="muted small">"Broker connected"</p> }),
+                                        Some(false) => Some(view! {
+                                            <p class="muted small">"Broker unreachable: live updates from other instances are paused"</p>
+                                        }),
+                                    }}
+                                </div>
+                            }.into_any(),
+                            Err(e) => load_error(&e),
+                        }
+                    })}
+                </Transition>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match overview.await {
+                            Ok(o) => view! { <Overview o/> }.into_any(),
+                            Err(e) => load_error(&e),
+                        }
+                    })}
+                </Transition>
+            </section>
+        }
 }
 
 /// Minutes east of UTC in the browser (0 while rendering on the server), so "SLA breaches today"
@@ -179,4 +194,8 @@ fn Overview(o: QueueOverview) -> impl IntoView {
             </dl>
         </section>
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
