@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { startBaton, launchBrowser, signIn, waitHydrated, shot, OPERATOR, PHONE } from './harness.mjs';
+import { startBaton, launchBrowser, signIn, waitHydrated, shot, ADMIN, OPERATOR, PHONE, DESKTOP } from './harness.mjs';
 
 const PG = process.env.BATON_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const BROKER = process.env.BATON_TEST_BROKER_URL ?? 'amqp://guest:guest@127.0.0.1:5672/%2f';
@@ -57,5 +57,19 @@ test('phone: the console on instance B shows, live, a customer escalated on inst
   assert.equal(await waiting.locator('li.row').count(), before + 1);
   await page.screenshot({ path: shot('phone-cluster-live') });
   await shop.close();
+  await ctx.close();
+});
+
+test('desktop: the monitoring page lists both instances and the broker', { skip }, async () => {
+  const ctx = await env.chrome.browser.newContext({ viewport: DESKTOP });
+  const page = await ctx.newPage();
+  await signIn(page, env.a.url, ADMIN);
+  await page.goto(`${env.a.url}/monitoring`);
+  const list = page.locator('.instance-list li');
+  await list.nth(1).waitFor({ timeout: 10_000 });
+  assert.match(await list.nth(0).innerText(), /^e2e-a \(this page\) · up/);
+  assert.match(await list.nth(1).innerText(), /^e2e-b · up/);
+  assert.equal(await page.locator('.instances').getAttribute('data-broker'), 'connected');
+  await page.screenshot({ path: shot('desktop-monitoring-cluster'), fullPage: true });
   await ctx.close();
 });

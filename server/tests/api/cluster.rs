@@ -544,3 +544,60 @@ async fn a_broker_restart_loses_nothing_and_sockets_resync() {
         .count();
     assert_eq!(answers, 2, "nothing sent twice");
 }
+
+/// The real binary with a broker URL whose password RabbitMQ refuses: it keeps serving, says the
+/// broker is unreachable, and the password appears in no log line (at debug level) and no answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_broker_password_never_reaches_a_log_line_or_an_answer() {
+    const PASSWORD: &str = "Wr0ng-broker-s3cret";
+    if broker_url().is_none() {
+        return;
+    }
+    let Some(app) = crate::common::spawn(Db::Postgres).await else {
+        return;
+    };
+    let url = app.database_url().to_string();
+    let (port, log_path) = (
+        crate::secrets::free_port(),
+        std::env::temp_dir().join(format!("baton-broker-{}.log", crate::secrets::free_port())),
+    );
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &url)
+        .env(
+            "BATON_BROKER_URL",
+            format!("amqp://guest:{PASSWORD}@127.0.0.1:5672/%2f"),
+        )
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("LEPTOS_SITE_ROOT", "../target/site")
+        .env("RUST_LOG", "debug")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("start baton");
+    let _child = crate::secrets::Child(child);
+    let readyz = format!("http://127.0.0.1:{port}/readyz");
+    let mut answer = String::new();
+    for _ in 0..300 {
+        if let Ok(r) = reqwest::get(&readyz).await {
+            answer = r.text().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ready: serde_json::Value = serde_json::from_str(&answer).expect("readyz answers");
+    assert_eq!(
+        (ready["status"].as_str(), ready["broker"].as_str()),
+        (Some("ready"), Some("disconnected"))
+    );
+    // A few retries' worth of log.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(logged.contains("cannot reach the broker"), "{logged}");
+    assert!(!logged.contains(PASSWORD), "the broker password was logged");
+    assert!(!answer.contains(PASSWORD));
+}

@@ -147,6 +147,11 @@ async fn spawn_on(
 pub const TEST_PASSWORD: &str = "password-for-tests";
 
 impl TestApp {
+    /// The database this app runs on (another process can be started on it).
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 const TOKEN: &str = "987654:SECRET-bot-token-never-shown";
 const TG_SECRET: &str = "tg_secret-1";
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
 
 /// Kills the child when the test ends, however it ends.
-struct Child(std::process::Child);
+pub struct Child(pub std::process::Child);
 impl Drop for Child {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -1,7 +1,7 @@
 //! The signed-in person's own page: who they are, changing their password, and the devices that
 //! get "Customer waiting" alerts, each with its delivery health, a test button and removal.
 
-use super::{elapsed, load_error};
+use super::{ago, load_error};
 use crate::api::auth::ChangePassword;
 use crate::api::devices::{list_devices, vapid_key, RemoveDevice, SubscribeWebpush, TestDevice};
 use crate::domain::users::NewPassword;
@@ -152,9 +152,9 @@ fn Device(
     let health = match (d.last_success_at, d.last_error_at) {
         (_, Some(err_at)) if d.last_success_at.is_none_or(|ok| err_at > ok) => {
             let msg = d.last_error.clone().unwrap_or_default();
-            view! { <span class="small device-health failing">{move || format!("Failing since {} ago: {msg}", elapsed(err_at, clock.now(created)))}</span> }.into_any()
+            view! { <span class="small device-health failing">{move || format!("Failing since {}: {msg}", ago(err_at, clock.now(created)))}</span> }.into_any()
         }
-        (Some(ok), _) => view! { <span class="small device-health ok">{move || format!("Last alert delivered {} ago", elapsed(ok, clock.now(created)))}</span> }.into_any(),
+        (Some(ok), _) => view! { <span class="small device-health ok">{move || format!("Last alert delivered {}", ago(ok, clock.now(created)))}</span> }.into_any(),
         _ => view! { <span class="small muted">"No alert sent yet"</span> }.into_any(),
     };
     view! {

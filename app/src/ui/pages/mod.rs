@@ -67,6 +67,14 @@ pub fn elapsed(since: i64, now: i64) -> String {
     }
 }
 
+/// "4 min ago", "just now": `elapsed` for the end of a sentence.
+pub fn ago(since: i64, now: i64) -> String {
+    match elapsed(since, now) {
+        e if e == "just now" => e,
+        e => format!("{e} ago"),
+    }
+}
+
 /// A queue wait as a ticking badge: "42 s", "3:07", then "1 h 5 min".
 pub fn wait_label(since: i64, now: i64) -> String {
     let secs = (now - since).max(0) / 1000;
@@ -79,7 +87,7 @@ pub fn wait_label(since: i64, now: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{elapsed, wait_label};
+    use super::{ago, elapsed, wait_label};
 
     #[test]
     fn waits_tick_in_seconds_for_the_first_hour() {
@@ -98,5 +106,7 @@ mod tests {
         assert_eq!(elapsed(0, 120 * m), "2 h");
         assert_eq!(elapsed(0, 49 * 60 * m), "2 d");
         assert_eq!(elapsed(10, 0), "just now");
+        assert_eq!(ago(0, 30_000), "just now", "never \"just now ago\"");
+        assert_eq!(ago(0, 4 * 60_000), "4 min ago");
     }
 }

@@ -2,7 +2,7 @@
 
 use super::conversations::group_title;
 use super::load_error;
-use super::{elapsed, wait_label};
+use super::{ago, wait_label};
 use crate::api::conversations::monitoring;
 use crate::api::queue::fetch_queue_overview;
 use crate::dto::QueueOverview;
@@ -187,7 +187,7 @@ fn Overview(o: QueueOverview) -> impl IntoView {
                 {o.channels.into_iter().map(|ch| view! {
                     <dt>{ch.channel.label()}</dt>
                     <dd>
-                        {ch.last_inbound_at.map(|t| format!("last message {} ago", elapsed(t, now))).unwrap_or_else(|| "no messages yet".into())}
+                        {ch.last_inbound_at.map(|t| format!("last message {}", ago(t, now))).unwrap_or_else(|| "no messages yet".into())}
                         {format!(" · {} failed sends in 24 h", ch.failures_24h)}
                     </dd>
                 }).collect_view()}
