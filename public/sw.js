@@ -4,9 +4,13 @@
 // phone has no signal. Baton is a live console, so fresh data always wins:
 // we only cache the shell, and never anything that talks to the backend.
 
-// Bump the version whenever the shell list or caching rules change; the
-// activate step then drops every older cache.
-const CACHE = 'baton-shell-v2';
+// The server fills in the bundle's content-derived name (baton.<hash>) when it serves this
+// file, so every deploy changes this script: the browser installs the new worker, which caches
+// the new bundle, and the activate step drops every older cache. Bump RULES when the shell list
+// or the caching rules change without a new bundle.
+const BUNDLE = '__BATON_BUNDLE__';
+const RULES = 3;
+const CACHE = `baton-shell-${RULES}-${BUNDLE}`;
 const OFFLINE_URL = '/offline.html';
 
 const SHELL = [
@@ -14,9 +18,9 @@ const SHELL = [
   '/manifest.webmanifest',
   '/icons/icon-192.png',
   '/icons/icon-512.png',
-  '/pkg/baton.css',
-  '/pkg/baton.js',
-  '/pkg/baton_bg.wasm',
+  `/pkg/${BUNDLE}.css`,
+  `/pkg/${BUNDLE}.js`,
+  `/pkg/${BUNDLE}_bg.wasm`,
 ];
 
 // Live traffic: server functions, the websocket, the embeddable widget and
@@ -58,7 +62,13 @@ function isBypassed(path) {
 }
 
 function isStaticAsset(path) {
-  return path.startsWith('/pkg/') || path.startsWith('/icons/') || path === '/manifest.webmanifest';
+  return path.startsWith('/icons/') || path === '/manifest.webmanifest';
+}
+
+// The bundle's files are named after their content: a name never changes meaning, so the cached
+// copy is always right (and a phone on a slow network starts from it at once).
+function isBundle(path) {
+  return path.startsWith('/pkg/');
 }
 
 // Only keep responses that are safe to replay: same-origin, successful and not
@@ -87,10 +97,23 @@ self.addEventListener('fetch', (event) => {
     return;
   }
 
+  if (isBundle(url.pathname)) {
+    event.respondWith(
+      caches.match(request).then(
+        (hit) =>
+          hit ||
+          fetch(request).then((res) => {
+            if (cacheable(res)) event.waitUntil(put(request, res.clone()));
+            return res;
+          }),
+      ),
+    );
+    return;
+  }
+
   if (isStaticAsset(url.pathname)) {
-    // Network first, refreshing the cache: bundle names carry no hash, so a
-    // cache-first bundle would pair last version's WASM with this version's
-    // HTML after a deploy. Offline, the cached shell still starts.
+    // Network first, refreshing the cache (icons and the manifest keep their names). Offline,
+    // the cached copy still serves.
     event.respondWith(
       fetch(request)
         .then((res) => {

@@ -17,7 +17,7 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 say "building release binaries (Baton, load generator, ceiling) and the site"
 cargo build --release -p server -p baton-bench
 cargo build --release --manifest-path "$CEILING_SRC/Cargo.toml" --target-dir "$ROOT/target/ceiling" --bin server
-[ -f target/site/pkg/baton.css ] || { ensure_rust_tools; build_site dev; }
+[ -f target/site/assets.txt ] || { ensure_rust_tools; build_site dev; }
 BENCH="$ROOT/target/release/baton-bench"
 CEIL="$ROOT/target/ceiling/release/server"
 

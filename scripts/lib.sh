@@ -19,6 +19,11 @@ ensure_rust_tools() {
     local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config >/dev/null
   fi
+  if ! command -v brotli >/dev/null; then
+    say "installing brotli (Debian package: precompressed assets)"
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli >/dev/null
+  fi
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
@@ -54,12 +59,33 @@ build_site() {
       -o "$site/pkg/baton_bg.wasm" "$site/pkg/baton_bg.wasm"
   fi
   cp "$ROOT/style/main.css" "$site/pkg/baton.css"
+  # Content-hashed names: a deploy never pairs one version's page with another's bundle, and
+  # browsers keep each file for a year (Cache-Control: immutable). Baton reads the name from
+  # `assets.txt` at start; the service worker is served with it.
+  local name
+  name="baton.$(cat "$site/pkg/baton.js" "$site/pkg/baton_bg.wasm" "$site/pkg/baton.css" | sha256sum | cut -c1-12)"
+  mv "$site/pkg/baton.js" "$site/pkg/$name.js"
+  mv "$site/pkg/baton_bg.wasm" "$site/pkg/${name}_bg.wasm"
+  mv "$site/pkg/baton.css" "$site/pkg/$name.css"
+  echo "$name" > "$site/assets.txt"
+  # Precompressed copies, sent as they are to browsers that accept them (brotli, else gzip).
+  local quality=11; [ "$profile" = dev ] && quality=5
+  for f in "$site/pkg/$name.js" "$site/pkg/${name}_bg.wasm" "$site/pkg/$name.css"; do
+    gzip -9 -k -f "$f"
+    brotli -q "$quality" -k -f "$f"
+  done
 }
+
+# The bundle's file name stem (baton.<hash>), from the last build_site.
+asset_name() { cat "$ROOT/target/site/assets.txt"; }
 
 # Prints the bundle size, raw and gzipped.
 report_wasm_size() {
-  local f="$ROOT/target/site/pkg/baton_bg.wasm"
-  printf 'baton_bg.wasm: %s bytes raw, %s bytes gzipped\n' "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
+  local f
+  for f in "$ROOT/target/site/pkg/$(asset_name)"{_bg.wasm,.js,.css}; do
+    printf '%s: %s bytes raw, %s gzip, %s brotli (as sent)\n' "$(basename "$f")" \
+      "$(stat -c %s "$f")" "$(stat -c %s "$f.gz")" "$(stat -c %s "$f.br")"
+  done
 }
 
 # Benchmarks: wait for a URL to answer; recreate a PostgreSQL database and print its URL.

@@ -32,7 +32,9 @@ test('the service worker caches the shell and shows the offline page without a n
     const keys = await caches.keys();
     if (!keys.length) return false;
     const c = await caches.open(keys[0]);
-    return !!(await c.match('/offline.html')) && !!(await c.match('/pkg/baton_bg.wasm'));
+    // The bundle this page loaded, by its content-derived name.
+    const css = new URL(document.querySelector('link[rel="stylesheet"]').href).pathname;
+    return !!(await c.match('/offline.html')) && !!(await c.match(css.replace(/\.css$/, '_bg.wasm')));
   }, null, { timeout: 15_000, polling: 200 });
   await ctx.setOffline(true);
   await page.goto(`${env.baton.url}/monitoring`);

@@ -5,7 +5,7 @@ use crate::channels::send::{ChannelClients, HttpExternalBot};
 use crate::cluster::{Broker, Names};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
-use crate::routes::{contain, faults, guard, headers, health, webhooks, widget, ws};
+use crate::routes::{assets, contain, faults, guard, headers, health, webhooks, widget, ws};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
 use app::bus::cluster::{Cluster, Solo};
@@ -135,8 +135,10 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         }
     }
 
+    // The bundle is named after its content (`assets.txt`, written by `build_site`).
+    let bundle = assets::bundle_name(&config.site_root);
     let leptos = LeptosOptions::builder()
-        .output_name("baton")
+        .output_name(bundle.as_str())
         .site_root(config.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
@@ -146,6 +148,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         leptos: leptos.clone(),
         app: state.clone(),
         channels: channels.clone(),
+        service_worker: assets::service_worker_script(&config.site_root, &bundle).into(),
     };
     // Workers start with the router, so work stored before a restart is picked up at once.
     let sender = Arc::new(ChannelClients::new(
@@ -178,6 +181,8 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         .route("/ws", get(ws::upgrade))
         .route("/widget/ws", get(widget::socket))
         .route("/demo", get(widget::demo))
+        .route("/sw.js", get(assets::service_worker))
+        .nest("/pkg", assets::pkg(&config.site_root, &bundle))
         .merge(webhook_routes)
         .merge(if config.test_faults {
             tracing::warn!(

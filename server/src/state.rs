@@ -10,6 +10,8 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
     pub app: AppState,
     pub channels: std::sync::Arc<crate::config::ChannelsConfig>,
+    /// `/sw.js` with the bundle's name in it (see [`crate::routes::assets`]).
+    pub service_worker: std::sync::Arc<str>,
 }
 
 impl FromRef<ServerState> for LeptosOptions {

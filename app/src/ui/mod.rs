@@ -9,7 +9,7 @@ use crate::api::auth::{get_me, SignIn, SignOut};
 use crate::dto::UserDto;
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -29,6 +29,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="icon" href="/icons/icon-192.png" type="image/png"/>
                 <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                // The bundle's stylesheet, named after its content like the script (see the
+                // server's `routes::assets`).
+                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -65,7 +68,6 @@ pub fn App() -> impl IntoView {
     live::provide_live();
 
     view! {
-        <Stylesheet id="baton" href="/pkg/baton.css"/>
         <Title text="Baton"/>
         <Meta name="description" content="Baton: run your chatbot's human takeover from your phone."/>
         <Link rel="preload" href="/icons/icon-192.png" as_="image"/>

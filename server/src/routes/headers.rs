@@ -50,6 +50,16 @@ pub async fn security_headers(State(s): State<ServerState>, req: Request, next: 
             HeaderValue::from_static(HSTS),
         );
     }
+    // Pages carry live, signed-in data and name the bundle of this version: never reused without
+    // asking the server.
+    let is_html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if is_html {
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-cache"));
+    }
     if let Some(csp) = own_csp {
         h.insert(
             header::CONTENT_SECURITY_POLICY,

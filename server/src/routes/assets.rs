@@ -1,0 +1,80 @@
+//! The browser bundle and the service worker.
+//!
+//! `scripts/lib.sh` (`build_site`) names the bundle after its content (`baton.<hash>.js`,
+//! `baton.<hash>_bg.wasm`, `baton.<hash>.css`), writes that name to `assets.txt` in the site, and
+//! puts brotli and gzip copies beside each file. So `/pkg/*` is served precompressed and cached
+//! for a year (`immutable`): a new version has new names. Pages are `no-cache` (see
+//! [`super::headers`]), and the service worker is served with the bundle's name in it, so a
+//! deploy changes its bytes, the browser installs it, and the next navigation loads the new
+//! page with the new bundle: never one version's page with another's bundle.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::path::Path;
+use std::sync::Arc;
+use tower_http::services::ServeDir;
+
+use crate::state::ServerState;
+
+/// How long browsers keep a content-named file, and that they need not ask again.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The name stem of the bundle in `site_root` (from `assets.txt`), or `baton` for a site built
+/// without names (it is then served like any static file).
+pub fn bundle_name(site_root: &Path) -> String {
+    std::fs::read_to_string(site_root.join("assets.txt"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'))
+        .unwrap_or_else(|| "baton".into())
+}
+
+/// `/pkg/*`: the bundle's files, precompressed; immutable when named after this bundle (other
+/// files there, such as wasm-bindgen's `snippets/`, keep their names across versions).
+pub fn pkg(site_root: &Path, bundle: &str) -> Router<ServerState> {
+    let files = ServeDir::new(site_root.join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let bundle: Arc<str> = format!("/{bundle}").into();
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            let named = req.uri().path().starts_with(&*bundle);
+            async move {
+                let mut res = next.run(req).await;
+                let policy = if named && res.status() == StatusCode::OK {
+                    IMMUTABLE
+                } else {
+                    "no-cache"
+                };
+                res.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+                res
+            }
+        }))
+}
+
+/// The service worker script with the bundle's name in place of `__BATON_BUNDLE__`.
+pub fn service_worker_script(site_root: &Path, bundle: &str) -> String {
+    std::fs::read_to_string(site_root.join("sw.js"))
+        .unwrap_or_default()
+        .replace("__BATON_BUNDLE__", bundle)
+}
+
+/// `/sw.js`: always checked with the server, so a deploy reaches installed apps.
+pub async fn service_worker(State(s): State<ServerState>) -> Response {
+    if s.service_worker.is_empty() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        s.service_worker.to_string(),
+    )
+        .into_response()
+}
