@@ -35,6 +35,10 @@ broker_up() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
 
 ensure_rabbitmq() {
   if broker_up; then return 0; fi
+  # A node whose application was stopped (rabbitmqctl stop_app) only needs starting again.
+  if command -v rabbitmqctl >/dev/null && rabbitmqctl -q start_app >/dev/null 2>&1; then
+    for _ in $(seq 1 30); do broker_up && return 0; sleep 1; done
+  fi
   if command -v rabbitmq-server >/dev/null; then
     say "starting RabbitMQ"
     rabbitmq-server -detached || true

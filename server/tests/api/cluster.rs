@@ -497,6 +497,17 @@ async fn a_broker_restart_loses_nothing_and_sockets_resync() {
             .map(|s| s.success());
         assert_eq!(ok.ok(), Some(true), "rabbitmqctl {arg}");
     };
+    /// Starts RabbitMQ again however the test ends (a failed assertion must not leave the
+    /// machine's broker stopped for what runs next).
+    struct Restart;
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("rabbitmqctl")
+                .arg("start_app")
+                .status();
+        }
+    }
+    let _restart = Restart;
     rabbitmqctl("stop_app");
     // While the broker is down, A stores and answers a customer.
     receive(
