@@ -2,6 +2,7 @@
 # Ingest benchmark: Baton's signed WhatsApp webhook against the shared ceiling program doing the
 # same storage work, side by side in one run, on SQLite and PostgreSQL.
 #   scripts/bench.sh [SECONDS]   (default 10 s per measurement, 32 connections)
+# BENCH_BACKENDS=postgres (or sqlite) measures one database only.
 # Needs ../shared/bench/ceiling (the workspace's shared folder) and a PostgreSQL on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -32,7 +33,7 @@ backlog() {
 }
 
 results=()
-for backend in sqlite postgres; do
+for backend in ${BENCH_BACKENDS:-sqlite postgres}; do
   if [ "$backend" = sqlite ]; then
     ceil_db="sqlite://$WORK/ceiling.db?mode=rwc"; baton_db="sqlite://$WORK/baton.db"
   else
