@@ -576,7 +576,7 @@ impl BrokerInbox {
                     None => return,
                 },
                 _ = heartbeat.tick() => {
-                    broker.send(Signal::Presence { users: state.presence.here() });
+                    state.announce_presence();
                     if state.presence.forget_silent(now_ms()) {
                         state.bus.publish(LiveEventKind::OperatorsChanged);
                     }
@@ -596,9 +596,7 @@ fn caught_up(state: &AppState, broker: &Broker) {
     // Every socket re-reads its session (an ending may have been missed).
     state.recheck_all_sessions();
     broker.send(Signal::PresenceAsk);
-    broker.send(Signal::Presence {
-        users: state.presence.here(),
-    });
+    state.announce_presence();
 }
 
 fn apply(state: &AppState, broker: &Broker, env: Envelope) {
@@ -613,9 +611,7 @@ fn apply(state: &AppState, broker: &Broker, env: Envelope) {
                 broker.log.announce(LiveEventKind::OperatorsChanged);
             }
         }
-        Signal::PresenceAsk => broker.send(Signal::Presence {
-            users: state.presence.here(),
-        }),
+        Signal::PresenceAsk => state.announce_presence(),
         Signal::WidgetPush { id, visitor, frame } => {
             if state.widget_hub.push(&visitor, &frame) > 0 {
                 broker.send(Signal::WidgetDelivered { id });

@@ -134,8 +134,6 @@ pub fn socket_closed(state: &AppState, user_id: i64) {
 fn presence_changed(state: &AppState) {
     // The other instances learn first, so routing there sees the change by the time the event
     // makes operators' lists reload.
-    state.cluster.send(crate::bus::cluster::Signal::Presence {
-        users: state.presence.here(),
-    });
+    state.announce_presence();
     state.bus.publish(LiveEventKind::OperatorsChanged);
 }

@@ -297,6 +297,13 @@ impl AppState {
             .send_modify(|e| e.count = e.count.wrapping_add(2));
     }
 
+    /// Tells the other instances which operators are online on this one.
+    pub fn announce_presence(&self) {
+        self.cluster.send(Signal::Presence {
+            users: self.presence.here(),
+        });
+    }
+
     /// Wakes `worker` here and on the other instances: work for it was just stored.
     pub fn wake(&self, worker: Worker) {
         self.wake_here(worker);

@@ -151,9 +151,12 @@ async fn session(mut socket: WebSocket, state: AppState, ip: std::net::IpAddr) {
         new_token,
     } = visitor;
     let (tab, outbox) = state.widget_hub.join(&external_id);
-    // Replies that waited for this visitor go out now, to this tab.
-    if let Err(e) = delivery::recipient_returned(&state, Channel::Web, &external_id).await {
-        tracing::warn!(error = %e, "could not release the replies waiting for a widget visitor");
+    // Replies that waited for this visitor go out now, to this tab (an identity issued just now
+    // has none, and costs no query).
+    if new_token.is_none() {
+        if let Err(e) = delivery::recipient_returned(&state, Channel::Web, &external_id).await {
+            tracing::warn!(error = %e, "could not release the replies waiting for a widget visitor");
+        }
     }
     let welcome = json!({ "type": "welcome", "token": new_token }).to_string();
     let history = json!({ "type": "history", "messages": history(&state, &external_id).await });
