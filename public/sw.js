@@ -136,7 +136,8 @@ self.addEventListener('fetch', (event) => {
 
 // ---------------------------------------------------------------------------
 // Push notifications: "Customer waiting" alerts from the paging ladder.
-// Payload: {conversation_id, contact_name, preview, wait_secs, step}.
+// Payload: {conversation_id, contact_name, preview, wait_secs, step} and, written by the server in
+// the reader's language, {title, waited, accept} (older servers sent none: English then).
 // ---------------------------------------------------------------------------
 
 function chatPath(id) {
@@ -162,9 +163,10 @@ function showingConversation(id) {
 }
 
 function alertFor(data) {
-  const waited = data.wait_secs >= 60 ? ` · waiting ${Math.floor(data.wait_secs / 60)} min` : '';
+  const english = data.wait_secs >= 60 ? ` · waiting ${Math.floor(data.wait_secs / 60)} min` : '';
+  const waited = data.title ? (data.waited ? ` ${data.waited}` : '') : english;
   return {
-    title: `Customer waiting: ${data.contact_name}`,
+    title: data.title || `Customer waiting: ${data.contact_name}`,
     options: {
       body: `${data.preview || ''}${waited}`,
       // One notification per conversation: a newer alert replaces the older one, and still rings.
@@ -174,7 +176,7 @@ function alertFor(data) {
       icon: '/icons/icon-192.png',
       badge: '/icons/icon-192.png',
       data: { conversation_id: data.conversation_id },
-      actions: [{ action: 'accept', title: 'Accept' }],
+      actions: [{ action: 'accept', title: data.accept || 'Accept' }],
     },
   };
 }
@@ -190,8 +192,8 @@ self.addEventListener('push', (event) => {
   if (!data.conversation_id) {
     // "Send test notification" from the account page.
     event.waitUntil(
-      self.registration.showNotification('Baton test notification', {
-        body: 'Alerts reach this device.',
+      self.registration.showNotification(data.title || 'Baton test notification', {
+        body: data.title ? data.preview : 'Alerts reach this device.',
         tag: 'baton-test',
         icon: '/icons/icon-192.png',
       }),

@@ -17,6 +17,8 @@ pub struct UserDto {
     pub max_conversations: i64,
     /// Available for new conversations (or Away).
     pub available: bool,
+    /// The interface language they chose ("en", "es"); `None` follows the browser.
+    pub language: Option<String>,
 }
 
 impl UserDto {
@@ -298,6 +300,10 @@ pub struct MessageDto {
     pub delivery_status: Option<String>,
     pub delivery_error: Option<String>,
     pub created_at: i64,
+    /// A history line as data, for the reader's interface to word (`None` for other messages
+    /// and for lines stored before; `body` holds their English words).
+    #[serde(default)]
+    pub system_line: Option<crate::domain::history::SystemLine>,
 }
 
 /// A page of a conversation's messages, oldest first.
@@ -357,16 +363,6 @@ impl ListFilter {
             Self::Mine => "mine",
             Self::Bot => "bot",
             Self::Closed => "closed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::All => "All",
-            Self::Waiting => "Waiting",
-            Self::Mine => "Mine",
-            Self::Bot => "Bot",
-            Self::Closed => "Closed",
         }
     }
 

@@ -11,10 +11,15 @@
 //! - [`dto`], [`error`]: wire types and the one error type.
 #![recursion_limit = "256"]
 
+// The typed translation keys `build.rs` generates from `locales/` (`crate::i18n::*`: `Locale`,
+// `use_i18n`, `t!`, `td_string!`).
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
 pub mod api;
 pub mod domain;
 pub mod dto;
 pub mod error;
+pub mod text;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -19,8 +19,10 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         async {
             let (state, parts) = (state()?, parts()?);
             let ip = client_ip(&state, &parts);
-            let (token, _user) = auth::sign_in(&state, &email, &password, ip).await?;
+            let (token, user) = auth::sign_in(&state, &email, &password, ip).await?;
             set_cookie(&auth::session_cookie(&state, Some(&token)));
+            // Their language follows them to this device (or the browser's, if they chose none).
+            set_cookie(&auth::language_cookie(&state, user.language.as_deref()));
             leptos_axum::redirect("/");
             Ok(())
         }
@@ -69,6 +71,23 @@ pub async fn change_password(
                 &confirm_password,
             )
             .await
+        }
+        .await,
+    )
+}
+
+/// The signed-in user's interface language: `"en"`, `"es"`, or `""` to follow the browser.
+#[server(endpoint = "account/language")]
+pub async fn set_language(language: String) -> Result<Option<String>, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    use crate::services::auth;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            let choice = auth::set_language(&state, &me, &language).await?;
+            set_cookie(&auth::language_cookie(&state, choice.as_deref()));
+            Ok(choice)
         }
         .await,
     )

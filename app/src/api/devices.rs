@@ -46,6 +46,7 @@ pub async fn subscribe_webpush(
                 &p256dh,
                 &auth,
                 label.as_deref(),
+                request_language(),
             )
             .await
         }
@@ -71,6 +72,7 @@ pub async fn register_native(
                 &kind,
                 &token,
                 label.as_deref(),
+                request_language(),
             )
             .await
         }
@@ -118,4 +120,11 @@ pub async fn test_device(id: i64) -> Result<(), AppError> {
         }
         .await,
     )
+}
+
+/// The interface language of this request (language cookie, else Accept-Language): the
+/// language a device's alerts are written in for someone who chose none.
+#[cfg(feature = "ssr")]
+fn request_language() -> &'static str {
+    leptos_i18n::Locale::as_str(leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>())
 }

@@ -489,7 +489,8 @@ impl Default for HandoffSettings {
 }
 
 /// Why a conversation went to the queue; recorded with the escalation and shown to operators.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "detail", rename_all = "snake_case")]
 pub enum EscalationReason {
     /// A handoff keyword matched; holds the keyword as configured.
     Keyword(String),

@@ -7,6 +7,7 @@
 //! - [`ownership`]: the one-owner state machine of a conversation and the bot-may-reply rule.
 //! - [`users`]: roles and validated newtypes for accounts (email, display name, password, capacity).
 //! - [`ratelimit`]: the sign-in attempt limiter (time is passed in).
+//! - [`history`]: the chat's history lines as data, worded by each reader's interface.
 //! - [`queue`]: routing waiting conversations to operators and the SLA paging ladder.
 //! - [`devices`]: checks for Web Push subscriptions and native push tokens.
 //! - [`delivery`]: what follows an outbound send attempt (retry with backoff, or give up).
@@ -17,6 +18,7 @@ pub mod bot;
 pub mod client_ip;
 pub mod delivery;
 pub mod devices;
+pub mod history;
 pub mod net;
 pub mod ownership;
 pub mod queue;

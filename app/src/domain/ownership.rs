@@ -211,40 +211,6 @@ impl Ownership {
     }
 }
 
-/// The line the chat shows for an event of the conversation's log (`kind` as recorded by
-/// [`Transition::event_kind`]): "Escalated: keyword "operador"", "Accepted by Ana".
-pub fn history_line(
-    kind: &str,
-    actor: Option<&str>,
-    target: Option<&str>,
-    reason: Option<&str>,
-) -> String {
-    let by = |verb: &str| match actor {
-        Some(a) => format!("{verb} by {a}"),
-        None => verb.to_string(),
-    };
-    match kind {
-        "escalated" => match reason {
-            Some(r) => format!("Escalated: {r}"),
-            None => "Escalated".into(),
-        },
-        "accepted" => by("Accepted"),
-        "taken_over" => by("Taken over"),
-        "returned" => "Returned to bot".into(),
-        "released" => by("Put back in the queue"),
-        "transferred" => match (target, actor) {
-            (Some(t), Some(a)) => format!("Transferred to {t} by {a}"),
-            (Some(t), None) => format!("Transferred to {t}"),
-            _ => "Transferred".into(),
-        },
-        "closed" => by("Closed"),
-        "reopened" => "Reopened: the customer wrote again".into(),
-        "ai_on" => by("AI bot switched on"),
-        "ai_off" => by("AI bot switched off"),
-        other => other.replace('_', " "),
-    }
-}
-
 /// The one rule for the bot: it speaks only while it owns the conversation and AI is on for it.
 pub fn bot_may_reply(ownership: &Ownership, ai_enabled: bool) -> bool {
     ownership.state == OwnerState::Bot && ai_enabled
@@ -417,35 +383,6 @@ mod tests {
         assert!(!with_ana().may_send(BOSS.id));
         assert!(!waiting().may_send(ANA.id));
         assert!(!Ownership::BOT.may_send(ANA.id));
-    }
-
-    #[test]
-    fn history_lines_read_like_the_chat_shows_them() {
-        assert_eq!(
-            history_line("escalated", None, None, Some("keyword \"operador\"")),
-            "Escalated: keyword \"operador\""
-        );
-        assert_eq!(
-            history_line("accepted", Some("Ana"), None, None),
-            "Accepted by Ana"
-        );
-        assert_eq!(
-            history_line("returned", Some("Ana"), None, None),
-            "Returned to bot"
-        );
-        assert_eq!(
-            history_line("closed", Some("Ana"), None, None),
-            "Closed by Ana"
-        );
-        assert_eq!(history_line("closed", None, None, None), "Closed");
-        assert_eq!(
-            history_line("transferred", Some("Ana"), Some("Ben"), None),
-            "Transferred to Ben by Ana"
-        );
-        assert_eq!(
-            history_line("taken_over", Some("Boss"), None, None),
-            "Taken over by Boss"
-        );
     }
 
     #[test]

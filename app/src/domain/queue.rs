@@ -24,6 +24,7 @@
 //!
 //! When several steps fell due at once (the server was down), only the latest is sent.
 
+use super::history::{Expired, Names, Offer, Skipped, SystemLine};
 use super::users::FieldError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -64,7 +65,8 @@ impl PolicyKind {
 }
 
 /// How a waiting conversation is offered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RoutingPolicy {
     FirstToAccept,
     RoundRobin { offer_secs: u32 },
@@ -194,7 +196,8 @@ pub struct Candidate {
 }
 
 /// Why an operator was not offered a conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     Away,
     Offline,
@@ -339,16 +342,6 @@ pub fn audience(
         }
     }
     out
-}
-
-/// Who a step widens to, for people: "all available operators".
-pub fn step_group(step: u32) -> &'static str {
-    match step {
-        0 => "the offered operators",
-        1 => "all available operators",
-        2 => "all operators",
-        _ => "everyone, admins included",
-    }
 }
 
 /// A waiting conversation's queue state, as stored.
@@ -672,103 +665,63 @@ pub fn events(decisions: &[Decision]) -> Vec<EventRecord> {
     out
 }
 
-/// The lines the chat shows for `decisions` (stored as system messages), given a way to name
-/// people:
-/// - `Offered to Ana, Ben (first to accept)`, `Offered to Ana for 60 s (round robin)`,
-///   `No operator to offer to`, each followed by `; skipped Cy (away), Dee (at capacity, 5 of 5)`
-///   when someone was skipped; an expired offer first says `Ana did not accept within 60 s; `.
-///   When nobody could be offered, step 0 adds `; alerted everyone available (Ana)`. Lists show
-///   five names, then `N more`.
-/// - `Still waiting after 2 min: alerted all available operators (Ana, Ben)` (or `nobody to
-///   alert`), for steps from 1.
-/// - `Waiting longer than the 2 min target`.
+/// The history lines for `decisions` (stored as system messages), given a way to name people:
+/// first what routing did (offers that lapsed, whom it offered to or that nobody could take it,
+/// whom it passed over, and on step 0 whom it alerted instead), then each ladder step and a
+/// breach of the target. Worded for each reader by `text::history`, for example
+/// `Offered to Ana, Ben (first to accept); skipped Cy (away)` or
+/// `Still waiting after 2 min: alerted all available operators (Ana, Ben)`.
 pub fn history_lines(
     decisions: &[Decision],
     interval_secs: u32,
     name: impl Fn(UserId) -> String,
-) -> Vec<String> {
-    // At most five names, then how many more.
-    let names = |ids: &mut dyn Iterator<Item = UserId>| {
-        let all: Vec<UserId> = ids.collect();
-        let keep = if all.len() > 6 { 5 } else { 6 };
-        let mut shown: Vec<String> = all.iter().take(keep).map(|&i| name(i)).collect();
-        if all.len() > shown.len() {
-            shown.push(format!("{} more", all.len() - shown.len()));
-        }
-        shown.join(", ")
-    };
-    let mut routing: Vec<String> = Vec::new();
-    let mut expired = Vec::new();
-    let mut skipped = Vec::new();
+) -> Vec<SystemLine> {
+    let names = |ids: &mut dyn Iterator<Item = UserId>| Names::of(ids.map(&name).collect());
+    let (mut expired, mut offers, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     let mut fallback = None;
     let mut later = Vec::new();
     let mut nobody_offered = false;
     for d in decisions {
         match d {
-            Decision::OfferExpired { user, after_secs } => expired.push(format!(
-                "{} did not accept within {after_secs} s",
-                name(*user)
-            )),
-            Decision::Offered { to, policy } => routing.push(match policy {
-                RoutingPolicy::FirstToAccept => {
-                    format!(
-                        "offered to {} (first to accept)",
-                        names(&mut to.iter().copied())
-                    )
-                }
-                RoutingPolicy::RoundRobin { offer_secs } => format!(
-                    "offered to {} for {offer_secs} s (round robin)",
-                    names(&mut to.iter().copied())
-                ),
+            Decision::OfferExpired { user, after_secs } => expired.push(Expired {
+                name: name(*user),
+                after_secs: *after_secs,
+            }),
+            Decision::Offered { to, policy } => offers.push(Offer::To {
+                names: names(&mut to.iter().copied()),
+                policy: *policy,
             }),
             Decision::NobodyToOffer => {
                 nobody_offered = true;
-                routing.push("no operator to offer to".into());
+                offers.push(Offer::Nobody);
             }
-            Decision::Skipped { user, reason } => {
-                skipped.push(format!("{} ({})", name(*user), reason.describe()))
-            }
+            Decision::Skipped { user, reason } => skipped.push(Skipped {
+                name: name(*user),
+                reason: *reason,
+            }),
             Decision::Alerted { step: 0, audience } => {
                 if nobody_offered && !audience.is_empty() {
-                    fallback = Some(format!(
-                        "alerted everyone available ({})",
-                        names(&mut audience.iter().map(|a| a.0))
-                    ));
+                    fallback = Some(names(&mut audience.iter().map(|a| a.0)));
                 }
             }
-            Decision::Alerted { step, audience } => {
-                let waited = format_secs(i64::from(*step) * i64::from(interval_secs));
-                later.push(if audience.is_empty() {
-                    format!("Still waiting after {waited}: nobody to alert")
-                } else {
-                    format!(
-                        "Still waiting after {waited}: alerted {} ({})",
-                        step_group(*step),
-                        names(&mut audience.iter().map(|a| a.0))
-                    )
-                });
-            }
-            Decision::Breached { target_secs } => later.push(format!(
-                "Waiting longer than the {} target",
-                format_secs(i64::from(*target_secs))
-            )),
+            Decision::Alerted { step, audience } => later.push(SystemLine::StillWaiting {
+                waited_secs: i64::from(*step) * i64::from(interval_secs),
+                step: *step,
+                alerted: names(&mut audience.iter().map(|a| a.0)),
+            }),
+            Decision::Breached { target_secs } => later.push(SystemLine::Breached {
+                target_secs: *target_secs,
+            }),
         }
     }
     let mut lines = Vec::new();
-    if !skipped.is_empty() {
-        routing.push(format!("skipped {}", skipped.join(", ")));
-    }
-    routing.extend(fallback);
-    if expired.is_empty() {
-        // The fixed phrases start the line: capitalize them (never a person's name).
-        if let Some(first) = routing.first_mut() {
-            *first = first[..1].to_uppercase() + &first[1..];
-        }
-    }
-    let mut first: Vec<String> = expired;
-    first.extend(routing);
-    if !first.is_empty() {
-        lines.push(first.join("; "));
+    if !(expired.is_empty() && offers.is_empty() && skipped.is_empty() && fallback.is_none()) {
+        lines.push(SystemLine::Routing {
+            expired,
+            offers,
+            skipped,
+            fallback,
+        });
     }
     lines.extend(later);
     lines
@@ -777,6 +730,14 @@ pub fn history_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lines as an English reader's chat shows them.
+    fn english(lines: Vec<SystemLine>) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| crate::text::history::line(crate::i18n::Locale::en, l))
+            .collect()
+    }
 
     const MIN: i64 = 60_000;
 
@@ -1051,7 +1012,7 @@ mod tests {
         );
         assert_eq!(a.alerts.len(), 1);
         assert_eq!(
-            history_lines(&a.decisions, 120, name),
+            english(history_lines(&a.decisions, 120, name)),
             ["Offered to Ana (first to accept); skipped Cy (away)"]
         );
         let ev = events(&a.decisions);
@@ -1073,7 +1034,7 @@ mod tests {
         assert_eq!(a.next.last_step, 2);
         assert!(a.next.breached);
         assert_eq!(
-            history_lines(&a.decisions, 120, name),
+            english(history_lines(&a.decisions, 120, name)),
             [
                 "Offered to Ana, Ben (first to accept)",
                 "Still waiting after 4 min: alerted all operators (Ana, Ben)",
@@ -1098,7 +1059,7 @@ mod tests {
         assert!(a.next.offered_to.is_empty());
         assert_eq!(a.alerts.iter().map(|x| x.user).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(
-            history_lines(&a.decisions, 120, name),
+            english(history_lines(&a.decisions, 120, name)),
             ["No operator to offer to; skipped Ana (offline), Ben (offline); alerted everyone available (Ana, Ben)"]
         );
     }
@@ -1152,7 +1113,7 @@ mod tests {
         assert_eq!(a.next.offered_to, vec![1]);
         assert_eq!(a.next.offer_expires_at, Some(MIN));
         assert_eq!(
-            history_lines(&a.decisions, 120, name),
+            english(history_lines(&a.decisions, 120, name)),
             ["Offered to Ana for 60 s (round robin); skipped Cy (at capacity, 5 of 5)"]
         );
         cands[0].last_offered_at = Some(0);
@@ -1173,7 +1134,7 @@ mod tests {
             }]
         );
         assert_eq!(
-            history_lines(&b.decisions, 120, name),
+            english(history_lines(&b.decisions, 120, name)),
             ["Ana did not accept within 60 s; offered to Ben for 60 s (round robin); skipped Cy (at capacity, 5 of 5)"]
         );
         let kinds: Vec<_> = events(&b.decisions)
@@ -1229,13 +1190,13 @@ mod tests {
     fn long_lists_of_names_are_cut() {
         let cands: Vec<Candidate> = (1..=9).map(op).collect();
         let a = start(&QueueSettings::default(), 0, &cands, 0);
-        let lines = history_lines(&a.decisions, 120, |id| format!("op{id}"));
+        let lines = english(history_lines(&a.decisions, 120, |id| format!("op{id}")));
         assert_eq!(
             lines,
             ["Offered to op1, op2, op3, op4, op5, 4 more (first to accept)"]
         );
         let six = start(&QueueSettings::default(), 0, &cands[..6], 0);
-        let lines = history_lines(&six.decisions, 120, |id| format!("op{id}"));
+        let lines = english(history_lines(&six.decisions, 120, |id| format!("op{id}")));
         assert_eq!(
             lines,
             ["Offered to op1, op2, op3, op4, op5, op6 (first to accept)"]

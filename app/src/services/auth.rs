@@ -11,6 +11,9 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
+/// The cookie carrying the interface language between visits (the name `leptos_i18n` reads).
+pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
+
 /// The session cookie's name over plain http.
 pub const SESSION_COOKIE: &str = "baton_session";
 /// Its name over https: the `__Host-` prefix makes browsers insist on `Secure`, `Path=/` and no
@@ -334,6 +337,46 @@ pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
         None => ("", 0),
     };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// The language cookie for a person's choice (`None`: remove it, so the browser's
+/// Accept-Language decides). Readable by the page's script, which switches languages in place.
+pub fn language_cookie(state: &AppState, language: Option<&str>) -> String {
+    let secure = if state.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    match language {
+        Some(l) => format!("{LANGUAGE_COOKIE}={l}; Path=/; SameSite=Lax; Max-Age=31536000{secure}"),
+        None => format!("{LANGUAGE_COOKIE}=; Path=/; SameSite=Lax; Max-Age=0{secure}"),
+    }
+}
+
+/// The signed-in user picks the interface language: a language Baton speaks, or `""` for the
+/// browser's. Returns the stored choice.
+pub async fn set_language(
+    state: &AppState,
+    me: &UserRow,
+    language: &str,
+) -> Result<Option<String>, AppError> {
+    let choice = match language.trim() {
+        "" => None,
+        l => match l.parse::<crate::i18n::Locale>() {
+            Ok(known) => Some(leptos_i18n::Locale::as_str(known).to_string()),
+            Err(()) => {
+                return Err(AppError::field(
+                    "language",
+                    "Choose one of the languages in the list.",
+                ))
+            }
+        },
+    };
+    state
+        .store
+        .set_user_language(me.id, choice.as_deref(), now_ms())
+        .await?;
+    Ok(choice)
 }
 
 #[cfg(test)]

@@ -280,12 +280,11 @@ async fn escalate(
     };
     let now = now_ms();
     let describe = reason.describe();
-    let line = crate::domain::ownership::history_line(
-        Transition::Escalate.event_kind(),
-        None,
-        None,
-        Some(&describe),
-    );
+    let system =
+        crate::domain::history::SystemLine::new(Transition::Escalate.event_kind(), None, None)
+            .because(Some(crate::domain::history::Why::Bot(reason.clone())));
+    let line = super::conversations::english(&system);
+    let system = system.to_json();
     // Escalating starts the queue (routing, first alerts) in the same transaction.
     let queue = super::queue::plan_start(state, m.conversation_id, now).await?;
     let ownership = OwnershipChange {
@@ -302,6 +301,7 @@ async fn escalate(
         reason: Some(&describe),
         escalation: Some(reason.code()),
         history_line: &line,
+        system_line: &system,
         queue: Some(&queue),
         now,
     };
@@ -350,6 +350,7 @@ fn bot_message(id: i64, m: &NewMessage<'_>) -> MessageDto {
         delivery_status: m.delivery_status.map(str::to_string),
         delivery_error: None,
         created_at: m.created_at,
+        system_line: None,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Conversation ownership changes and the conversation list.
 
 use super::{now_ms, AppState};
-use crate::domain::ownership::{history_line, Actor, OwnerState, Transition, TransitionError};
+use crate::domain::history::{SystemLine, Why};
+use crate::domain::ownership::{Actor, OwnerState, Transition, TransitionError};
 use crate::domain::users::Role;
 use crate::dto::{
     ConversationDetail, ConversationGroup, ConversationGroups, ConversationSummary, ListFilter,
@@ -105,12 +106,14 @@ pub async fn transition_at(
         Transition::Transfer { by, to } => (Some(by.id), Some(to)),
         Transition::Escalate | Transition::Close(None) | Transition::Reopen => (None, None),
     };
-    let line = history_line(
+    let system = SystemLine::new(
         t.event_kind(),
         name_of(state, actor_id).await?.as_deref(),
         name_of(state, target_id).await?.as_deref(),
-        reason,
-    );
+    )
+    .because(reason.map(|r| Why::Text(r.to_string())));
+    let line = english(&system);
+    let system = system.to_json();
     for _ in 0..MAX_ATTEMPTS {
         let current = state.store.ownership(id).await?.ok_or_else(not_found)?;
         let next = match current.ownership.apply(t) {
@@ -149,6 +152,7 @@ pub async fn transition_at(
                     None
                 },
                 history_line: &line,
+                system_line: &system,
                 queue: queue.as_ref(),
                 now,
             })
@@ -401,10 +405,17 @@ pub async fn set_ai(
         ));
     }
     let kind = if on { "ai_on" } else { "ai_off" };
-    let line = history_line(kind, Some(&me.display_name), None, None);
+    let system = SystemLine::new(kind, Some(&me.display_name), None);
     if let Some(line_id) = state
         .store
-        .set_ai_enabled(id, on, me.id, &line, now_ms())
+        .set_ai_enabled(
+            id,
+            on,
+            me.id,
+            &english(&system),
+            &system.to_json(),
+            now_ms(),
+        )
         .await?
     {
         announce_message(state, line_id).await?;
@@ -425,6 +436,12 @@ pub async fn set_available(
     state.store.set_available(me.id, available).await?;
     state.bus.publish(LiveEventKind::OperatorsChanged);
     Ok(())
+}
+
+/// A history line's English words, kept in the message's body for previews and exports (each
+/// reader's interface words the stored line in their own language).
+pub fn english(line: &SystemLine) -> String {
+    crate::text::history::line(crate::i18n::Locale::en, line)
 }
 
 /// A transfer goes to an active operator who is not away and has room for one more.

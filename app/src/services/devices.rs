@@ -146,6 +146,7 @@ pub async fn subscribe_webpush(
     p256dh: &str,
     auth: &str,
     label: Option<&str>,
+    language: &str,
 ) -> Result<DeviceDto, AppError> {
     let sub = web_push_subscription(endpoint, p256dh, auth)
         .map_err(|e| AppError::Invalid(vec![e.into()]))?;
@@ -162,6 +163,7 @@ pub async fn subscribe_webpush(
             p256dh: Some(&sub.p256dh),
             auth: Some(&sub.auth),
             label: &label,
+            language,
             now: now_ms(),
         },
     )
@@ -176,6 +178,7 @@ pub async fn register_native(
     kind: &str,
     token: &str,
     label: Option<&str>,
+    language: &str,
 ) -> Result<DeviceDto, AppError> {
     let kind = match DeviceKind::parse(kind) {
         Some(k @ (DeviceKind::Fcm | DeviceKind::Apns)) => k,
@@ -206,6 +209,7 @@ pub async fn register_native(
             p256dh: None,
             auth: None,
             label: &label,
+            language,
             now: now_ms(),
         },
     )

@@ -72,6 +72,7 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
                 delivery_status: None,
                 delivery_error: None,
                 created_at: now,
+                system_line: None,
             },
         });
     }

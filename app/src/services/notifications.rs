@@ -45,6 +45,52 @@ pub struct PushMessage {
     pub wait_secs: i64,
     /// 1 for the first alert of a wait, 2 for the next step, ...
     pub step: u32,
+    /// The alert's words in its reader's language.
+    pub words: AlertWords,
+}
+
+/// The words of an alert, written in its reader's language (their choice on the Account page,
+/// else the language of the phone when it subscribed), not the customer's or the sender's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AlertWords {
+    /// "Customer waiting: Ann" / "Cliente esperando: Ann".
+    pub title: String,
+    /// Added to the preview once the wait passes a minute: " · waiting 3 min".
+    pub waited: String,
+    /// The notification's action button.
+    pub accept: String,
+}
+
+impl AlertWords {
+    pub fn new(language: Option<&str>, contact_name: &str, wait_secs: i64) -> Self {
+        use crate::i18n::*;
+        let l: Locale = language.and_then(|l| l.parse().ok()).unwrap_or_default();
+        let name = contact_name.trim();
+        Self {
+            title: if name.is_empty() {
+                td_string!(l, push.title).to_string()
+            } else {
+                td_string!(l, push.title_named, name = name).to_string()
+            },
+            waited: if wait_secs >= 60 {
+                td_string!(l, push.waited, minutes = wait_secs / 60).to_string()
+            } else {
+                String::new()
+            },
+            accept: td_string!(l, push.accept).to_string(),
+        }
+    }
+
+    /// The words of "Send test notification".
+    pub fn test(language: Option<&str>) -> Self {
+        use crate::i18n::*;
+        let l: Locale = language.and_then(|l| l.parse().ok()).unwrap_or_default();
+        Self {
+            title: td_string!(l, push.test_title).to_string(),
+            waited: String::new(),
+            accept: String::new(),
+        }
+    }
 }
 
 /// The conversation id test notifications carry (no conversation has it).
@@ -89,12 +135,18 @@ async fn message(
     seen: &mut HashMap<i64, Option<ConversationSummary>>,
 ) -> Result<PushMessage, AppError> {
     let Some(conversation_id) = job.conversation_id.filter(|_| job.kind != "test") else {
+        let language = job.language.as_deref();
         return Ok(PushMessage {
             conversation_id: TEST_CONVERSATION_ID,
             contact_name: "Baton".into(),
-            preview: "Test notification: alerts reach this device.".into(),
+            preview: {
+                use crate::i18n::*;
+                let l: Locale = language.and_then(|l| l.parse().ok()).unwrap_or_default();
+                td_string!(l, push.test_body).to_string()
+            },
             wait_secs: 0,
             step: 0,
+            words: AlertWords::test(language),
         });
     };
     let summary = match seen.get(&conversation_id) {
@@ -105,14 +157,17 @@ async fn message(
             s
         }
     };
+    let contact_name = summary
+        .as_ref()
+        .map(|s| s.contact_name.clone())
+        .unwrap_or_default();
+    let wait_secs = ((now - job.episode.unwrap_or(now)) / 1000).max(0);
     Ok(PushMessage {
         conversation_id,
-        contact_name: summary
-            .as_ref()
-            .map(|s| s.contact_name.clone())
-            .unwrap_or_default(),
+        words: AlertWords::new(job.language.as_deref(), &contact_name, wait_secs),
+        contact_name,
         preview: summary.map(|s| s.preview).unwrap_or_default(),
-        wait_secs: ((now - job.episode.unwrap_or(now)) / 1000).max(0),
+        wait_secs,
         step: u32::try_from(job.step.max(0))
             .unwrap_or(u32::MAX)
             .saturating_add(1),

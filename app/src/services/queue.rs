@@ -68,9 +68,13 @@ async fn build_write(
     existing: Option<&QueueRow>,
     now: i64,
 ) -> Result<QueueWrite, AppError> {
+    // Each line stored as data for every reader's language, with its English words as the body.
     let lines = q::history_lines(&adv.decisions, settings.alert_interval_secs, |id| {
         c.name(id)
-    });
+    })
+    .iter()
+    .map(|l| (super::conversations::english(l), l.to_json()))
+    .collect();
     let events = q::events(&adv.decisions)
         .into_iter()
         .map(|e| NewEvent {

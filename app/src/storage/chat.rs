@@ -31,6 +31,7 @@ struct MessageRow {
     delivery_status: Option<String>,
     delivery_error: Option<String>,
     created_at: i64,
+    system_line: Option<String>,
 }
 
 impl MessageRow {
@@ -47,13 +48,17 @@ impl MessageRow {
             delivery_status: self.delivery_status,
             delivery_error: self.delivery_error,
             created_at: self.created_at,
+            system_line: self
+                .system_line
+                .as_deref()
+                .and_then(crate::domain::history::SystemLine::from_json),
         }
     }
 }
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, m.sender, u.display_name AS author_name, \
     m.body, m.media_type, m.media_url, m.media_id, m.bot_confidence, m.delivery_status, m.delivery_error, \
-    m.created_at FROM messages m LEFT JOIN users u ON u.id = m.author_id";
+    m.created_at, m.system_line FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
 /// `LIKE` pattern for "contains", with the wildcard characters of the text itself escaped.
 pub fn contains_pattern(text: &str) -> String {
@@ -167,6 +172,7 @@ impl Store {
         on: bool,
         actor_id: i64,
         line: &str,
+        system_line: &str,
         now: i64,
     ) -> Result<Option<i64>, sqlx::Error> {
         with_write!(self, p => {
@@ -184,9 +190,9 @@ impl Store {
                 .bind(conversation_id).bind(if on { "ai_on" } else { "ai_off" }).bind(actor_id).bind(now)
                 .execute(&mut *tx).await?;
             let id = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO messages (conversation_id, channel, sender, body, created_at) \
-                 SELECT id, channel, 'system', $1, $2 FROM conversations WHERE id = $3 RETURNING id")
-                .bind(line).bind(now).bind(conversation_id).fetch_one(&mut *tx).await?;
+                "INSERT INTO messages (conversation_id, channel, sender, body, created_at, system_line) \
+                 SELECT id, channel, 'system', $1, $2, $4 FROM conversations WHERE id = $3 RETURNING id")
+                .bind(line).bind(now).bind(conversation_id).bind(system_line).fetch_one(&mut *tx).await?;
             tx.commit().await?;
             Ok(Some(id))
         })

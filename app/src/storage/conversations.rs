@@ -51,6 +51,8 @@ pub struct OwnershipChange<'a> {
     pub escalation: Option<&'a str>,
     /// The line the chat shows for this change ("Accepted by Ana"), stored as a system message.
     pub history_line: &'a str,
+    /// The same line as data (`domain::history::SystemLine` JSON), worded by each reader.
+    pub system_line: &'a str,
     /// When the change makes the conversation wait: its queue start (routing, step-0 alerts),
     /// written in the same transaction.
     pub queue: Option<&'a super::queue::QueueWrite>,
@@ -165,9 +167,9 @@ macro_rules! apply_ownership_in {
                 .bind(c.conversation_id).bind(c.event_kind).bind(c.actor_id).bind(c.target_id)
                 .bind(c.reason).bind(c.now).execute(&mut *$tx).await?;
             let mut lines = vec![sqlx::query_scalar::<_, i64>(
-                "INSERT INTO messages (conversation_id, channel, sender, body, created_at) \
-                 SELECT id, channel, 'system', $1, $2 FROM conversations WHERE id = $3 RETURNING id")
-                .bind(c.history_line).bind(c.now).bind(c.conversation_id)
+                "INSERT INTO messages (conversation_id, channel, sender, body, created_at, system_line) \
+                 SELECT id, channel, 'system', $1, $2, $4 FROM conversations WHERE id = $3 RETURNING id")
+                .bind(c.history_line).bind(c.now).bind(c.conversation_id).bind(c.system_line)
                 .fetch_one(&mut *$tx).await?];
             if state == OwnerState::Waiting {
                 if let Some(q) = c.queue {

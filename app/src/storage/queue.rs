@@ -82,6 +82,8 @@ pub struct NewDevice<'a> {
     pub p256dh: Option<&'a str>,
     pub auth: Option<&'a str>,
     pub label: &'a str,
+    /// The interface language when it subscribed ("en", "es").
+    pub language: &'a str,
     pub now: i64,
 }
 
@@ -121,7 +123,8 @@ pub struct QueueWrite {
     pub offer_count: i64,
     pub breached_at: Option<i64>,
     pub events: Vec<NewEvent>,
-    pub lines: Vec<String>,
+    /// History lines: their English words and the line as data (`SystemLine` JSON).
+    pub lines: Vec<(String, String)>,
     pub alerts: Vec<NewAlert>,
     /// People offered the conversation now (round robin rotates on when).
     pub offered_users: Vec<UserId>,
@@ -167,11 +170,11 @@ macro_rules! write_queue_in {
                     .execute(&mut *$tx).await?;
             }
             let mut ids: Vec<i64> = Vec::with_capacity(w.lines.len());
-            for line in &w.lines {
+            for (line, data) in &w.lines {
                 ids.push(sqlx::query_scalar::<_, i64>(
-                    "INSERT INTO messages (conversation_id, channel, sender, body, created_at) \
-                     SELECT id, channel, 'system', $1, $2 FROM conversations WHERE id = $3 RETURNING id")
-                    .bind(line).bind(w.now).bind(w.conversation_id)
+                    "INSERT INTO messages (conversation_id, channel, sender, body, created_at, system_line) \
+                     SELECT id, channel, 'system', $1, $2, $4 FROM conversations WHERE id = $3 RETURNING id")
+                    .bind(line).bind(w.now).bind(w.conversation_id).bind(data)
                     .fetch_one(&mut *$tx).await?);
             }
             for a in &w.alerts {
@@ -234,6 +237,8 @@ pub struct NotificationJob {
     pub endpoint: String,
     pub p256dh: Option<String>,
     pub auth: Option<String>,
+    /// The language to write the alert in: the person's choice, else the device's.
+    pub language: Option<String>,
 }
 
 /// A device's delivery health as the device list shows it.
@@ -324,16 +329,16 @@ impl Store {
     /// `None` when it belongs to someone else (it is never moved to another person).
     pub async fn upsert_device(&self, d: &NewDevice<'_>) -> Result<Option<DeviceRow>, sqlx::Error> {
         let sql = format!(
-            "INSERT INTO devices (user_id, kind, endpoint, p256dh, auth, label, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+            "INSERT INTO devices (user_id, kind, endpoint, p256dh, auth, label, created_at, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (kind, endpoint) DO UPDATE SET p256dh = excluded.p256dh, \
-               auth = excluded.auth, label = excluded.label \
+               auth = excluded.auth, label = excluded.label, language = excluded.language \
              WHERE devices.user_id = excluded.user_id \
              RETURNING {DEVICE_COLS}"
         );
         with_write!(self, p => sqlx::query_as::<_, DeviceRow>(&sql)
             .bind(d.user_id).bind(d.kind.as_str()).bind(d.endpoint).bind(d.p256dh).bind(d.auth)
-            .bind(d.label).bind(d.now).fetch_optional(p).await)
+            .bind(d.label).bind(d.now).bind(d.language).fetch_optional(p).await)
     }
 
     pub async fn devices_of(&self, user_id: i64) -> Result<Vec<DeviceRow>, sqlx::Error> {
@@ -426,8 +431,10 @@ impl Store {
             .bind("not sent: the device was removed").bind(now).execute(p).await.map(|_| ()))?;
         let sql = format!(
             "SELECT o.id, o.kind, o.conversation_id, o.episode, o.step, o.attempts, o.user_id, \
-               d.id AS device_id, d.kind AS device_kind, d.endpoint, d.p256dh, d.auth \
+               d.id AS device_id, d.kind AS device_kind, d.endpoint, d.p256dh, d.auth, \
+               COALESCE(u.language, d.language) AS language \
              FROM notification_outbox o JOIN devices d ON d.id = o.device_id \
+               LEFT JOIN users u ON u.id = d.user_id \
              WHERE o.id IN ({list}) AND o.state = 'pending' ORDER BY o.id"
         );
         with_pool!(self, p => sqlx::query_as::<_, NotificationJob>(&sql).fetch_all(p).await)

@@ -15,6 +15,8 @@ pub struct UserRow {
     pub max_conversations: i64,
     pub available: bool,
     pub created_at: i64,
+    /// The interface language chosen on the Account page; `None` follows the browser.
+    pub language: Option<String>,
 }
 
 impl UserRow {
@@ -31,6 +33,7 @@ impl UserRow {
             active: self.active,
             max_conversations: self.max_conversations,
             available: self.available,
+            language: self.language.clone(),
         }
     }
 }
@@ -45,7 +48,7 @@ pub struct NewUser<'a> {
 }
 
 const USER_COLS: &str =
-    "id, email, display_name, password_hash, role, active, max_conversations, available, created_at";
+    "id, email, display_name, password_hash, role, active, max_conversations, available, created_at, language";
 
 impl Store {
     pub async fn create_user(&self, u: &NewUser<'_>, now: i64) -> Result<UserRow, StoreError> {
@@ -95,6 +98,17 @@ impl Store {
     pub async fn count_active_admins(&self) -> Result<i64, sqlx::Error> {
         with_pool!(self, p => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM users WHERE role = 'admin' AND active").fetch_one(p).await)
+    }
+
+    /// The person's interface language (`None`: follow the browser).
+    pub async fn set_user_language(
+        &self,
+        id: i64,
+        language: Option<&str>,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        with_write!(self, p => sqlx::query("UPDATE users SET language = $1, updated_at = $2 WHERE id = $3")
+            .bind(language).bind(now).bind(id).execute(p).await.map(|_| ()))
     }
 
     pub async fn set_user_role(&self, id: i64, role: Role, now: i64) -> Result<bool, sqlx::Error> {

@@ -7,6 +7,7 @@ use super::{set_page_status, Session};
 use crate::api::conversations::{AcceptConversation, SetAvailable};
 use crate::domain::ownership::OwnerState;
 use crate::dto::{ConversationSummary, LiveEventKind, UserDto};
+use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::{use_location, use_navigate};
@@ -17,7 +18,7 @@ pub struct CurrentUser(pub UserDto);
 
 struct NavItem {
     href: &'static str,
-    label: &'static str,
+    label: fn(Locale) -> &'static str,
     admin_only: bool,
     icon: fn() -> AnyView,
 }
@@ -25,31 +26,31 @@ struct NavItem {
 const NAV: &[NavItem] = &[
     NavItem {
         href: "/conversations",
-        label: "Conversations",
+        label: |l| td_string!(l, layout.nav.conversations),
         admin_only: false,
         icon: || icons::chats().into_any(),
     },
     NavItem {
         href: "/monitoring",
-        label: "Monitoring",
+        label: |l| td_string!(l, layout.nav.monitoring),
         admin_only: false,
         icon: || icons::pulse().into_any(),
     },
     NavItem {
         href: "/scenarios",
-        label: "Scenarios",
+        label: |l| td_string!(l, layout.nav.scenarios),
         admin_only: false,
         icon: || icons::branch().into_any(),
     },
     NavItem {
         href: "/operators",
-        label: "Operators",
+        label: |l| td_string!(l, layout.nav.operators),
         admin_only: true,
         icon: || icons::people().into_any(),
     },
     NavItem {
         href: "/settings",
-        label: "Settings",
+        label: |l| td_string!(l, layout.nav.settings),
         admin_only: true,
         icon: || icons::gear().into_any(),
     },
@@ -92,7 +93,7 @@ pub fn AppLayout() -> impl IntoView {
 pub fn WithUser(children: ChildrenFn) -> impl IntoView {
     let me = Resource::new(|| (), |_| crate::api::auth::get_me());
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="muted">{t!(use_i18n(), common.loading)}</p> }>
             {move || {
                 let children = children.clone();
                 Suspend::new(async move {
@@ -113,6 +114,7 @@ pub fn WithUser(children: ChildrenFn) -> impl IntoView {
 #[component]
 fn SignedIn(user: UserDto) -> impl IntoView {
     let session = expect_context::<Session>();
+    let i18n = use_i18n();
     let is_admin = user.is_admin();
     let name = user.display_name.clone();
     let initial = name
@@ -121,7 +123,7 @@ fn SignedIn(user: UserDto) -> impl IntoView {
         .unwrap_or('?')
         .to_uppercase()
         .to_string();
-    let role = user.role.as_str();
+    let role = user.role;
     let available = user.available;
     let live = expect_context::<LiveState>();
     let clock = expect_context::<Clock>();
@@ -152,6 +154,7 @@ fn SignedIn(user: UserDto) -> impl IntoView {
         .iter()
         .map(|item| {
             let href = item.href;
+            let label = item.label;
             // `try_`: harmless, though no longer needed for the reason it was added. A render
             // whose client went away used to be dropped mid-way, disposing this router location
             // while a `<Suspense>` task re-ran this closure; the server now runs every render to
@@ -159,9 +162,9 @@ fn SignedIn(user: UserDto) -> impl IntoView {
             let current = move || path.try_with(|p| p.starts_with(href)).unwrap_or(false);
             if item.admin_only && !is_admin {
                 view! {
-                    <span class="nav-item locked" aria-disabled="true" title="Admins only">
+                    <span class="nav-item locked" aria-disabled="true" title=move || t_string!(i18n, layout.admins_only)>
                         {(item.icon)()}
-                        <span class="nav-label">{item.label}</span>
+                        <span class="nav-label">{move || (label)(i18n.get_locale())}</span>
                         {icons::lock()}
                     </span>
                 }
@@ -170,7 +173,7 @@ fn SignedIn(user: UserDto) -> impl IntoView {
                 view! {
                     <A href=href attr:class="nav-item" attr:aria-current=move || current().then_some("page")>
                         {(item.icon)()}
-                        <span class="nav-label">{item.label}</span>
+                        <span class="nav-label">{move || (label)(i18n.get_locale())}</span>
                     </A>
                 }
                 .into_any()
@@ -183,16 +186,16 @@ fn SignedIn(user: UserDto) -> impl IntoView {
                 <span class="brand">"Baton"</span>
                 <ConnectionIndicator status=live.status/>
                 <AvailabilitySwitch initial=available/>
-                <A href="/account" attr:class="who" attr:title="Your account and alert devices" attr:aria-label="Your account">
+                <A href="/account" attr:class="who" attr:title=move || t_string!(i18n, layout.account_title) attr:aria-label=move || t_string!(i18n, layout.account)>
                     <span class="avatar mini" aria-hidden="true">{initial}</span>
                     <span class="who-name">{name}</span>
-                    <span class="role-badge">{role}</span>
+                    <span class="role-badge">{move || crate::text::role_name(i18n.get_locale(), role)}</span>
                 </A>
                 <ActionForm action=session.sign_out attr:class="signout">
-                    <button type="submit" class="btn ghost">"Sign out"</button>
+                    <button type="submit" class="btn ghost">{t!(i18n, layout.sign_out)}</button>
                 </ActionForm>
             </header>
-            <nav class="nav" aria-label="Main">{nav}</nav>
+            <nav class="nav" aria-label=move || t_string!(i18n, layout.main_nav)>{nav}</nav>
     }
 }
 
@@ -201,10 +204,11 @@ fn SignedIn(user: UserDto) -> impl IntoView {
 fn AvailabilitySwitch(initial: bool) -> impl IntoView {
     let set = ServerAction::<SetAvailable>::new();
     let on = RwSignal::new(initial);
+    let i18n = use_i18n();
     view! {
         <label class="presence" data-available=move || on.get().to_string()>
             <span class="switch">
-                <input type="checkbox" role="switch" aria-label="Available"
+                <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, layout.available)
                     prop:checked=move || on.get()
                     on:change=move |ev| {
                         let v = event_target_checked(&ev);
@@ -213,7 +217,7 @@ fn AvailabilitySwitch(initial: bool) -> impl IntoView {
                     }/>
                 <span class="slider"></span>
             </span>
-            <span class="presence-label">{move || if on.get() { "Available" } else { "Away" }}</span>
+            <span class="presence-label">{move || if on.get() { t_string!(i18n, layout.available) } else { t_string!(i18n, layout.away) }}</span>
         </label>
     }
 }
@@ -227,6 +231,7 @@ fn EscalationBanner() -> impl IntoView {
     let waiting = RwSignal::new(None::<ConversationSummary>);
     let accept = ServerAction::<AcceptConversation>::new();
     let error = RwSignal::new(None::<String>);
+    let i18n = use_i18n();
     live.on_event(move |ev| {
         if let LiveEventKind::ConversationUpdated { conversation: c } = &ev.kind {
             let on_screen = path.with_untracked(|p| p == &format!("/conversations/{}", c.id));
@@ -253,15 +258,15 @@ fn EscalationBanner() -> impl IntoView {
             view! {
                 <div class="banner" role="alert">
                     <span class="banner-text">
-                        <strong>{format!("Customer waiting: {}", c.contact_name)}</strong>
+                        <strong>{t!(i18n, layout.banner.waiting, name = c.contact_name.clone())}</strong>
                         <span class="small">{c.preview.clone()}</span>
                         {move || error.get().map(|e| view! { <span class="small banner-error">{e}</span> })}
                     </span>
                     <button type="button" class="btn primary" on:click=move |_| { accept.dispatch(AcceptConversation { id }); }>
-                        "Accept"
+                        {t!(i18n, layout.banner.accept)}
                     </button>
-                    <A href=format!("/conversations/{id}") attr:class="btn">"Open"</A>
-                    <button type="button" class="btn ghost" aria-label="Dismiss" on:click=move |_| waiting.set(None)>"✕"</button>
+                    <A href=format!("/conversations/{id}") attr:class="btn">{t!(i18n, layout.banner.open)}</A>
+                    <button type="button" class="btn ghost" aria-label=move || t_string!(i18n, layout.banner.dismiss) on:click=move |_| waiting.set(None)>"✕"</button>
                 </div>
             }
         })
@@ -270,12 +275,13 @@ fn EscalationBanner() -> impl IntoView {
 
 #[component]
 fn ConnectionIndicator(status: RwSignal<LiveStatus>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <span class="conn" role="status" aria-live="polite"
             data-state=move || status.get().as_str()
-            title=move || status.get().hint()>
+            title=move || status.get().hint(i18n.get_locale())>
             <span class="dot"></span>
-            <span class="conn-label">{move || status.get().label()}</span>
+            <span class="conn-label">{move || status.get().label(i18n.get_locale())}</span>
         </span>
     }
 }
@@ -303,11 +309,12 @@ pub fn AdminOnly(children: ChildrenFn) -> impl IntoView {
 
 #[component]
 pub fn Forbidden() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="page forbidden" aria-labelledby="forbidden-title">
-            <h1 id="forbidden-title">"403 · Admins only"</h1>
-            <p>"This part of Baton is for admins. Ask an admin if you need access."</p>
-            <A href="/conversations" attr:class="btn">"Back to conversations"</A>
+            <h1 id="forbidden-title">{t!(i18n, layout.forbidden.title)}</h1>
+            <p>{t!(i18n, layout.forbidden.body)}</p>
+            <A href="/conversations" attr:class="btn">{t!(i18n, layout.forbidden.back)}</A>
         </section>
     }
 }

@@ -6,6 +6,7 @@
 //! the header shows [`LiveState::status`].
 
 use crate::dto::{LiveEvent, LiveEventKind};
+use crate::i18n::*;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -30,20 +31,20 @@ impl LiveStatus {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self, l: Locale) -> &'static str {
         match self {
-            Self::Idle | Self::Connecting => "Connecting…",
-            Self::Live => "Live",
-            Self::Reconnecting => "Reconnecting…",
-            Self::Offline => "Offline",
+            Self::Idle | Self::Connecting => td_string!(l, layout.live.connecting),
+            Self::Live => td_string!(l, layout.live.live),
+            Self::Reconnecting => td_string!(l, layout.live.reconnecting),
+            Self::Offline => td_string!(l, layout.live.offline),
         }
     }
 
-    pub fn hint(self) -> &'static str {
+    pub fn hint(self, l: Locale) -> &'static str {
         match self {
-            Self::Live => "Updates arrive as they happen.",
-            Self::Offline => "No network. Baton reconnects when you are back online.",
-            _ => "Connecting to Baton for live updates.",
+            Self::Live => td_string!(l, layout.live.live_hint),
+            Self::Offline => td_string!(l, layout.live.offline_hint),
+            _ => td_string!(l, layout.live.connecting_hint),
         }
     }
 }

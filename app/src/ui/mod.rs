@@ -8,6 +8,7 @@ pub mod pages;
 use crate::api::auth::{get_me, SignIn, SignOut};
 use crate::dto::UserDto;
 use crate::error::AppError;
+use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
@@ -19,7 +20,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     set_content_security_policy();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // `lang` comes from `I18nContextProvider` (the reader's language).
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover, interactive-widget=resizes-content"/>
@@ -68,8 +70,10 @@ pub fn App() -> impl IntoView {
     live::provide_live();
 
     view! {
+        <I18nContextProvider cookie_options=language_cookie_options()>
+        <FollowUserLanguage/>
         <Title text="Baton"/>
-        <Meta name="description" content="Baton: run your chatbot's human takeover from your phone."/>
+        <Meta name="description" content=move || t_string!(use_i18n(), common.description)/>
         <Link rel="preload" href="/icons/icon-192.png" as_="image"/>
         <Router>
             <Routes fallback=pages::not_found::NotFound>
@@ -88,7 +92,37 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+        </I18nContextProvider>
     }
+}
+
+/// The language cookie as the browser writes it when the language changes in place: the same
+/// cookie the server sets at sign-in (`services::auth::language_cookie`), for the whole site.
+fn language_cookie_options() -> leptos_i18n::context::CookieOptions<Locale> {
+    leptos_i18n::context::CookieOptions::default()
+        .path("/")
+        .max_age(365_i64 * 24 * 3600 * 1000)
+}
+
+/// Switches the interface to the signed-in person's language once they are known (a sign-in on
+/// this page, or a language chosen on another device).
+#[component]
+fn FollowUserLanguage() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = expect_context::<Session>().me;
+    Effect::new(move |_| {
+        let chosen = me
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .and_then(|u| u.language)
+            .and_then(|l| l.parse::<Locale>().ok());
+        if let Some(l) = chosen {
+            if l != i18n.get_locale_untracked() {
+                i18n.set_locale(l);
+            }
+        }
+    });
 }
 
 /// The Content-Security-Policy of a console page: scripts only from Baton itself or inline with

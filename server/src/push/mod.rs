@@ -25,6 +25,7 @@ pub use fcm::{FcmConfig, ServiceAccount};
 pub use webpush::VapidKeys;
 
 use crate::config::{bad, flag, ConfigError};
+pub use app::services::notifications::AlertWords;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime};
 
@@ -32,6 +33,10 @@ use std::time::{Duration, SystemTime};
 pub const PREVIEW_MAX_CHARS: usize = 120;
 /// The longest contact name an alert carries, in characters.
 pub const NAME_MAX_CHARS: usize = 64;
+/// A worded title: the name and a few words around it.
+pub const TITLE_MAX_CHARS: usize = NAME_MAX_CHARS + 32;
+/// The wait note and the button's label.
+pub const WORD_MAX_CHARS: usize = 40;
 /// How long push services keep an undelivered alert: a handoff alert older than this is stale.
 pub const ALERT_TTL_SECS: u64 = 300;
 
@@ -44,6 +49,9 @@ pub struct PushAlert {
     pub preview: String,
     pub wait_secs: i64,
     pub step: u32,
+    /// The title, wait note and button in the reader's language (empty: English defaults).
+    #[serde(default)]
+    pub words: AlertWords,
 }
 
 impl PushAlert {
@@ -61,7 +69,18 @@ impl PushAlert {
             preview: truncate_chars(preview, PREVIEW_MAX_CHARS),
             wait_secs,
             step,
+            words: AlertWords::default(),
         }
+    }
+
+    /// The alert worded in its reader's language (see [`AlertWords`]), cut to size.
+    pub fn with_words(mut self, words: &AlertWords) -> Self {
+        self.words = AlertWords {
+            title: truncate_chars(&words.title, TITLE_MAX_CHARS),
+            waited: truncate_chars(&words.waited, WORD_MAX_CHARS),
+            accept: truncate_chars(&words.accept, WORD_MAX_CHARS),
+        };
+        self
     }
 
     /// The same alert cut to size, whatever the fields hold: every sender sends this.
@@ -73,10 +92,15 @@ impl PushAlert {
             self.wait_secs,
             self.step,
         )
+        .with_words(&self.words)
     }
 
-    /// The notification title shown by the native wrappers ("Customer waiting: Ann").
+    /// The notification title shown by the native wrappers ("Customer waiting: Ann"), in the
+    /// reader's language when the alert carries its words.
     pub fn title(&self) -> String {
+        if !self.words.title.trim().is_empty() {
+            return truncate_chars(&self.words.title, TITLE_MAX_CHARS);
+        }
         let name = truncate_chars(&self.contact_name, NAME_MAX_CHARS);
         if name.is_empty() {
             "Customer waiting".to_string()
@@ -528,6 +552,11 @@ mod tests {
             PushAlert::new(1, "Ann", "hi", 0, 1).title(),
             "Customer waiting: Ann"
         );
+        let spanish = AlertWords::new(Some("es"), "Ann", 200);
+        let worded = PushAlert::new(1, "Ann", "hi", 200, 1).with_words(&spanish);
+        assert_eq!(worded.title(), "Cliente esperando: Ann");
+        assert_eq!(worded.words.waited, "· esperando 3 min");
+        assert_eq!(worded.compact(), worded, "compacting keeps the words");
         assert_eq!(
             PushAlert::new(1, " ", "hi", 0, 1).title(),
             "Customer waiting"

@@ -70,13 +70,20 @@ impl VapidKeys {
 
 /// The decrypted payload a service worker receives.
 pub fn payload(alert: &PushAlert) -> serde_json::Value {
-    serde_json::json!({
+    let mut p = serde_json::json!({
         "conversation_id": alert.conversation_id,
         "contact_name": alert.contact_name,
         "preview": alert.preview,
         "wait_secs": alert.wait_secs,
         "step": alert.step,
-    })
+    });
+    // The reader's words, when the alert carries them (the service worker falls back to English).
+    if !alert.words.title.is_empty() {
+        p["title"] = alert.words.title.clone().into();
+        p["waited"] = alert.words.waited.clone().into();
+        p["accept"] = alert.words.accept.clone().into();
+    }
+    p
 }
 
 pub(crate) struct WebPushSender {
@@ -222,6 +229,17 @@ mod tests {
         );
         let big = PushAlert::new(1, &"🙂".repeat(500), &"🙂".repeat(500), 1, 1);
         assert!(payload(&big).to_string().len() < 1200);
+        let words =
+            app::services::notifications::AlertWords::new(Some("es"), &"🙂".repeat(500), 95);
+        let worded =
+            PushAlert::new(1, &"🙂".repeat(500), &"🙂".repeat(500), 95, 1).with_words(&words);
+        let p = payload(&worded);
+        assert_eq!(p["accept"], "Aceptar");
+        assert_eq!(p["waited"], "· esperando 1 min");
+        assert!(
+            p.to_string().len() < 2000,
+            "a worded alert stays far below Web Push's 4 KB"
+        );
     }
 
     #[test]

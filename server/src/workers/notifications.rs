@@ -53,7 +53,8 @@ impl DevicePusher for PushSender {
                 &m.preview,
                 m.wait_secs,
                 m.step,
-            );
+            )
+            .with_words(&m.words);
             result_of(self.0.send(&device_target(target), &alert).await)
         })
     }

@@ -4,6 +4,54 @@ use app::domain::users::Role;
 use reqwest::StatusCode;
 
 both_databases! {
+    async fn pages_come_in_the_browsers_language_and_then_the_persons(app) {
+        let get = |c: reqwest::Client, path: &'static str, lang: &'static str| {
+            let url = app.url(path);
+            async move {
+                let r = c.get(url).header("accept-language", lang).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                r.text().await.unwrap()
+            }
+        };
+        // Without JavaScript, straight from the server: Accept-Language decides.
+        let es = get(app.client(), "/login", "es-MX,es;q=0.9,en;q=0.5").await;
+        for needle in ["<span>Correo electrónico</span>", "<span>Contraseña</span>", "Entrar", "lang=\"es\""] {
+            assert!(es.contains(needle), "{needle} missing from the Spanish sign-in page");
+        }
+        let en = get(app.client(), "/login", "en-GB").await;
+        assert!(en.contains("<span>Email</span>") && en.contains("lang=\"en\""));
+        let other = get(app.client(), "/login", "de-DE,fr;q=0.8").await;
+        assert!(other.contains("<span>Email</span>"), "a language Baton lacks falls back to English");
+
+        // Ana chooses Spanish on her Account page: the cookie follows, on this device and the
+        // next one she signs in on, whatever that browser's language.
+        let (ana, _) = app.signed_in("ana@x.io", Role::Operator).await;
+        let r = app.call(&ana, "account/language", &[("language", "es")]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.starts_with("i18n_pref_locale=es;") && cookie.contains("Path=/"), "{cookie}");
+        let me: serde_json::Value = app.call(&ana, "me", &[]).await.json().await.unwrap();
+        assert_eq!(me["language"], "es");
+        let phone = app.client();
+        let r = app.call(&phone, "sign_in", &[("email", "ana@x.io"), ("password", crate::common::TEST_PASSWORD)]).await;
+        let cookies: Vec<_> = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("i18n_pref_locale=es;")), "{cookies:?}");
+        let list = get(phone, "/conversations", "en-US").await;
+        assert!(list.contains("Conversaciones") && list.contains("lang=\"es\""), "the list in her language");
+
+        // Back to the browser's language: the cookie goes.
+        let r = app.call(&ana, "account/language", &[("language", "")]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+        let me: serde_json::Value = app.call(&ana, "me", &[]).await.json().await.unwrap();
+        assert!(me["language"].is_null());
+
+        // A language Baton does not speak is refused with a message for the field.
+        let r = app.call(&ana, "account/language", &[("language", "xx")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("Choose one of the languages"));
+    }
+
     async fn the_sign_in_page_renders_from_the_server(app) {
         let r = app.client().get(app.url("/login")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);

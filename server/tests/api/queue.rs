@@ -75,19 +75,31 @@ async fn subscribe(
     rx: &Receiver,
     path: &str,
 ) -> (Browser, i64) {
+    subscribe_in(app, c, rx, path, "en-US,en;q=0.9").await
+}
+
+/// [`subscribe`] from a browser whose language is `accept_language`.
+async fn subscribe_in(
+    app: &TestApp,
+    c: &reqwest::Client,
+    rx: &Receiver,
+    path: &str,
+    accept_language: &str,
+) -> (Browser, i64) {
     let b = Browser::new();
-    let r = app
-        .call(
-            c,
-            "devices/subscribe_webpush",
-            &[
-                ("endpoint", &format!("{}{path}", rx.base)),
-                ("p256dh", &b64(&b.public())),
-                ("auth", &b64(&b.auth)),
-                ("label", "Test browser"),
-            ],
-        )
-        .await;
+    let r = c
+        .post(app.url("/api/devices/subscribe_webpush"))
+        .header("origin", app.url("").trim_end_matches('/'))
+        .header("accept-language", accept_language)
+        .form(&[
+            ("endpoint", format!("{}{path}", rx.base).as_str()),
+            ("p256dh", &b64(&b.public())),
+            ("auth", &b64(&b.auth)),
+            ("label", "Test browser"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let d: Value = r.json().await.unwrap();
     assert_eq!(d["kind"], "webpush");
@@ -124,6 +136,37 @@ async fn devices(app: &TestApp, c: &reqwest::Client) -> Vec<Value> {
 }
 
 both_databases! {
+    async fn each_alert_is_worded_in_its_readers_language(app) {
+        let rx = Receiver::start().await;
+        let (ana, _) = app.signed_in("ana@x.io", Role::Operator).await;
+        let (ben, _) = app.signed_in("ben@x.io", Role::Operator).await;
+        rx.default_answer("/push/ana", answer(201, &[], ""));
+        rx.default_answer("/push/ben", answer(201, &[], ""));
+        // Ana never chose a language: her phone's (Spanish) words her alerts. Ben's phone is
+        // Spanish too, but he chose English on the Account page: his choice wins.
+        let (ana_phone, _) = subscribe_in(&app, &ana, &rx, "/push/ana", "es-MX,es;q=0.9").await;
+        let (ben_phone, _) = subscribe_in(&app, &ben, &rx, "/push/ben", "es-ES").await;
+        let r = app.call(&ben, "account/language", &[("language", "en")]).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        for c in [&ana, &ben] {
+            assert_eq!(app.call(c, "presence", &[("available", "true")]).await.status(), StatusCode::OK);
+        }
+        let id = conversation(&app, "t-lang", "Dana").await;
+        escalate(&app, id, now_ms()).await;
+        eventually("both alerts", || async {
+            rx.requests("/push/ana").len() == 1 && rx.requests("/push/ben").len() == 1
+        })
+        .await;
+        let a = decrypt(&ana_phone, &rx.requests("/push/ana")[0]);
+        assert_eq!((a["title"].as_str(), a["accept"].as_str()), (Some("Cliente esperando: Dana"), Some("Aceptar")));
+        let b = decrypt(&ben_phone, &rx.requests("/push/ben")[0]);
+        assert_eq!((b["title"].as_str(), b["accept"].as_str()), (Some("Customer waiting: Dana"), Some("Accept")));
+        // The history line is stored once, as data each reader's interface words.
+        let (page, _) = app.state.store.message_page(id, None, 10).await.unwrap();
+        let line = page.iter().find_map(|m| m.system_line.clone()).expect("a worded history line");
+        assert_eq!(app::text::history::line(app::i18n::Locale::es, &line), "Escalada: keyword \"agent\"");
+    }
+
     async fn alerts_widen_every_two_minutes_and_stop_after_accept(app) {
         let rx = Receiver::start().await;
         let (ana, ana_id) = app.signed_in("ana@x.io", Role::Operator).await;
@@ -169,7 +212,8 @@ both_databases! {
         assert_eq!(
             last,
             json!({"conversation_id": id, "contact_name": "Dana", "preview": "Where is my order?",
-                   "wait_secs": 360, "step": 4})
+                   "wait_secs": 360, "step": 4, "title": "Customer waiting: Dana",
+                   "waited": "· waiting 6 min", "accept": "Accept"})
         );
 
         let lines = system_lines(&app, id).await;

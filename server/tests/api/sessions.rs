@@ -159,6 +159,7 @@ both_databases! {
             delivery_status: None,
             delivery_error: None,
             created_at: 0,
+            system_line: None,
         };
         for _ in 0..20 {
             for _ in 0..10 {

@@ -106,15 +106,19 @@ both_databases! {
         let ct = s.upsert_contact(Channel::Web, "v1", None, None, 1).await.unwrap();
         let conv = s.upsert_conversation(ct, Channel::Web, 1).await.unwrap();
         let read = s.ownership(conv).await.unwrap().unwrap();
+        let data = app::domain::history::SystemLine::new("escalated", None, None)
+            .because(Some(app::domain::history::Why::Text("keyword \"agent\"".into())));
+        let line_data = data.to_json();
         let change = |version, next| OwnershipChange {
             conversation_id: conv, expected_version: version, next, ai_enabled: Some(false),
-            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), history_line: "Escalated: keyword \"agent\"", queue: None, now: 50,
+            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), history_line: "Escalated: keyword \"agent\"", system_line: &line_data, queue: None, now: 50,
         };
         let waiting = Ownership { state: OwnerState::Waiting, assignee: None };
         let line = s.apply_ownership(&change(read.version, waiting)).await.unwrap().expect("applied");
         assert!(s.apply_ownership(&change(read.version, waiting)).await.unwrap().is_none(), "stale version refused");
         let shown = s.message(line).await.unwrap().unwrap();
         assert_eq!((shown.sender, shown.body.as_str()), (app::dto::Sender::System, "Escalated: keyword \"agent\""));
+        assert_eq!(shown.system_line, Some(data), "the line is kept as data for each reader to word");
         let (page, more) = s.message_page(conv, None, 50).await.unwrap();
         assert_eq!((page.len(), more), (1, false), "one history line, nothing else");
         assert_eq!(s.conversation_summary(conv).await.unwrap().unwrap().preview, "", "history lines are not previews");
@@ -187,7 +191,7 @@ both_databases! {
             let v = s.ownership(conv).await.unwrap().unwrap().version;
             s.apply_ownership(&OwnershipChange {
                 conversation_id: conv, expected_version: v, next: Ownership { state: OwnerState::Waiting, assignee: None },
-                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, history_line: "Escalated", queue: None, now: waited_since,
+                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, history_line: "Escalated", system_line: &app::domain::history::SystemLine::new("escalated", None, None).to_json(), queue: None, now: waited_since,
             }).await.unwrap();
         }
         let q = GroupQuery { state: OwnerState::Waiting, search: None, assignee: None, limit: 10, offset: 0 };

@@ -2,7 +2,7 @@
 //! composer, and the ownership actions in the header. Live over `/ws`: new messages, delivery
 //! states and ownership changes arrive as they happen, each message shown once.
 
-use super::{elapsed, load_error, wait_label};
+use super::load_error;
 use crate::api::conversations::{
     earlier_messages, open_conversation, operator_statuses, AcceptConversation, ActOnConversation,
     RetryMessage, SendReply, SetConversationAi,
@@ -10,6 +10,8 @@ use crate::api::conversations::{
 use crate::domain::ownership::OwnerState;
 use crate::dto::{ConversationDetail, ConversationSummary, LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
+use crate::i18n::*;
+use crate::text::{elapsed, wait_label};
 use crate::ui::live::{Clock, LiveState};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -28,8 +30,9 @@ pub fn ChatPage() -> impl IntoView {
     );
     // Its own read of the signed-in user (see `layout::WithUser` for why not the session's).
     let me = Resource::new(|| (), |_| crate::api::auth::get_me());
+    let i18n = use_i18n();
     view! {
-        <Transition fallback=|| view! { <p class="muted chat-loading">"Opening the conversation…"</p> }>
+        <Transition fallback=move || view! { <p class="muted chat-loading">{t!(i18n, chat.opening)}</p> }>
             {move || Suspend::new(async move {
                 let me = me.await;
                 match detail.await {
@@ -48,14 +51,15 @@ pub fn ChatPage() -> impl IntoView {
 #[component]
 fn BackLink() -> impl IntoView {
     let query = use_query_map();
+    let i18n = use_i18n();
     let href = move || {
         let q = query.with(|q| q.to_query_string());
         format!("/conversations{q}")
     };
     view! {
-        <A href=href attr:class="btn ghost back" attr:aria-label="Back to conversations">
+        <A href=href attr:class="btn ghost back" attr:aria-label=move || t_string!(i18n, chat.back)>
             <span aria-hidden="true">"‹"</span>
-            <span class="back-label">"Conversations"</span>
+            <span class="back-label">{t!(i18n, chat.back_label)}</span>
         </A>
     }
 }
@@ -72,6 +76,7 @@ where
 #[component]
 fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
     let live = expect_context::<LiveState>();
+    let i18n = use_i18n();
     let id = detail.summary.id;
     let server_now = detail.now;
     let phone = detail.contact_phone.clone();
@@ -139,10 +144,10 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                 <Show when=move || has_earlier.get()>
                     <button type="button" class="btn small load-earlier" on:click=load_earlier
                         disabled=move || loading_earlier.get()>
-                        "Load earlier messages"
+                        {t!(i18n, chat.load_earlier)}
                     </button>
                 </Show>
-                <ol class="messages" aria-label="Conversation history" aria-live="polite">
+                <ol class="messages" aria-label=move || t_string!(i18n, chat.history) aria-live="polite">
                     <For each=move || messages.get() key=|m| (m.id, m.delivery_status.clone()) let:m>
                         <Message m can_retry=Signal::derive(can_send)/>
                     </For>
@@ -205,6 +210,7 @@ fn ChatHeader(
     is_admin: bool,
 ) -> impl IntoView {
     let clock = expect_context::<Clock>();
+    let i18n = use_i18n();
     let accept = ServerAction::<AcceptConversation>::new();
     let act = ServerAction::<ActOnConversation>::new();
     let ai = ServerAction::<SetConversationAi>::new();
@@ -233,26 +239,38 @@ fn ChatHeader(
     let mine =
         move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
     let state_line = move || {
+        let locale = i18n.get_locale();
         summary.with(|s| match s.owner {
             OwnerState::Waiting => format!(
-                "Waiting {}{}",
-                s.waiting_since
-                    .map(|t| wait_label(t, clock.now(server_now)))
-                    .unwrap_or_default(),
+                "{}{}",
+                td_string!(
+                    locale,
+                    chat.state.waiting,
+                    wait = s
+                        .waiting_since
+                        .map(|t| wait_label(locale, t, clock.now(server_now)))
+                        .unwrap_or_default()
+                ),
                 s.escalation_reason
                     .as_deref()
                     .map(|r| format!(" · {r}"))
                     .unwrap_or_default()
             ),
             OwnerState::Assigned if s.assignee_id == Some(me_id) => format!(
-                "With you{}",
+                "{}{}",
+                td_string!(locale, chat.state.with_you),
                 s.assigned_at
-                    .map(|t| format!(" · {}", elapsed(t, clock.now(server_now))))
+                    .map(|t| format!(" · {}", elapsed(locale, t, clock.now(server_now))))
                     .unwrap_or_default()
             ),
-            OwnerState::Assigned => format!("With {}", s.assignee_name.clone().unwrap_or_default()),
-            OwnerState::Bot => "The bot is answering".to_string(),
-            OwnerState::Closed => "Closed".to_string(),
+            OwnerState::Assigned => td_string!(
+                locale,
+                chat.state.with_other,
+                name = s.assignee_name.clone().unwrap_or_default()
+            )
+            .to_string(),
+            OwnerState::Bot => td_string!(locale, chat.state.bot).to_string(),
+            OwnerState::Closed => td_string!(locale, chat.state.closed).to_string(),
         })
     };
     let ai_allowed = move || {
@@ -268,7 +286,7 @@ fn ChatHeader(
                 {move || summary.with(|s| {
                     let ch = s.channel;
                     view! {
-                        <span class=format!("channel ch-{}", ch.as_str()) role="img" aria-label=ch.label()>
+                        <span class=format!("channel ch-{}", ch.as_str()) role="img" aria-label=crate::text::channel_name(i18n.get_locale(), ch)>
                             {crate::ui::icons::channel(ch)}
                         </span>
                     }
@@ -286,34 +304,34 @@ fn ChatHeader(
                     <button type="button" class="btn primary"
                         on:click=move |_| { accept.dispatch(AcceptConversation { id: id() }); }
                         disabled=move || accept.pending().get()>
-                        "Accept"
+                        {t!(i18n, chat.accept)}
                     </button>
                 </Show>
                 <Show when=mine>
                     <button type="button" class="btn"
                         on:click=move |_| { act.dispatch(ActOnConversation { id: id(), action: "return".into(), to: None }); }>
-                        "Return to bot"
+                        {t!(i18n, chat.return_to_bot)}
                     </button>
                     <button type="button" class="btn" aria-expanded=move || transfer_open.get().to_string()
                         on:click=move |_| transfer_open.update(|o| *o = !*o)>
-                        "Transfer"
+                        {t!(i18n, chat.transfer)}
                     </button>
                 </Show>
                 <Show when=move || is_admin && summary.with(|s| s.owner != OwnerState::Closed && s.assignee_id != Some(me_id))>
                     <button type="button" class="btn"
                         on:click=move |_| { act.dispatch(ActOnConversation { id: id(), action: "take_over".into(), to: None }); }>
-                        "Take over"
+                        {t!(i18n, chat.take_over)}
                     </button>
                 </Show>
                 <Show when=move || summary.with(|s| s.owner != OwnerState::Closed) && (mine() || is_admin)>
                     <button type="button" class="btn danger"
                         on:click=move |_| { act.dispatch(ActOnConversation { id: id(), action: "close".into(), to: None }); }>
-                        "Close conversation"
+                        {t!(i18n, chat.close)}
                     </button>
                 </Show>
                 <label class="ai-toggle">
                     <span class="switch">
-                        <input type="checkbox" role="switch" aria-label="AI bot"
+                        <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, chat.ai_bot)
                             prop:checked=move || summary.with(|s| s.ai_enabled)
                             disabled=move || !ai_allowed()
                             on:change=move |ev| {
@@ -321,7 +339,7 @@ fn ChatHeader(
                             }/>
                         <span class="slider"></span>
                     </span>
-                    <span aria-hidden="true">"AI bot"</span>
+                    <span aria-hidden="true">{t!(i18n, chat.ai_bot)}</span>
                 </label>
             </div>
             <Show when=move || transfer_open.get() && mine()>
@@ -330,9 +348,13 @@ fn ChatHeader(
             {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
             <Show when=move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id != Some(me_id))>
                 <p class="notice muted-notice read-only">
-                    {move || summary.with(|s| format!(
-                        "{} is handling this conversation. You can read along.",
-                        s.assignee_name.clone().unwrap_or_else(|| "Another operator".into())
+                    {move || summary.with(|s| t_string!(
+                        i18n,
+                        chat.read_only,
+                        name = s
+                            .assignee_name
+                            .clone()
+                            .unwrap_or_else(|| t_string!(i18n, chat.another_operator).to_string())
                     ))}
                 </p>
             </Show>
@@ -350,9 +372,10 @@ fn TransferPicker(
     let live = expect_context::<LiveState>();
     let operators = Resource::new(move || live.operators.get(), |_| operator_statuses());
     let chosen = RwSignal::new(None::<i64>);
+    let i18n = use_i18n();
     view! {
-        <div class="transfer card" role="group" aria-label="Transfer to">
-            <Transition fallback=|| view! { <p class="muted">"Loading operators…"</p> }>
+        <div class="transfer card" role="group" aria-label=move || t_string!(i18n, chat.transfer_to)>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, chat.loading_operators)}</p> }>
                 {move || Suspend::new(async move {
                     match operators.await {
                         Ok(list) => {
@@ -361,10 +384,16 @@ fn TransferPicker(
                                 .filter(|o| o.id != me_id)
                                 .map(|o| {
                                     let free = o.available && o.load < o.capacity;
-                                    let label = format!(
+                                    let label = move || format!(
                                         "{} · {} · {}/{}",
                                         o.display_name,
-                                        if !o.available { "away" } else if o.online { "online" } else { "offline" },
+                                        if !o.available {
+                                            t_string!(i18n, chat.operator_status.away)
+                                        } else if o.online {
+                                            t_string!(i18n, chat.operator_status.online)
+                                        } else {
+                                            t_string!(i18n, chat.operator_status.offline)
+                                        },
                                         o.load,
                                         o.capacity
                                     );
@@ -373,9 +402,9 @@ fn TransferPicker(
                                 .collect_view();
                             view! {
                                 <label class="field">
-                                    "Transfer to"
+                                    {t!(i18n, chat.transfer_to)}
                                     <select on:change=move |ev| chosen.set(event_target_value(&ev).parse().ok())>
-                                        <option value="">"Pick an operator"</option>
+                                        <option value="">{t!(i18n, chat.pick_operator)}</option>
                                         {options}
                                     </select>
                                 </label>
@@ -392,63 +421,84 @@ fn TransferPicker(
                         act.dispatch(ActOnConversation { id: id.get(), action: "transfer".into(), to: chosen.get() });
                         done.set(false);
                     }>
-                    "Transfer now"
+                    {t!(i18n, chat.transfer_now)}
                 </button>
-                <button type="button" class="btn ghost" on:click=move |_| done.set(false)>"Cancel"</button>
+                <button type="button" class="btn ghost" on:click=move |_| done.set(false)>{t!(i18n, chat.cancel)}</button>
             </div>
         </div>
     }
 }
 
-fn delivery_label(status: &str) -> &'static str {
+fn delivery_label(locale: Locale, status: &str) -> &'static str {
     match status {
-        "sending" => "Sending…",
-        "waiting" => "Waiting for the visitor to come back",
-        "sent" => "Sent",
-        "delivered" => "Delivered",
-        "read" => "Read",
-        "failed" => "Failed",
+        "sending" => td_string!(locale, chat.delivery.sending),
+        "waiting" => td_string!(locale, chat.delivery.waiting),
+        "sent" => td_string!(locale, chat.delivery.sent),
+        "delivered" => td_string!(locale, chat.delivery.delivered),
+        "read" => td_string!(locale, chat.delivery.read),
+        "failed" => td_string!(locale, chat.delivery.failed),
         _ => "",
     }
 }
 
-fn media_label(kind: &str) -> String {
+fn media_label(locale: Locale, kind: &str) -> String {
     match kind {
-        "voice" | "audio" => "Voice message".into(),
-        "image" => "Photo".into(),
-        "document" => "Document".into(),
-        "video" => "Video".into(),
-        other => format!("Attachment ({other})"),
+        "voice" | "audio" => td_string!(locale, chat.media.voice).into(),
+        "image" => td_string!(locale, chat.media.image).into(),
+        "document" => td_string!(locale, chat.media.document).into(),
+        "video" => td_string!(locale, chat.media.video).into(),
+        other => td_string!(locale, chat.media.other, kind = other).to_string(),
     }
 }
 
 #[component]
 fn Message(m: MessageDto, can_retry: Signal<bool>) -> impl IntoView {
     let clock = expect_context::<Clock>();
+    let i18n = use_i18n();
     let at = m.created_at;
     if m.sender == Sender::System {
+        // Worded in the reader's language from the stored line; older lines have only English.
+        let (line, body) = (m.system_line, m.body);
         return view! {
             <li class="msg system" data-id=m.id>
-                <span class="system-line">{m.body}</span>
-                <span class="msg-time small muted">{move || elapsed(at, clock.now(at))}</span>
+                <span class="system-line">{move || match &line {
+                    Some(l) => crate::text::history::line(i18n.get_locale(), l),
+                    None => body.clone(),
+                }}</span>
+                <span class="msg-time small muted">{move || elapsed(i18n.get_locale(), at, clock.now(at))}</span>
             </li>
         }
         .into_any();
     }
+    let confidence = m.bot_confidence;
+    let author = m.author_name.clone();
     let who = match m.sender {
-        Sender::Customer => None,
-        Sender::Bot => Some(match m.bot_confidence {
-            Some(c) => format!("Bot · {:.0}% sure", c * 100.0),
-            None => "Bot".to_string(),
+        Sender::Customer | Sender::System => None,
+        Sender::Bot => Some(
+            (move || match confidence {
+                Some(c) => t_string!(
+                    i18n,
+                    chat.bot_confidence,
+                    percent = format!("{:.0}", c * 100.0)
+                )
+                .to_string(),
+                None => t_string!(i18n, chat.bot).to_string(),
+            })
+            .into_any(),
+        ),
+        Sender::Operator => Some(match author {
+            Some(name) => name.into_any(),
+            None => t!(i18n, chat.operator).into_any(),
         }),
-        Sender::Operator => Some(m.author_name.clone().unwrap_or_else(|| "Operator".into())),
-        Sender::System => None,
     };
     let status = m.delivery_status.clone();
     let failed = status.as_deref() == Some("failed");
     let retry = ServerAction::<RetryMessage>::new();
     let id = m.id;
-    let media = m.media_type.as_deref().map(media_label);
+    let media = m
+        .media_type
+        .clone()
+        .map(|kind| move || media_label(i18n.get_locale(), &kind));
     view! {
         <li class=format!("msg {}", m.sender.as_str()) data-id=m.id data-status=status.clone()>
             <div class="bubble">
@@ -456,16 +506,19 @@ fn Message(m: MessageDto, can_retry: Signal<bool>) -> impl IntoView {
                 {media.map(|l| view! { <span class="media-tag">{l}</span> })}
                 {(!m.body.is_empty()).then(|| view! { <p class="msg-body">{m.body.clone()}</p> })}
                 <span class="msg-meta small">
-                    <span class="msg-time">{move || elapsed(at, clock.now(at))}</span>
-                    {status.as_deref().map(|s| view! { <span class="delivery">{delivery_label(s)}</span> })}
+                    <span class="msg-time">{move || elapsed(i18n.get_locale(), at, clock.now(at))}</span>
+                    {status.clone().map(|s| view! { <span class="delivery">{move || delivery_label(i18n.get_locale(), &s)}</span> })}
                 </span>
             </div>
             {failed.then(|| view! {
                 <div class="msg-failed" role="alert">
-                    <span class="small">{m.delivery_error.clone().unwrap_or_else(|| "Not delivered.".into())}</span>
+                    <span class="small">{match m.delivery_error.clone() {
+                        Some(e) => e.into_any(),
+                        None => t!(i18n, chat.not_delivered).into_any(),
+                    }}</span>
                     <Show when=move || can_retry.get()>
                         <button type="button" class="btn small" on:click=move |_| { retry.dispatch(RetryMessage { message_id: id }); }>
-                            "Retry"
+                            {t!(i18n, chat.retry)}
                         </button>
                     </Show>
                 </div>
@@ -484,6 +537,7 @@ fn Composer(
     scroller: NodeRef<leptos::html::Div>,
 ) -> impl IntoView {
     let send = ServerAction::<SendReply>::new();
+    let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     Effect::new(move |_| {
         if let Some(Ok(m)) = send.value().get() {
@@ -502,15 +556,19 @@ fn Composer(
     };
     let hint = move || {
         summary.with(|s| match s.owner {
-            OwnerState::Waiting => "Accept the conversation to reply.".to_string(),
-            OwnerState::Bot => "The bot is answering. An admin can take over.".to_string(),
-            OwnerState::Closed => "This conversation is closed.".to_string(),
-            OwnerState::Assigned => format!(
-                "{} is replying to this customer.",
-                s.assignee_name
-                    .clone()
-                    .unwrap_or_else(|| "Another operator".into())
-            ),
+            OwnerState::Waiting => t_string!(i18n, chat.hint.accept_to_reply).to_string(),
+            OwnerState::Bot => t_string!(i18n, chat.hint.bot_answering).to_string(),
+            OwnerState::Closed => t_string!(i18n, chat.hint.closed).to_string(),
+            OwnerState::Assigned => t_string!(
+                i18n,
+                chat.hint.other_replying,
+                name = s.assignee_name.clone().unwrap_or_else(|| t_string!(
+                    i18n,
+                    chat.another_operator
+                )
+                .to_string())
+            )
+            .to_string(),
         })
     };
     view! {
@@ -518,8 +576,8 @@ fn Composer(
             <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }
                 method="post" action="/api/conversations/send">
                 <input type="hidden" name="id" value=id.to_string()/>
-                <label for="composer-text" class="sr-only">"Message"</label>
-                <textarea id="composer-text" name="text" rows="1" placeholder="Write a reply"
+                <label for="composer-text" class="sr-only">{t!(i18n, chat.message)}</label>
+                <textarea id="composer-text" name="text" rows="1" placeholder=move || t_string!(i18n, chat.placeholder)
                     prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| {
@@ -529,7 +587,7 @@ fn Composer(
                         }
                     }
                     enterkeyhint="send"></textarea>
-                <button type="submit" class="btn primary" disabled=move || send.pending().get()>"Send"</button>
+                <button type="submit" class="btn primary" disabled=move || send.pending().get()>{t!(i18n, chat.send)}</button>
                 {move || error().map(|e| view! { <p class="field-error composer-error" role="alert">{e}</p> })}
             </form>
         </Show>

@@ -2,22 +2,27 @@
 //! live by `/ws` events. On phones the list and the open chat are separate screens; from 768 px
 //! they sit side by side (the chat is the nested route's [`Outlet`]).
 
-use super::{elapsed, load_error, wait_label};
+use super::load_error;
 use crate::api::conversations::list_conversations;
 use crate::domain::ownership::OwnerState;
 use crate::dto::{ConversationGroup, ConversationSummary, ListFilter};
+use crate::i18n::*;
+use crate::text::{channel_name, state_name};
+use crate::text::{elapsed, wait_label};
 use crate::ui::live::{Clock, LiveState};
 
 use leptos::prelude::*;
 use leptos_router::components::{Form, Outlet, A};
 use leptos_router::hooks::{use_location, use_query_map};
 
-pub fn group_title(s: OwnerState) -> &'static str {
-    match s {
-        OwnerState::Waiting => "Awaiting operator",
-        OwnerState::Assigned => "In progress",
-        OwnerState::Bot => "Active with bot",
-        OwnerState::Closed => "Closed",
+/// A list filter's chip text ("Waiting") in `locale`.
+pub fn filter_label(locale: Locale, f: ListFilter) -> &'static str {
+    match f {
+        ListFilter::All => td_string!(locale, conversations.filters.all),
+        ListFilter::Waiting => td_string!(locale, conversations.filters.waiting),
+        ListFilter::Mine => td_string!(locale, conversations.filters.mine),
+        ListFilter::Bot => td_string!(locale, conversations.filters.bot),
+        ListFilter::Closed => td_string!(locale, conversations.filters.closed),
     }
 }
 
@@ -86,9 +91,10 @@ pub fn ConversationsPage() -> impl IntoView {
 /// What the chat pane shows before a conversation is picked (desktop).
 #[component]
 pub fn NoChatSelected() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="chat-empty muted">
-            <p>"Pick a conversation to read it and reply."</p>
+            <p>{t!(i18n, conversations.no_chat_selected)}</p>
         </div>
     }
 }
@@ -96,6 +102,7 @@ pub fn NoChatSelected() -> impl IntoView {
 #[component]
 fn ConversationList() -> impl IntoView {
     let live = expect_context::<LiveState>();
+    let i18n = use_i18n();
     let params = use_list_params();
     let list = Resource::new(
         move || (params.get(), live.conversations.get(), live.resyncs.get()),
@@ -103,6 +110,7 @@ fn ConversationList() -> impl IntoView {
     );
     let filters = move || {
         let p = params.get();
+        let locale = i18n.get_locale();
         ListFilter::ALL
             .into_iter()
             .map(|f| {
@@ -116,22 +124,22 @@ fn ConversationList() -> impl IntoView {
                     .query()
                 );
                 let current = (f == p.filter).then_some("page");
-                view! { <a href=href class="chip" aria-current=current>{f.label()}</a> }
+                view! { <a href=href class="chip" aria-current=current>{filter_label(locale, f)}</a> }
             })
             .collect_view()
     };
     view! {
         <section class="page conversations list-pane" aria-labelledby="conv-title">
-            <h1 id="conv-title" class="page-title">"Conversations"</h1>
+            <h1 id="conv-title" class="page-title">{t!(i18n, conversations.title)}</h1>
             <Form method="GET" action="/conversations" attr:class="search" attr:role="search">
                 <input type="hidden" name="filter" value=move || params.get().filter.as_str()/>
-                <label for="conv-search" class="sr-only">"Search"</label>
-                <input id="conv-search" type="search" name="q" placeholder="Search name, phone or message"
+                <label for="conv-search" class="sr-only">{t!(i18n, conversations.search)}</label>
+                <input id="conv-search" type="search" name="q" placeholder=move || t_string!(i18n, conversations.search_placeholder)
                     prop:value=move || params.get().q autocomplete="off" enterkeyhint="search"/>
-                <button type="submit" class="btn">"Search"</button>
+                <button type="submit" class="btn">{t!(i18n, conversations.search)}</button>
             </Form>
-            <nav class="chips" aria-label="Filter">{filters}</nav>
-            <Transition fallback=|| view! { <p class="muted">"Loading conversations…"</p> }>
+            <nav class="chips" aria-label=move || t_string!(i18n, conversations.filter)>{filters}</nav>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, conversations.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(data) => {
@@ -153,43 +161,51 @@ fn ConversationList() -> impl IntoView {
 
 #[component]
 fn Group(group: ConversationGroup, now: i64, params: ListParams) -> impl IntoView {
+    let i18n = use_i18n();
     let state = group.state;
     let empty = group.items.is_empty();
     let shown = group.items.len() as i64;
-    let pager = (state == OwnerState::Closed && (group.offset > 0 || group.offset + shown < group.total))
-        .then(|| {
-            let older = (group.offset + shown < group.total).then(|| {
+    let pager =
+        (state == OwnerState::Closed && (group.offset > 0 || group.offset + shown < group.total))
+            .then(|| {
+                let older = (group.offset + shown < group.total).then(|| {
                 let href = format!(
                     "/conversations{}",
                     ListParams { closed: group.offset + shown, ..params.clone() }.query()
                 );
-                view! { <A href=href attr:class="btn small">"Older"</A> }
+                view! { <A href=href attr:class="btn small">{t!(i18n, conversations.older)}</A> }
             });
-            let newer = (group.offset > 0).then(|| {
+                let newer = (group.offset > 0).then(|| {
                 let href = format!(
                     "/conversations{}",
                     ListParams { closed: (group.offset - 50).max(0), ..params.clone() }.query()
                 );
-                view! { <A href=href attr:class="btn small">"Newer"</A> }
+                view! { <A href=href attr:class="btn small">{t!(i18n, conversations.newer)}</A> }
             });
-            view! {
-                <div class="pager">
-                    {newer}
-                    <span class="muted small">
-                        {format!("{}–{} of {}", group.offset + 1, group.offset + shown, group.total)}
-                    </span>
-                    {older}
-                </div>
-            }
-        });
+                view! {
+                    <div class="pager">
+                        {newer}
+                        <span class="muted small">
+                            {move || t_string!(
+                                i18n,
+                                conversations.range,
+                                first = group.offset + 1,
+                                last = group.offset + shown,
+                                total = group.total
+                            )}
+                        </span>
+                        {older}
+                    </div>
+                }
+            });
     let query = params.query();
     view! {
-        <section class="group" data-state=state.as_str() aria-label=group_title(state)>
+        <section class="group" data-state=state.as_str() aria-label=move || state_name(i18n.get_locale(), state)>
             <h2 class="group-header">
-                <span>{group_title(state)}</span>
-                <span class="count" aria-label="count">{group.total}</span>
+                <span>{move || state_name(i18n.get_locale(), state)}</span>
+                <span class="count" aria-label=move || t_string!(i18n, conversations.count)>{group.total}</span>
             </h2>
-            {empty.then(|| view! { <p class="empty muted">"Nothing here right now."</p> })}
+            {empty.then(|| view! { <p class="empty muted">{t!(i18n, conversations.empty)}</p> })}
             <ul class="rows">
                 {group
                     .items
@@ -205,8 +221,10 @@ fn Group(group: ConversationGroup, now: i64, params: ListParams) -> impl IntoVie
 #[component]
 fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
     let clock = expect_context::<Clock>();
+    let i18n = use_i18n();
     let path = use_location().pathname;
     let id = c.id;
+    let channel = c.channel;
     let current = move || {
         path.try_with(|p| p == &format!("/conversations/{id}"))
             .unwrap_or(false)
@@ -215,8 +233,8 @@ fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
     let badge = match c.owner {
         OwnerState::Waiting => c.waiting_since.map(|t| {
             view! {
-                <span class="badge wait" title="Waiting for an operator">
-                    {move || wait_label(t, clock.now(now))}
+                <span class="badge wait" title=move || t_string!(i18n, conversations.waiting_for_operator)>
+                    {move || wait_label(i18n.get_locale(), t, clock.now(now))}
                 </span>
             }
             .into_any()
@@ -225,26 +243,26 @@ fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
             view! {
                 <span class="badge owner">
                     {c.assignee_name.clone().unwrap_or_default()}
-                    {c.assigned_at.map(|t| move || format!(" · {}", elapsed(t, clock.now(now))))}
+                    {c.assigned_at.map(|t| move || format!(" · {}", elapsed(i18n.get_locale(), t, clock.now(now))))}
                 </span>
             }
             .into_any(),
         ),
-        OwnerState::Bot => Some(view! { <span class="badge bot">"Bot"</span> }.into_any()),
+        OwnerState::Bot => Some(view! { <span class="badge bot">{t!(i18n, conversations.bot)}</span> }.into_any()),
         OwnerState::Closed => None,
     };
     let last = c.last_message_at;
     view! {
         <li class="row" data-id=c.id>
             <a href=format!("/conversations/{id}{query}") class="row-link" aria-current=current>
-                <span class=format!("channel ch-{}", c.channel.as_str()) title=c.channel.label()
-                    role="img" aria-label=c.channel.label()>
+                <span class=format!("channel ch-{}", c.channel.as_str()) title=move || channel_name(i18n.get_locale(), channel)
+                    role="img" aria-label=move || channel_name(i18n.get_locale(), channel)>
                     {crate::ui::icons::channel(c.channel)}
                 </span>
                 <span class="row-main">
                     <span class="row-top">
                         <span class="name">{c.contact_name.clone()}</span>
-                        <span class="time">{move || elapsed(last, clock.now(now))}</span>
+                        <span class="time">{move || elapsed(i18n.get_locale(), last, clock.now(now))}</span>
                     </span>
                     <span class="preview">{c.preview.clone()}</span>
                 </span>

@@ -1,6 +1,7 @@
 //! The sign-in page. Works without JavaScript: the form posts to the server function, which
 //! redirects home on success or back here with `?error=`.
 
+use crate::i18n::*;
 use crate::ui::Session;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -17,6 +18,7 @@ pub fn LoginPage() -> impl IntoView {
     };
     let pending = session.sign_in.pending();
     let me = session.me;
+    let i18n = use_i18n();
     view! {
         // Someone already signed in goes straight to work (this also settles `me`, which every
         // server render must read; see `pages::settle`).
@@ -30,20 +32,20 @@ pub fn LoginPage() -> impl IntoView {
                 <div class="login-brand">
                     <img src="/icons/icon-192.png" alt="" width="56" height="56"/>
                     <h1>"Baton"</h1>
-                    <p class="muted">"Your chatbot's human takeover, in your pocket."</p>
+                    <p class="muted">{t!(i18n, auth.tagline)}</p>
                 </div>
                 <ActionForm action=session.sign_in attr:class="form">
                     <label class="field">
-                        <span>"Email"</span>
+                        <span>{t!(i18n, auth.email)}</span>
                         <input type="email" name="email" autocomplete="username" required inputmode="email"/>
                     </label>
                     <label class="field">
-                        <span>"Password"</span>
+                        <span>{t!(i18n, auth.password)}</span>
                         <input type="password" name="password" autocomplete="current-password" required/>
                     </label>
                     {move || error().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                     <button type="submit" class="btn primary wide" disabled=move || pending.get()>
-                        {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                        {move || if pending.get() { t_string!(i18n, auth.signing_in) } else { t_string!(i18n, auth.sign_in) }}
                     </button>
                 </ActionForm>
             </div>

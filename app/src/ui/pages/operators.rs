@@ -5,8 +5,10 @@ use super::load_error;
 use crate::api::operators::{
     list_operators, CreateOperator, SetOperatorActive, SetOperatorPassword, SetOperatorRole,
 };
+use crate::domain::users::Role;
 use crate::dto::UserDto;
 use crate::error::AppError;
+use crate::i18n::*;
 use crate::ui::layout::{AdminOnly, CurrentUser};
 use leptos::prelude::*;
 
@@ -27,6 +29,7 @@ pub fn OperatorsPage() -> impl IntoView {
         },
         |_| list_operators(),
     );
+    let i18n = use_i18n();
     let row_error = move || {
         let e = set_role.value().get().and_then(Result::err);
         e.or_else(|| set_active.value().get().and_then(Result::err))
@@ -34,17 +37,19 @@ pub fn OperatorsPage() -> impl IntoView {
             .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
     };
     let password_set = move || {
-        matches!(set_password.value().get(), Some(Ok(()))).then(|| view! {
-            <p class="notice ok" role="status">"Password set. That account is signed out on every device."</p>
+        matches!(set_password.value().get(), Some(Ok(()))).then(|| {
+            view! {
+                <p class="notice ok" role="status">{t!(i18n, operators.password_set)}</p>
+            }
         })
     };
     view! {
         <AdminOnly>
         <section class="page operators" aria-labelledby="ops-title">
-            <h1 id="ops-title" class="page-title">"Operators"</h1>
+            <h1 id="ops-title" class="page-title">{t!(i18n, operators.title)}</h1>
             {row_error}
             {password_set}
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, operators.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(users) => view! {
@@ -74,40 +79,69 @@ fn Person(
     let id = u.id;
     let is_me = me.id == id;
     let active = u.active;
-    let other_role = if u.is_admin() { "operator" } else { "admin" };
+    let is_admin = u.is_admin();
+    let other_role = if is_admin { "operator" } else { "admin" };
+    let i18n = use_i18n();
+    let name = {
+        let name = u.display_name.clone();
+        move || {
+            if is_me {
+                t_string!(i18n, operators.name_you, name = name.clone()).to_string()
+            } else {
+                name.clone()
+            }
+        }
+    };
+    let max = u.max_conversations;
+    let summary = move || {
+        let role = crate::text::role_name(
+            i18n.get_locale(),
+            if is_admin {
+                Role::Admin
+            } else {
+                Role::Operator
+            },
+        );
+        if active {
+            t_string!(i18n, operators.summary, role = role, max = max).to_string()
+        } else {
+            t_string!(i18n, operators.summary_deactivated, role = role, max = max).to_string()
+        }
+    };
+    let new_password_for = {
+        let name = u.display_name.clone();
+        move || t_string!(i18n, operators.new_password_for, name = name.clone()).to_string()
+    };
     view! {
         <li class="person" class:inactive=!active data-email=u.email.clone()>
             <span class="avatar" aria-hidden="true">
                 {u.display_name.chars().next().unwrap_or('?').to_uppercase().to_string()}
             </span>
             <span class="person-main">
-                <span class="name">{u.display_name.clone()} {is_me.then_some(" (you)")}</span>
+                <span class="name">{name}</span>
                 <span class="muted small">{u.email.clone()}</span>
-                <span class="muted small">
-                    {format!("{} · up to {} conversations", u.role.as_str(), u.max_conversations)}
-                    {(!active).then_some(" · deactivated")}
-                </span>
+                <span class="muted small">{summary}</span>
             </span>
             <span class="person-actions">
                 <button type="button" class="btn small"
                     on:click=move |_| { set_role.dispatch(SetOperatorRole { id, role: other_role.into() }); }>
-                    {format!("Make {other_role}")}
+                    {move || if is_admin { t_string!(i18n, operators.make_operator) } else { t_string!(i18n, operators.make_admin) }}
                 </button>
                 <details class="set-password">
-                    <summary class="btn small">"Set password"</summary>
+                    <summary class="btn small">{t!(i18n, operators.set_password)}</summary>
                     <ActionForm action=set_password attr:class="form">
                         <input type="hidden" name="id" value=id.to_string()/>
                         <label class="field">
-                            <span>{format!("New password for {}", u.display_name)}</span>
+                            <span>{new_password_for}</span>
                             <input type="password" name="password" autocomplete="new-password" required/>
                         </label>
-                        <button type="submit" class="btn small primary">"Save password"</button>
+                        <button type="submit" class="btn small primary">{t!(i18n, operators.save_password)}</button>
                     </ActionForm>
                 </details>
                 {(!is_me).then(|| view! {
                     <button type="button" class=if active { "btn small danger" } else { "btn small" }
                         on:click=move |_| { set_active.dispatch(SetOperatorActive { id, active: !active }); }>
-                        {if active { "Deactivate" } else { "Reactivate" }}
+                        {move || if active { t_string!(i18n, operators.deactivate) } else { t_string!(i18n, operators.reactivate) }}
                     </button>
                 })}
             </span>
@@ -118,11 +152,12 @@ fn Person(
 #[component]
 fn NewOperatorForm(create: ServerAction<CreateOperator>) -> impl IntoView {
     let err = move |field: &'static str| super::field_error(create.value(), field);
+    let i18n = use_i18n();
     let general = move || {
         match create.value().get() {
         Some(Err(AppError::Invalid(_))) => None,
         Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()),
-        Some(Ok(u)) => Some(view! { <p class="notice ok" role="status">{format!("Created {}.", u.display_name)}</p> }.into_any()),
+        Some(Ok(u)) => Some(view! { <p class="notice ok" role="status">{t_string!(i18n, operators.created, name = u.display_name).to_string()}</p> }.into_any()),
         None => None,
     }
     };
@@ -135,38 +170,38 @@ fn NewOperatorForm(create: ServerAction<CreateOperator>) -> impl IntoView {
     });
     view! {
         <section class="card" aria-labelledby="new-op">
-            <h2 id="new-op">"Add an operator"</h2>
+            <h2 id="new-op">{t!(i18n, operators.new_form.title)}</h2>
             <ActionForm action=create node_ref=form attr:class="form grid" attr:novalidate=true>
                 <label class="field">
-                    <span>"Email"</span>
+                    <span>{t!(i18n, operators.new_form.email)}</span>
                     <input type="email" name="email" autocomplete="off" required/>
                     {err("email")}
                 </label>
                 <label class="field">
-                    <span>"Name"</span>
+                    <span>{t!(i18n, operators.new_form.name)}</span>
                     <input type="text" name="display_name" autocomplete="off" required/>
                     {err("display_name")}
                 </label>
                 <label class="field">
-                    <span>"Role"</span>
+                    <span>{t!(i18n, operators.new_form.role)}</span>
                     <select name="role">
-                        <option value="operator" selected>"Operator"</option>
-                        <option value="admin">"Admin"</option>
+                        <option value="operator" selected>{t!(i18n, operators.new_form.operator)}</option>
+                        <option value="admin">{t!(i18n, operators.new_form.admin)}</option>
                     </select>
                     {err("role")}
                 </label>
                 <label class="field">
-                    <span>"Max conversations"</span>
+                    <span>{t!(i18n, operators.new_form.max_conversations)}</span>
                     <input type="number" name="max_conversations" min="1" max="50" value="5" inputmode="numeric"/>
                     {err("max_conversations")}
                 </label>
                 <label class="field">
-                    <span>"Initial password"</span>
+                    <span>{t!(i18n, operators.new_form.initial_password)}</span>
                     <input type="password" name="password" autocomplete="new-password" required/>
                     {err("password")}
                 </label>
                 {general}
-                <button type="submit" class="btn primary">"Create operator"</button>
+                <button type="submit" class="btn primary">{t!(i18n, operators.new_form.create)}</button>
             </ActionForm>
         </section>
     }

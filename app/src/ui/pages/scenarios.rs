@@ -7,6 +7,7 @@ use crate::api::scenarios::{
 };
 use crate::dto::{Channel, ScenarioDto, TryResult};
 use crate::error::AppError;
+use crate::i18n::*;
 use crate::ui::layout::{CurrentUser, WithUser};
 use leptos::prelude::*;
 
@@ -42,32 +43,33 @@ pub fn ScenariosPage() -> impl IntoView {
             .or_else(|| delete.value().get().and_then(Result::err))
             .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
     };
+    let i18n = use_i18n();
     let page = move || {
         let is_admin = expect_context::<CurrentUser>().0.is_admin();
         view! {
         <section class="page scenarios" aria-labelledby="sc-title">
             <div class="page-head">
-                <h1 id="sc-title" class="page-title">"Scenarios"</h1>
+                <h1 id="sc-title" class="page-title">{t!(i18n, scenarios.title)}</h1>
                 {is_admin.then(|| view! {
                     <button type="button" class="btn primary" on:click=move |_| {
                         save.value().set(None);
                         editing.set(Some(None));
-                    }>"New scenario"</button>
+                    }>{t!(i18n, scenarios.new_scenario)}</button>
                 })}
             </div>
             {(!is_admin).then(|| view! {
-                <p class="notice muted-notice">"Read only: ask an admin to change scenarios."</p>
+                <p class="notice muted-notice">{t!(i18n, scenarios.read_only)}</p>
             })}
             <TryBox/>
             {move || editing.get().map(|s| view! { <Editor scenario=s save editing/> })}
             {action_error}
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, scenarios.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(items) if items.is_empty() => view! {
                             <div class="card empty-state">
-                                <h2>"No scenarios yet"</h2>
-                                <p class="muted">"Scenarios map customer messages to bot answers. Until one matches, the bot asks the customer to rephrase and then hands the conversation to the queue."</p>
+                                <h2>{t!(i18n, scenarios.empty_title)}</h2>
+                                <p class="muted">{t!(i18n, scenarios.empty_text)}</p>
                             </div>
                         }.into_any(),
                         Ok(items) => view! {
@@ -85,11 +87,14 @@ pub fn ScenariosPage() -> impl IntoView {
     view! { <WithUser>{page}</WithUser> }
 }
 
-fn channel_names(cs: &[Channel]) -> String {
+fn channel_names(locale: Locale, cs: &[Channel]) -> String {
     if cs.is_empty() {
-        "All channels".into()
+        td_string!(locale, scenarios.all_channels).to_string()
     } else {
-        cs.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+        cs.iter()
+            .map(|c| crate::text::channel_name(locale, *c))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -107,31 +112,53 @@ fn Row(
     let confirming = RwSignal::new(false);
     let name = s.name.clone();
     let for_edit = s.clone();
+    let i18n = use_i18n();
+    let enabled_for = {
+        let name = s.name.clone();
+        move || t_string!(i18n, scenarios.enabled_for, name = name.clone()).to_string()
+    };
+    let edit_named = {
+        let name = name.clone();
+        move || t_string!(i18n, scenarios.edit_named, name = name.clone()).to_string()
+    };
+    let details = {
+        let (priority, channels) = (s.priority, s.channels.clone());
+        move || {
+            let channels = channel_names(i18n.get_locale(), &channels);
+            t_string!(
+                i18n,
+                scenarios.priority_channels,
+                priority = priority,
+                channels = channels
+            )
+            .to_string()
+        }
+    };
     view! {
         <li class="scenario card" class:disabled=!enabled data-name=s.name.clone()>
             <div class="scenario-head">
                 <h2 class="scenario-name">{s.name.clone()}</h2>
-                <label class="switch" title=if enabled { "Answering" } else { "Off" }>
+                <label class="switch" title=move || if enabled { t_string!(i18n, scenarios.answering) } else { t_string!(i18n, scenarios.off) }>
                     <input type="checkbox" role="switch" checked=enabled disabled=!is_admin
-                        aria-label=format!("Enabled: {}", s.name)
+                        aria-label=enabled_for
                         on:change=move |_| { toggle.dispatch(SetScenarioEnabled { id, enabled: !enabled }); }/>
                     <span class="slider" aria-hidden="true"></span>
                 </label>
             </div>
             <pre class="triggers">{s.triggers.clone()}</pre>
             <p class="response">{s.response.clone()}</p>
-            <p class="muted small">{format!("Priority {} · {}", s.priority, channel_names(&s.channels))}</p>
+            <p class="muted small">{details}</p>
             {is_admin.then(|| view! {
                 <div class="row-actions">
-                    <button type="button" class="btn small" aria-label=format!("Edit {}", name)
-                        on:click=move |_| { save.value().set(None); editing.set(Some(Some(for_edit.clone()))); }>"Edit"</button>
+                    <button type="button" class="btn small" aria-label=edit_named
+                        on:click=move |_| { save.value().set(None); editing.set(Some(Some(for_edit.clone()))); }>{t!(i18n, scenarios.edit)}</button>
                     <Show when=move || confirming.get() fallback=move || view! {
-                        <button type="button" class="btn small danger" on:click=move |_| confirming.set(true)>"Delete"</button>
+                        <button type="button" class="btn small danger" on:click=move |_| confirming.set(true)>{t!(i18n, scenarios.delete)}</button>
                     }>
-                        <span class="confirm" role="group" aria-label="Confirm deletion">
-                            <span>"Delete this scenario?"</span>
-                            <button type="button" class="btn small danger" on:click=move |_| { delete.dispatch(DeleteScenario { id }); }>"Yes, delete"</button>
-                            <button type="button" class="btn small" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                        <span class="confirm" role="group" aria-label=move || t_string!(i18n, scenarios.confirm_deletion)>
+                            <span>{t!(i18n, scenarios.delete_question)}</span>
+                            <button type="button" class="btn small danger" on:click=move |_| { delete.dispatch(DeleteScenario { id }); }>{t!(i18n, scenarios.yes_delete)}</button>
+                            <button type="button" class="btn small" on:click=move |_| confirming.set(false)>{t!(i18n, scenarios.cancel)}</button>
                         </span>
                     </Show>
                 </div>
@@ -155,10 +182,14 @@ fn Editor(
         priority: 0,
         channels: Vec::new(),
     });
-    let title = if s.id == 0 {
-        "New scenario"
-    } else {
-        "Edit scenario"
+    let i18n = use_i18n();
+    let is_new = s.id == 0;
+    let title = move || {
+        if is_new {
+            t_string!(i18n, scenarios.new_scenario)
+        } else {
+            t_string!(i18n, scenarios.editor.edit_title)
+        }
     };
     let name = RwSignal::new(s.name.clone());
     let triggers = RwSignal::new(s.triggers.clone());
@@ -194,48 +225,48 @@ fn Editor(
             <h2 id="editor-title">{title}</h2>
             <form class="form" on:submit=submit novalidate>
                 <label class="field">
-                    <span>"Name"</span>
+                    <span>{t!(i18n, scenarios.editor.name)}</span>
                     <input type="text" prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e))/>
                     {err("name")}
                 </label>
                 <label class="field">
-                    <span>"Triggers"</span>
+                    <span>{t!(i18n, scenarios.editor.triggers)}</span>
                     <textarea rows="4" prop:value=move || triggers.get() on:input=move |e| triggers.set(event_target_value(&e))
-                        placeholder="price, cost, how much\n\"opening hours\"\nre: ^order\\s*#?\\d+"></textarea>
-                    <span class="hint">"One per line: words separated by commas (any of them matches), an exact phrase in double quotes, or re: a regular expression. Case and accents are ignored."</span>
+                        placeholder=move || t_string!(i18n, scenarios.editor.triggers_placeholder)></textarea>
+                    <span class="hint">{t!(i18n, scenarios.editor.triggers_hint)}</span>
                     {err("triggers")}
                 </label>
                 <label class="field">
-                    <span>"Response"</span>
+                    <span>{t!(i18n, scenarios.editor.response)}</span>
                     <textarea rows="3" prop:value=move || response.get() on:input=move |e| response.set(event_target_value(&e))></textarea>
                     {err("response")}
                 </label>
                 <div class="form-row">
                     <label class="field">
-                        <span>"Priority"</span>
+                        <span>{t!(i18n, scenarios.editor.priority)}</span>
                         <input type="number" inputmode="numeric" prop:value=move || priority.get() on:input=move |e| priority.set(event_target_value(&e))/>
                         {err("priority")}
                     </label>
                     <label class="field check">
                         <input type="checkbox" prop:checked=move || enabled.get() on:change=move |_| enabled.update(|v| *v = !*v)/>
-                        <span>"Enabled"</span>
+                        <span>{t!(i18n, scenarios.editor.enabled)}</span>
                     </label>
                 </div>
                 <fieldset class="field">
-                    <legend>"Channels (none ticked: all)"</legend>
+                    <legend>{t!(i18n, scenarios.editor.channels)}</legend>
                     {CHANNELS.into_iter().map(|c| view! {
                         <label class="check">
                             <input type="checkbox" prop:checked=move || channels.get().contains(&c)
                                 on:change=move |_| channels.update(|v| if let Some(i) = v.iter().position(|x| *x == c) { v.remove(i); } else { v.push(c); })/>
-                            <span>{c.label()}</span>
+                            <span>{move || crate::text::channel_name(i18n.get_locale(), c)}</span>
                         </label>
                     }).collect_view()}
                     {err("channels")}
                 </fieldset>
                 {other_error}
                 <div class="row-actions">
-                    <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Save scenario"</button>
-                    <button type="button" class="btn" on:click=move |_| editing.set(None)>"Cancel"</button>
+                    <button type="submit" class="btn primary" disabled=move || save.pending().get()>{t!(i18n, scenarios.editor.save)}</button>
+                    <button type="button" class="btn" on:click=move |_| editing.set(None)>{t!(i18n, scenarios.cancel)}</button>
                 </div>
             </form>
         </section>
@@ -247,42 +278,43 @@ fn TryBox() -> impl IntoView {
     let try_it = ServerAction::<TryMessage>::new();
     let text = RwSignal::new(String::new());
     let channel = RwSignal::new("whatsapp".to_string());
+    let i18n = use_i18n();
     let result = move || {
         try_it.value().get().map(|r| match r {
             Ok(TryResult::Reply { scenario, response }) => view! {
                 <div class="try-result reply" role="status">
-                    <strong>{format!("“{scenario}” answers:")}</strong>
+                    <strong>{t_string!(i18n, scenarios.try_box.answers, scenario = scenario).to_string()}</strong>
                     <p>{response}</p>
                 </div>
             }.into_any(),
             Ok(TryResult::Escalate { reason }) => view! {
                 <div class="try-result escalate" role="status">
-                    <strong>"Escalates to an operator"</strong>
-                    <p>{format!("Reason: {reason}")}</p>
+                    <strong>{t!(i18n, scenarios.try_box.escalates)}</strong>
+                    <p>{t_string!(i18n, scenarios.try_box.reason, reason = reason).to_string()}</p>
                 </div>
             }.into_any(),
             Ok(TryResult::ExternalBot) => view! {
-                <div class="try-result" role="status"><strong>"No scenario matches: the external bot is asked."</strong></div>
+                <div class="try-result" role="status"><strong>{t!(i18n, scenarios.try_box.external_bot)}</strong></div>
             }.into_any(),
             Ok(TryResult::NoMatch) => view! {
-                <div class="try-result" role="status"><strong>"No scenario matches: the bot asks the customer to rephrase, and hands over after repeated misses."</strong></div>
+                <div class="try-result" role="status"><strong>{t!(i18n, scenarios.try_box.no_match)}</strong></div>
             }.into_any(),
             Err(e) => view! { <p class="field-error" role="alert">{e.to_string()}</p> }.into_any(),
         })
     };
     view! {
         <section class="card try" aria-labelledby="try-title">
-            <h2 id="try-title">"Try a message"</h2>
+            <h2 id="try-title">{t!(i18n, scenarios.try_box.title)}</h2>
             <form class="try-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 try_it.dispatch(TryMessage { text: text.get(), channel: channel.get() });
             }>
-                <input type="text" aria-label="Customer message" placeholder="What a customer might write…"
+                <input type="text" aria-label=move || t_string!(i18n, scenarios.try_box.message) placeholder=move || t_string!(i18n, scenarios.try_box.placeholder)
                     prop:value=move || text.get() on:input=move |e| text.set(event_target_value(&e))/>
-                <select aria-label="Channel" on:change=move |e| channel.set(event_target_value(&e))>
-                    {CHANNELS.into_iter().map(|c| view! { <option value=c.as_str()>{c.label()}</option> }).collect_view()}
+                <select aria-label=move || t_string!(i18n, scenarios.try_box.channel) on:change=move |e| channel.set(event_target_value(&e))>
+                    {CHANNELS.into_iter().map(|c| view! { <option value=c.as_str()>{move || crate::text::channel_name(i18n.get_locale(), c)}</option> }).collect_view()}
                 </select>
-                <button type="submit" class="btn">"Try"</button>
+                <button type="submit" class="btn">{t!(i18n, scenarios.try_box.submit)}</button>
             </form>
             {result}
         </section>

@@ -6,6 +6,7 @@ use crate::api::settings::{get_handoff, PauseBot, SaveHandoff};
 use crate::domain::bot::HandoffSettings;
 use crate::domain::queue::{PolicyKind, QueueSettings};
 use crate::error::AppError;
+use crate::i18n::*;
 use crate::ui::layout::AdminOnly;
 use leptos::prelude::*;
 
@@ -19,11 +20,12 @@ pub fn SettingsPage() -> impl IntoView {
     );
     let save_queue = ServerAction::<SaveQueueSettings>::new();
     let queue = Resource::new(move || save_queue.version().get(), |_| get_queue_settings());
+    let i18n = use_i18n();
     view! {
         <AdminOnly>
         <section class="page settings" aria-labelledby="set-title">
-            <h1 id="set-title" class="page-title">"Settings"</h1>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <h1 id="set-title" class="page-title">{t!(i18n, settings.title)}</h1>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, settings.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match handoff.await {
                         Ok(h) => view! {
@@ -43,14 +45,11 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
             <div class="card">
-                <h2>"Your account"</h2>
-                <p class="muted">
-                    "Your details and the devices that get alerts are on "
-                    <a href="/account">"your account page"</a>"."
-                </p>
+                <h2>{t!(i18n, settings.account.title)}</h2>
+                <p class="muted">{t!(i18n, settings.account.text, <link> = <a href="/account" />)}</p>
             </div>
             <div class="card">
-                <h2>"About"</h2>
+                <h2>{t!(i18n, settings.about)}</h2>
                 <p class="muted">{format!("Baton {}", env!("CARGO_PKG_VERSION"))}</p>
             </div>
         </section>
@@ -62,32 +61,31 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn BotSwitch(paused: bool, pause: ServerAction<PauseBot>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="card" aria-labelledby="bot-title">
-            <h2 id="bot-title">"Bot"</h2>
+            <h2 id="bot-title">{t!(i18n, settings.bot.title)}</h2>
             <p class="bot-state" data-paused=paused.to_string()>
-                {if paused { "Paused: every new customer message goes to the operator queue." } else { "Running: the bot answers customers." }}
+                {move || if paused { t_string!(i18n, settings.bot.paused) } else { t_string!(i18n, settings.bot.running) }}
             </p>
             <button type="button" class=if paused { "btn primary" } else { "btn danger" }
                 on:click=move |_| { pause.dispatch(PauseBot { paused: !paused }); }>
-                {if paused { "Resume bot" } else { "Pause bot" }}
+                {move || if paused { t_string!(i18n, settings.bot.resume) } else { t_string!(i18n, settings.bot.pause) }}
             </button>
         </section>
     }
 }
 
-/// What a settings form says after saving: `ok` on success, a general error as an alert (field
-/// errors stand next to their fields instead).
-fn save_status<T, V>(
-    value: V,
-    ok: &'static str,
-) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
+/// What a settings form says after saving: `ok()` (in the reader's language) on success, a
+/// general error as an alert (field errors stand next to their fields instead).
+fn save_status<T, V, O>(value: V, ok: O) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
 where
     T: Send + Sync + 'static,
     V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    O: Fn() -> &'static str + Send + Sync + 'static,
 {
     move || match value.get() {
-        Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">{ok}</p> }.into_any()),
+        Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">{ok()}</p> }.into_any()),
         Some(Err(AppError::Invalid(_))) | None => None,
         Some(Err(e)) => {
             Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any())
@@ -99,40 +97,41 @@ where
 #[component]
 fn QueueForm(q: QueueSettings, save: ServerAction<SaveQueueSettings>) -> impl IntoView {
     let err = move |field: &'static str| super::field_error(save.value(), field);
-    let status = save_status(save.value(), "Saved. New escalations use these rules.");
+    let i18n = use_i18n();
+    let status = save_status(save.value(), move || t_string!(i18n, settings.queue.saved));
     let round_robin = q.policy == PolicyKind::RoundRobin;
     view! {
         <section class="card" aria-labelledby="queue-title">
-            <h2 id="queue-title">"Queue and alerts"</h2>
+            <h2 id="queue-title">{t!(i18n, settings.queue.title)}</h2>
             <ActionForm action=save attr:class="form" attr:novalidate=true>
                 <label class="field">
-                    <span>"Routing"</span>
+                    <span>{t!(i18n, settings.queue.routing)}</span>
                     <select name="policy">
-                        <option value="first_to_accept" selected=!round_robin>"First to accept: alert everyone available"</option>
-                        <option value="round_robin" selected=round_robin>"Round robin: offer to one operator at a time"</option>
+                        <option value="first_to_accept" selected=!round_robin>{t!(i18n, settings.queue.first_to_accept)}</option>
+                        <option value="round_robin" selected=round_robin>{t!(i18n, settings.queue.round_robin)}</option>
                     </select>
                     {err("policy")}
                 </label>
                 <div class="form-row">
                     <label class="field">
-                        <span>"Round-robin offer (seconds)"</span>
+                        <span>{t!(i18n, settings.queue.offer_secs)}</span>
                         <input type="number" name="offer_secs" min="10" max="3600" inputmode="numeric" value=q.offer_secs.to_string()/>
                         {err("offer_secs")}
                     </label>
                     <label class="field">
-                        <span>"Waiting target (seconds)"</span>
+                        <span>{t!(i18n, settings.queue.sla_target_secs)}</span>
                         <input type="number" name="sla_target_secs" min="10" max="86400" inputmode="numeric" value=q.sla_target_secs.to_string()/>
                         {err("sla_target_secs")}
                     </label>
                 </div>
                 <label class="field">
-                    <span>"Repeat alerts every (seconds)"</span>
+                    <span>{t!(i18n, settings.queue.alert_interval_secs)}</span>
                     <input type="number" name="alert_interval_secs" min="30" max="3600" inputmode="numeric" value=q.alert_interval_secs.to_string()/>
-                    <span class="hint">"While nobody accepts, each repeat reaches more people: the offered operators, then everyone available, then every operator, then admins."</span>
+                    <span class="hint">{t!(i18n, settings.queue.alert_interval_hint)}</span>
                     {err("alert_interval_secs")}
                 </label>
                 {status}
-                <button type="submit" class="btn primary">"Save queue settings"</button>
+                <button type="submit" class="btn primary">{t!(i18n, settings.queue.save)}</button>
             </ActionForm>
         </section>
     }
@@ -141,44 +140,44 @@ fn QueueForm(q: QueueSettings, save: ServerAction<SaveQueueSettings>) -> impl In
 #[component]
 fn HandoffForm(h: HandoffSettings, save: ServerAction<SaveHandoff>) -> impl IntoView {
     let err = move |field: &'static str| super::field_error(save.value(), field);
-    let status = save_status(
-        save.value(),
-        "Saved. The bot uses the new rules from the next message.",
-    );
+    let i18n = use_i18n();
+    let status = save_status(save.value(), move || {
+        t_string!(i18n, settings.handoff.saved)
+    });
     view! {
         <section class="card" aria-labelledby="handoff-title">
-            <h2 id="handoff-title">"Handoff to people"</h2>
+            <h2 id="handoff-title">{t!(i18n, settings.handoff.title)}</h2>
             <ActionForm action=save attr:class="form" attr:novalidate=true>
                 <label class="field">
-                    <span>"Handoff phrases"</span>
+                    <span>{t!(i18n, settings.handoff.keywords)}</span>
                     <textarea name="keywords" rows="6">{h.keywords.join("\n")}</textarea>
-                    <span class="hint">"One per line. A customer message containing one goes straight to the queue. Case and accents are ignored; a phrase also matches longer words (human → humano)."</span>
+                    <span class="hint">{t!(i18n, settings.handoff.keywords_hint)}</span>
                     {err("keywords")}
                 </label>
                 <div class="form-row">
                     <label class="field">
-                        <span>"Unanswered messages before handoff"</span>
+                        <span>{t!(i18n, settings.handoff.no_match_limit)}</span>
                         <input type="number" name="no_match_limit" min="1" max="20" inputmode="numeric" value=h.no_match_limit.to_string()/>
                         {err("no_match_limit")}
                     </label>
                     <label class="field">
-                        <span>"Minimum bot confidence"</span>
+                        <span>{t!(i18n, settings.handoff.confidence_threshold)}</span>
                         <input type="text" name="confidence_threshold" inputmode="decimal" value=h.confidence_threshold.to_string()/>
                         {err("confidence_threshold")}
                     </label>
                 </div>
                 <label class="field">
-                    <span>"Confirmation (Spanish)"</span>
+                    <span>{t!(i18n, settings.handoff.confirmation_es)}</span>
                     <input type="text" name="confirmation" value=h.confirmation.clone()/>
                     {err("confirmation")}
                 </label>
                 <label class="field">
-                    <span>"Confirmation (English)"</span>
+                    <span>{t!(i18n, settings.handoff.confirmation_en)}</span>
                     <input type="text" name="confirmation_en" value=h.confirmation_en.clone()/>
                     {err("confirmation_en")}
                 </label>
                 {status}
-                <button type="submit" class="btn primary">"Save handoff rules"</button>
+                <button type="submit" class="btn primary">{t!(i18n, settings.handoff.save)}</button>
             </ActionForm>
         </section>
     }
