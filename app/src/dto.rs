@@ -78,6 +78,10 @@ pub struct ConversationSummary {
     pub escalation_reason: Option<String>,
     pub last_message_at: i64,
     pub preview: String,
+    /// For an anonymous web visitor, their short handle ("1a2b3c"): the interface names them
+    /// "Web visitor 1a2b3c" in the reader's language (`contact_name` holds the English).
+    #[serde(default)]
+    pub visitor: Option<String>,
 }
 
 /// The conversation list, grouped by owner state in display order.

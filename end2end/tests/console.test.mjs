@@ -4,44 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  withBatonAndBrowser, signIn, waitHydrated, shot, ADMIN, OPERATOR, PHONE, DESKTOP,
+  withBatonAndBrowser, signIn, waitHydrated, shot, waitingCustomerOn, ADMIN, OPERATOR, PHONE, DESKTOP,
 } from './harness.mjs';
 
 const env = withBatonAndBrowser();
+const waitingCustomer = () => waitingCustomerOn(env);
 const BEN = { email: 'ben@baton.demo', password: 'baton-operator-ben' };
-
-/** A customer on /demo; returns { page, say(text) -> the next reply's text, ctx }. */
-async function customer(viewport = PHONE) {
-  const ctx = await env.chrome.browser.newContext({ viewport });
-  const page = await ctx.newPage();
-  await page.goto(`${env.baton.url}/demo`);
-  await page.getByRole('button', { name: 'Open chat' }).click();
-  const replies = page.locator('.bw-bot, .bw-operator');
-  return {
-    ctx,
-    page,
-    async say(text) {
-      const before = await replies.count();
-      await page.getByLabel('Type your message').fill(text);
-      await page.getByRole('button', { name: 'Send' }).click();
-      await replies.nth(before).waitFor({ timeout: 10_000 });
-      return replies.nth(before).innerText();
-    },
-    async nextReply(before) {
-      await replies.nth(before).waitFor({ timeout: 10_000 });
-      return replies.nth(before).innerText();
-    },
-    replies,
-  };
-}
-
-/** Escalates a fresh widget conversation; returns the customer and the conversation's row text. */
-async function waitingCustomer() {
-  const c = await customer();
-  await c.say('hola');
-  await c.say('quiero hablar con un humano');
-  return c;
-}
 
 /** The list row of the conversation whose preview is `text` (the newest such). */
 function rowWithPreview(page, text) {

@@ -110,15 +110,21 @@ export async function launchBrowser() {
   };
 }
 
-export async function signIn(page, baseUrl, who) {
+/** The sign-in form's words in each language the tests use. */
+export const SIGN_IN_WORDS = {
+  en: { email: 'Email', password: 'Password', button: 'Sign in' },
+  es: { email: 'Correo electrónico', password: 'Contraseña', button: 'Entrar' },
+};
+
+export async function signIn(page, baseUrl, who, words = SIGN_IN_WORDS.en) {
   // Let the page hydrate first, so the hydrated form is what gets submitted (a submit before
   // hydration takes the no-JavaScript path, which the no-JS tests cover).
   await page.goto(`${baseUrl}/login`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
+  await page.getByLabel(words.email).fill(who.email);
+  await page.getByLabel(words.password).fill(who.password);
   await Promise.all([
     page.waitForURL(`${baseUrl}/conversations`),
-    page.getByRole('button', { name: 'Sign in' }).click(),
+    page.getByRole('button', { name: words.button }).click(),
   ]);
 }
 
@@ -147,4 +153,37 @@ export function withBatonAndBrowser() {
     await env.baton?.stop();
   });
   return env;
+}
+
+/** A customer on `env`'s /demo; returns { page, say(text) -> the next reply's text, ctx }. */
+export async function customerOn(env, viewport = PHONE) {
+  const ctx = await env.chrome.browser.newContext({ viewport });
+  const page = await ctx.newPage();
+  await page.goto(`${env.baton.url}/demo`);
+  await page.getByRole('button', { name: 'Open chat' }).click();
+  const replies = page.locator('.bw-bot, .bw-operator');
+  return {
+    ctx,
+    page,
+    async say(text) {
+      const before = await replies.count();
+      await page.getByLabel('Type your message').fill(text);
+      await page.getByRole('button', { name: 'Send' }).click();
+      await replies.nth(before).waitFor({ timeout: 10_000 });
+      return replies.nth(before).innerText();
+    },
+    async nextReply(before) {
+      await replies.nth(before).waitFor({ timeout: 10_000 });
+      return replies.nth(before).innerText();
+    },
+    replies,
+  };
+}
+
+/** A customer who asked for a person on `env`'s /demo (the conversation waits in the queue). */
+export async function waitingCustomerOn(env) {
+  const c = await customerOn(env);
+  await c.say('hola');
+  await c.say('quiero hablar con un humano');
+  return c;
 }

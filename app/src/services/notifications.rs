@@ -36,6 +36,11 @@ pub struct PushTarget {
     pub auth: Option<String>,
 }
 
+/// A stored language code as a language Baton speaks (English when unknown or unset).
+fn locale_of(language: Option<&str>) -> crate::i18n::Locale {
+    language.and_then(|l| l.parse().ok()).unwrap_or_default()
+}
+
 /// What a device is told. A test notification has `conversation_id` 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushMessage {
@@ -64,7 +69,7 @@ pub struct AlertWords {
 impl AlertWords {
     pub fn new(language: Option<&str>, contact_name: &str, wait_secs: i64) -> Self {
         use crate::i18n::*;
-        let l: Locale = language.and_then(|l| l.parse().ok()).unwrap_or_default();
+        let l = locale_of(language);
         let name = contact_name.trim();
         Self {
             title: if name.is_empty() {
@@ -84,7 +89,7 @@ impl AlertWords {
     /// The words of "Send test notification".
     pub fn test(language: Option<&str>) -> Self {
         use crate::i18n::*;
-        let l: Locale = language.and_then(|l| l.parse().ok()).unwrap_or_default();
+        let l = locale_of(language);
         Self {
             title: td_string!(l, push.test_title).to_string(),
             waited: String::new(),
@@ -139,11 +144,7 @@ async fn message(
         return Ok(PushMessage {
             conversation_id: TEST_CONVERSATION_ID,
             contact_name: "Baton".into(),
-            preview: {
-                use crate::i18n::*;
-                let l: Locale = language.and_then(|l| l.parse().ok()).unwrap_or_default();
-                td_string!(l, push.test_body).to_string()
-            },
+            preview: crate::i18n::td_string!(locale_of(language), push.test_body).to_string(),
             wait_secs: 0,
             step: 0,
             words: AlertWords::test(language),
@@ -164,7 +165,14 @@ async fn message(
     let wait_secs = ((now - job.episode.unwrap_or(now)) / 1000).max(0);
     Ok(PushMessage {
         conversation_id,
-        words: AlertWords::new(job.language.as_deref(), &contact_name, wait_secs),
+        words: AlertWords::new(
+            job.language.as_deref(),
+            &summary
+                .as_ref()
+                .map(|s| crate::text::contact_name(locale_of(job.language.as_deref()), s))
+                .unwrap_or_default(),
+            wait_secs,
+        ),
         contact_name,
         preview: summary.map(|s| s.preview).unwrap_or_default(),
         wait_secs,

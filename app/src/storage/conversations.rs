@@ -79,18 +79,19 @@ pub(crate) struct SummaryRow {
 
 impl SummaryRow {
     pub(crate) fn into_dto(self) -> ConversationSummary {
+        let anonymous = self.contact_name.is_none() && self.contact_phone.is_none();
+        let visitor = (anonymous && self.channel == "web")
+            .then(|| self.external_id.chars().take(6).collect::<String>());
         ConversationSummary {
             id: self.id,
             contact_name: self.contact_name.or(self.contact_phone).unwrap_or_else(|| {
-                match self.channel.as_str() {
-                    // Widget visitors are anonymous: a short, readable handle.
-                    "web" => format!(
-                        "Web visitor {}",
-                        self.external_id.chars().take(6).collect::<String>()
-                    ),
-                    _ => self.external_id.clone(),
+                // Widget visitors are anonymous: a short, readable handle.
+                match &visitor {
+                    Some(handle) => format!("Web visitor {handle}"),
+                    None => self.external_id.clone(),
                 }
             }),
+            visitor,
             channel: Channel::parse(&self.channel).unwrap_or(Channel::Web),
             owner: OwnerState::parse(&self.owner).unwrap_or(OwnerState::Bot),
             assignee_id: self.assignee_id,

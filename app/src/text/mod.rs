@@ -6,7 +6,7 @@ pub mod history;
 
 use crate::domain::ownership::OwnerState;
 use crate::domain::users::Role;
-use crate::dto::Channel;
+use crate::dto::{Channel, ConversationSummary};
 use crate::i18n::*;
 
 /// A channel's name ("Web chat").
@@ -15,6 +15,15 @@ pub fn channel_name(l: Locale, c: Channel) -> &'static str {
         Channel::Whatsapp => td_string!(l, common.channel.whatsapp),
         Channel::Telegram => td_string!(l, common.channel.telegram),
         Channel::Web => td_string!(l, common.channel.web),
+    }
+}
+
+/// The customer's name as the reader reads it: an anonymous web visitor is "Web visitor 1a2b3c"
+/// / "Visitante web 1a2b3c".
+pub fn contact_name(l: Locale, c: &ConversationSummary) -> String {
+    match &c.visitor {
+        Some(handle) => td_string!(l, common.web_visitor, handle = handle).to_string(),
+        None => c.contact_name.clone(),
     }
 }
 

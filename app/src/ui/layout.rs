@@ -258,7 +258,7 @@ fn EscalationBanner() -> impl IntoView {
             view! {
                 <div class="banner" role="alert">
                     <span class="banner-text">
-                        <strong>{t!(i18n, layout.banner.waiting, name = c.contact_name.clone())}</strong>
+                        <strong>{t!(i18n, layout.banner.waiting, name = crate::text::contact_name(i18n.get_locale_untracked(), &c))}</strong>
                         <span class="small">{c.preview.clone()}</span>
                         {move || error.get().map(|e| view! { <span class="small banner-error">{e}</span> })}
                     </span>

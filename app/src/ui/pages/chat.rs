@@ -292,7 +292,7 @@ fn ChatHeader(
                     }
                 })}
                 <div class="chat-who">
-                    <h2 id="chat-title" class="chat-name">{move || summary.with(|s| s.contact_name.clone())}</h2>
+                    <h2 id="chat-title" class="chat-name">{move || summary.with(|s| crate::text::contact_name(i18n.get_locale(), s))}</h2>
                     <span class="chat-state muted small" data-owner=move || summary.with(|s| s.owner.as_str())>
                         {state_line}
                         {phone.clone().map(|p| format!(" · {p}"))}

@@ -261,7 +261,7 @@ fn Row(c: ConversationSummary, now: i64, query: String) -> impl IntoView {
                 </span>
                 <span class="row-main">
                     <span class="row-top">
-                        <span class="name">{c.contact_name.clone()}</span>
+                        <span class="name">{crate::text::contact_name(i18n.get_locale_untracked(), &c)}</span>
                         <span class="time">{move || elapsed(i18n.get_locale(), last, clock.now(now))}</span>
                     </span>
                     <span class="preview">{c.preview.clone()}</span>

@@ -155,7 +155,7 @@ fn Overview(o: QueueOverview) -> impl IntoView {
                             <a class="row-link" href=format!("/conversations/{}", c.id)>
                                 <span class="row-main">
                                     <span class="row-top">
-                                        <span class="name">{c.contact_name.clone()}</span>
+                                        <span class="name">{crate::text::contact_name(i18n.get_locale_untracked(), &c)}</span>
                                         <span class="time">{t!(i18n, monitoring.queue.alert_step, step = step)}</span>
                                     </span>
                                     <span class="preview">{preview}</span>
