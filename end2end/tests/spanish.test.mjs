@@ -33,7 +33,7 @@ test('a Spanish phone signs in, finds the waiting customer and accepts, all in S
   const first = page.locator('section.group').first();
   assert.equal(await first.getAttribute('data-state'), 'waiting');
   assert.equal((await first.locator('h2 span').first().textContent()).trim(), 'Esperando operador');
-  await page.getByRole('link', { name: 'Conversaciones' }).first().waitFor();
+  await page.getByRole('link', { name: 'Chats' }).first().waitFor();
   await page.screenshot({ path: shot('phone-es-list') });
 
   const row = page.locator('section.group[data-state="waiting"] li.row', { hasText: CONFIRMATION }).last();
@@ -69,7 +69,7 @@ test('a person who chooses a language on the Account page keeps it on any browse
   await page.getByLabel('Interface language').selectOption('es');
   // The page switches in place, without a reload.
   await page.getByRole('heading', { name: 'Idioma' }).waitFor();
-  await page.getByRole('link', { name: 'Conversaciones' }).first().waitFor();
+  await page.getByRole('link', { name: 'Chats' }).first().waitFor();
   await page.screenshot({ path: shot('desktop-es-account') });
   await page.reload();
   await page.getByRole('heading', { name: 'Idioma' }).waitFor();
@@ -78,7 +78,7 @@ test('a person who chooses a language on the Account page keeps it on any browse
   const other = await env.chrome.browser.newContext({ viewport: PHONE, locale: 'en-GB' });
   const phone = await other.newPage();
   await signIn(phone, env.baton.url, ADMIN);
-  await phone.getByRole('link', { name: 'Conversaciones' }).first().waitFor();
+  await phone.getByRole('link', { name: 'Chats' }).first().waitFor();
 
   // Back to the browser's language.
   await page.getByLabel('Idioma de la interfaz').selectOption('');

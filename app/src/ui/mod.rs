@@ -69,8 +69,9 @@ pub fn App() -> impl IntoView {
     });
     live::provide_live();
 
+    let html = provide_language();
     view! {
-        <I18nContextProvider cookie_options=language_cookie_options()>
+        {html}
         <FollowUserLanguage/>
         <Title text="Baton"/>
         <Meta name="description" content=move || t_string!(use_i18n(), common.description)/>
@@ -92,16 +93,26 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
-        </I18nContextProvider>
     }
 }
 
-/// The language cookie as the browser writes it when the language changes in place: the same
-/// cookie the server sets at sign-in (`services::auth::language_cookie`), for the whole site.
-fn language_cookie_options() -> leptos_i18n::context::CookieOptions<Locale> {
-    leptos_i18n::context::CookieOptions::default()
+/// Provides the reader's language (`use_i18n`): the language cookie, else Accept-Language on the
+/// server (the browser keeps what the server chose), else English; and puts it on `<html lang>`.
+/// (`leptos_i18n`'s `I18nContextProvider` does the same but also renders an empty inline
+/// `<script>` without the page's CSP nonce.) When the language changes in place the browser
+/// writes the same cookie the server sets at sign-in (`services::auth::language_cookie`).
+fn provide_language() -> impl IntoView {
+    use leptos_i18n::context::{init_i18n_context_with_options, CookieOptions, I18nContextOptions};
+    let cookie = CookieOptions::default()
         .path("/")
-        .max_age(365_i64 * 24 * 3600 * 1000)
+        .max_age(365_i64 * 24 * 3600 * 1000);
+    let i18n = init_i18n_context_with_options::<Locale>(
+        I18nContextOptions::<Locale>::default().cookie_options(cookie),
+    );
+    provide_context(i18n);
+    let lang = move || leptos_i18n::Locale::as_str(i18n.get_locale());
+    let dir = move || leptos_i18n::Locale::direction(i18n.get_locale()).as_str();
+    view! { <leptos_meta::Html attr:lang=lang attr:dir=dir/> }
 }
 
 /// Switches the interface to the signed-in person's language once they are known (a sign-in on

@@ -107,6 +107,7 @@ const TABLE: &[(&str, Form, Role)] = &[
         &[("id", "TARGET"), ("password", "a long password")],
         Role::Admin,
     ),
+    ("account/language", &[("language", "es")], Role::Operator),
     (
         "account/change_password",
         &[
