@@ -90,8 +90,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 say "clippy (browser build: hydrate)"
 cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
-# The site first: integration tests serve its files (`/widget.js`, the bundle) as production does.
-build_site dev
+# The site first, the release bundle phones download: integration and browser tests serve its
+# files (`/widget.js`, the bundle) as production does. It must stay within its size budget.
+build_site wasm-release
+check_bundle_budget
 
 say "unit and integration tests (SQLite and PostgreSQL)"
 # In parallel: every integration test starts a whole Baton in this one process. They used to stall

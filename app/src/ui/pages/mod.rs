@@ -30,6 +30,26 @@ where
     }
 }
 
+/// Counts an action's runs that succeeded: a resource keyed on it reloads after a save that
+/// worked, and a refused save leaves the form as the person left it (no input lost).
+pub fn successes<T, E>(
+    version: RwSignal<usize>,
+    value: MappedSignal<Option<Result<T, E>>>,
+) -> Memo<usize>
+where
+    T: Send + Sync + 'static,
+    E: Send + Sync + 'static,
+{
+    Memo::new(move |prev: Option<&usize>| {
+        let v = version.get();
+        if value.with(|r| matches!(r, Some(Ok(_)))) {
+            v
+        } else {
+            prev.copied().unwrap_or(v)
+        }
+    })
+}
+
 /// A short, human message for a failed load, with the page's own retry.
 pub fn load_error(e: &AppError) -> AnyView {
     leptos::logging::error!("load failed: {e:?}");

@@ -14,12 +14,16 @@ use leptos::prelude::*;
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveHandoff>::new();
     let pause = ServerAction::<PauseBot>::new();
+    // Forms reload from the server after a save that worked; a refused one keeps what the admin
+    // typed, next to the message saying what to fix.
+    let saved = super::successes(save.version(), save.value());
     let handoff = Resource::new(
-        move || (save.version().get(), pause.version().get()),
+        move || (saved.get(), pause.version().get()),
         |_| get_handoff(),
     );
     let save_queue = ServerAction::<SaveQueueSettings>::new();
-    let queue = Resource::new(move || save_queue.version().get(), |_| get_queue_settings());
+    let queue_saved = super::successes(save_queue.version(), save_queue.value());
+    let queue = Resource::new(move || queue_saved.get(), |_| get_queue_settings());
     let i18n = use_i18n();
     view! {
         <AdminOnly>
@@ -106,7 +110,9 @@ fn QueueForm(q: QueueSettings, save: ServerAction<SaveQueueSettings>) -> impl In
             <ActionForm action=save attr:class="form" attr:novalidate=true>
                 <label class="field">
                     <span>{t!(i18n, settings.queue.routing)}</span>
-                    <select name="policy">
+                    // `prop:value` too: the selected option survives hydration whatever the
+                    // browser restored into the form.
+                    <select name="policy" prop:value=if round_robin { "round_robin" } else { "first_to_accept" }>
                         <option value="first_to_accept" selected=!round_robin>{t!(i18n, settings.queue.first_to_accept)}</option>
                         <option value="round_robin" selected=round_robin>{t!(i18n, settings.queue.round_robin)}</option>
                     </select>
