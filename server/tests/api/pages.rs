@@ -15,13 +15,13 @@ both_databases! {
         };
         // Without JavaScript, straight from the server: Accept-Language decides.
         let es = get(app.client(), "/login", "es-MX,es;q=0.9,en;q=0.5").await;
-        for needle in ["<span>Correo electrónico</span>", "<span>Contraseña</span>", "Entrar", "lang=\"es\""] {
+        for needle in ["<span>Correo electrónico", "<span>Contraseña", "Entrar", "lang=\"es\""] {
             assert!(es.contains(needle), "{needle} missing from the Spanish sign-in page");
         }
         let en = get(app.client(), "/login", "en-GB").await;
-        assert!(en.contains("<span>Email</span>") && en.contains("lang=\"en\""));
+        assert!(en.contains("<span>Email<") && en.contains("lang=\"en\""));
         let other = get(app.client(), "/login", "de-DE,fr;q=0.8").await;
-        assert!(other.contains("<span>Email</span>"), "a language Baton lacks falls back to English");
+        assert!(other.contains("<span>Email<"), "a language Baton lacks falls back to English");
 
         // Ana chooses Spanish on her Account page: the cookie follows, on this device and the
         // next one she signs in on, whatever that browser's language.
@@ -56,7 +56,7 @@ both_databases! {
         let r = app.client().get(app.url("/login")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let html = r.text().await.unwrap();
-        for needle in ["<span>Email</span>", "<span>Password</span>", "Sign in", "action=\"/api/sign_in\"", "manifest.webmanifest"] {
+        for needle in ["<span>Email<", "<span>Password<", "Sign in", "action=\"/api/sign_in\"", "manifest.webmanifest"] {
             assert!(html.contains(needle), "{needle} missing");
         }
     }
