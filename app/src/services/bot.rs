@@ -283,7 +283,7 @@ async fn escalate(
     let system =
         crate::domain::history::SystemLine::new(Transition::Escalate.event_kind(), None, None)
             .because(Some(crate::domain::history::Why::Bot(reason.clone())));
-    let line = super::conversations::english(&system);
+    let line = crate::text::history::english(&system);
     let system = system.to_json();
     // Escalating starts the queue (routing, first alerts) in the same transaction.
     let queue = super::queue::plan_start(state, m.conversation_id, now).await?;

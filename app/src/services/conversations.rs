@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::storage::chat::GroupQuery;
 use crate::storage::conversations::{NewMessage, OwnershipChange};
 use crate::storage::users::UserRow;
+use crate::text::history::english;
 
 /// How often a change is recomputed when another one lands between the read and the write.
 const MAX_ATTEMPTS: usize = 3;
@@ -436,12 +437,6 @@ pub async fn set_available(
     state.store.set_available(me.id, available).await?;
     state.bus.publish(LiveEventKind::OperatorsChanged);
     Ok(())
-}
-
-/// A history line's English words, kept in the message's body for previews and exports (each
-/// reader's interface words the stored line in their own language).
-pub fn english(line: &SystemLine) -> String {
-    crate::text::history::line(crate::i18n::Locale::en, line)
 }
 
 /// A transfer goes to an active operator who is not away and has room for one more.

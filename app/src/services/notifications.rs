@@ -67,9 +67,8 @@ pub struct AlertWords {
 }
 
 impl AlertWords {
-    pub fn new(language: Option<&str>, contact_name: &str, wait_secs: i64) -> Self {
+    pub fn new(l: crate::i18n::Locale, contact_name: &str, wait_secs: i64) -> Self {
         use crate::i18n::*;
-        let l = locale_of(language);
         let name = contact_name.trim();
         Self {
             title: if name.is_empty() {
@@ -87,9 +86,8 @@ impl AlertWords {
     }
 
     /// The words of "Send test notification".
-    pub fn test(language: Option<&str>) -> Self {
+    pub fn test(l: crate::i18n::Locale) -> Self {
         use crate::i18n::*;
-        let l = locale_of(language);
         Self {
             title: td_string!(l, push.test_title).to_string(),
             waited: String::new(),
@@ -139,15 +137,15 @@ async fn message(
     now: i64,
     seen: &mut HashMap<i64, Option<ConversationSummary>>,
 ) -> Result<PushMessage, AppError> {
+    let l = locale_of(job.language.as_deref());
     let Some(conversation_id) = job.conversation_id.filter(|_| job.kind != "test") else {
-        let language = job.language.as_deref();
         return Ok(PushMessage {
             conversation_id: TEST_CONVERSATION_ID,
             contact_name: "Baton".into(),
-            preview: crate::i18n::td_string!(locale_of(language), push.test_body).to_string(),
+            preview: crate::i18n::td_string!(l, push.test_body).to_string(),
             wait_secs: 0,
             step: 0,
-            words: AlertWords::test(language),
+            words: AlertWords::test(l),
         });
     };
     let summary = match seen.get(&conversation_id) {
@@ -166,10 +164,10 @@ async fn message(
     Ok(PushMessage {
         conversation_id,
         words: AlertWords::new(
-            job.language.as_deref(),
+            l,
             &summary
                 .as_ref()
-                .map(|s| crate::text::contact_name(locale_of(job.language.as_deref()), s))
+                .map(|s| crate::text::contact_name(l, s))
                 .unwrap_or_default(),
             wait_secs,
         ),

@@ -73,7 +73,7 @@ async fn build_write(
         c.name(id)
     })
     .iter()
-    .map(|l| (super::conversations::english(l), l.to_json()))
+    .map(|l| (crate::text::history::english(l), l.to_json()))
     .collect();
     let events = q::events(&adv.decisions)
         .into_iter()

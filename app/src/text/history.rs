@@ -6,6 +6,12 @@ use crate::domain::history::{Expired, Names, Offer, Skipped, SystemLine, Why};
 use crate::domain::queue::{RoutingPolicy, SkipReason};
 use crate::i18n::*;
 
+/// A line's English words, kept in the message's body for previews and exports (each reader's
+/// interface words the stored line in their own language).
+pub fn english(s: &SystemLine) -> String {
+    line(Locale::en, s)
+}
+
 /// The line's words in `l`.
 pub fn line(l: Locale, s: &SystemLine) -> String {
     match s {

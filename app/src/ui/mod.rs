@@ -20,7 +20,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     set_content_security_policy();
     view! {
         <!DOCTYPE html>
-        // `lang` comes from `I18nContextProvider` (the reader's language).
+        // `lang` and `dir` come from `provide_language` (the reader's language).
         <html>
             <head>
                 <meta charset="utf-8"/>

@@ -552,7 +552,7 @@ mod tests {
             PushAlert::new(1, "Ann", "hi", 0, 1).title(),
             "Customer waiting: Ann"
         );
-        let spanish = AlertWords::new(Some("es"), "Ann", 200);
+        let spanish = AlertWords::new(app::i18n::Locale::es, "Ann", 200);
         let worded = PushAlert::new(1, "Ann", "hi", 200, 1).with_words(&spanish);
         assert_eq!(worded.title(), "Cliente esperando: Ann");
         assert_eq!(worded.words.waited, "· esperando 3 min");

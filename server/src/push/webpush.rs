@@ -229,8 +229,11 @@ mod tests {
         );
         let big = PushAlert::new(1, &"🙂".repeat(500), &"🙂".repeat(500), 1, 1);
         assert!(payload(&big).to_string().len() < 1200);
-        let words =
-            app::services::notifications::AlertWords::new(Some("es"), &"🙂".repeat(500), 95);
+        let words = app::services::notifications::AlertWords::new(
+            app::i18n::Locale::es,
+            &"🙂".repeat(500),
+            95,
+        );
         let worded =
             PushAlert::new(1, &"🙂".repeat(500), &"🙂".repeat(500), 95, 1).with_words(&words);
         let p = payload(&worded);
