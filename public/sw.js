@@ -4,12 +4,12 @@
 // phone has no signal. Baton is a live console, so fresh data always wins:
 // we only cache the shell, and never anything that talks to the backend.
 
-// The server fills in the bundle's content-derived name (baton.<hash>) when it serves this
-// file, so every deploy changes this script: the browser installs the new worker, which caches
+// The server fills in the bundle's folder, named after its content (pkg/<hash>), when it serves
+// this file, so every deploy changes this script: the browser installs the new worker, which caches
 // the new bundle, and the activate step drops every older cache. Bump RULES when the shell list
 // or the caching rules change without a new bundle.
 const BUNDLE = '__BATON_BUNDLE__';
-const RULES = 3;
+const RULES = 4;
 const CACHE = `baton-shell-${RULES}-${BUNDLE}`;
 const OFFLINE_URL = '/offline.html';
 
@@ -18,9 +18,10 @@ const SHELL = [
   '/manifest.webmanifest',
   '/icons/icon-192.png',
   '/icons/icon-512.png',
-  `/pkg/${BUNDLE}.css`,
-  `/pkg/${BUNDLE}.js`,
-  `/pkg/${BUNDLE}_bg.wasm`,
+  `/${BUNDLE}/baton.css`,
+  `/${BUNDLE}/baton.js`,
+  `/${BUNDLE}/baton_bg.wasm`,
+  `/${BUNDLE}/__wasm_split.______________________.js`,
 ];
 
 // Live traffic: server functions, the websocket, the embeddable widget and

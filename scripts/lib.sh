@@ -40,67 +40,88 @@ ensure_rust_tools() {
   fi
 }
 
+# The tool that splits the bundle at Leptos' lazy routes (tools/wasm-split, its own workspace).
+SPLIT_TOOL="$ROOT/target/tools/release/baton-wasm-split"
+ensure_split_tool() {
+  cargo build --release --locked --quiet --manifest-path "$ROOT/tools/wasm-split/Cargo.toml" \
+    --target-dir "$ROOT/target/tools"
+}
+
 # build_site PROFILE: the hydrate WASM bundle, CSS and public assets into target/site.
 # PROFILE is "dev" (quick, used by the tests) or "wasm-release" (size-optimised, used by run.sh).
+#
+# One build's bundle lives in a folder named after its content, `pkg/<hash>/` (the hash is in
+# `assets.txt`, which Baton reads at start): `baton.js`, `baton_bg.wasm`, `baton.css`, and the
+# lazily loaded chunks of the admin pages with their loader and manifest. Files refer to each
+# other by relative names, so browsers keep the whole folder for a year (Cache-Control:
+# immutable) and a deploy never pairs one version's page with another's code.
 build_site() {
   local profile="$1" site="$ROOT/target/site" out
   say "building the browser bundle ($profile)"
+  ensure_split_tool
   cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$profile"
   case "$profile" in dev) out=debug ;; *) out="$profile" ;; esac
   rm -rf "$site" && mkdir -p "$site/pkg"
   cp -r "$ROOT/public/." "$site/"
-  wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name baton \
-    "$ROOT/target/wasm32-unknown-unknown/$out/app.wasm"
+  local dir="$site/pkg/build" chunks
+  mkdir -p "$dir"
+  # Split at the lazy routes (needs the `--emit-relocs` link flag of .cargo/config.toml), then
+  # let wasm-bindgen make the main module's JS glue; the chunks are loaded by the split loader.
+  chunks=$("$SPLIT_TOOL" "$ROOT/target/wasm32-unknown-unknown/$out/app.wasm" "$dir" baton)
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$dir" --out-name baton \
+    "$dir/baton_split.wasm"
+  rm "$dir/baton_split.wasm"
   # Leptos' hydration script loads <output-name>_bg.wasm: keep wasm-bindgen's name.
   if [ "$profile" != dev ]; then
     say "optimising the WASM for size (wasm-opt -Oz)"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      -o "$site/pkg/baton_bg.wasm" "$site/pkg/baton_bg.wasm"
+    local f
+    for f in "$dir/baton_bg.wasm" $chunks; do
+      wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue -o "$f" "$f"
+    done
   fi
-  cp "$ROOT/style/main.css" "$site/pkg/baton.css"
-  # Content-hashed names: a deploy never pairs one version's page with another's bundle, and
-  # browsers keep each file for a year (Cache-Control: immutable). Baton reads the name from
-  # `assets.txt` at start; the service worker is served with it.
-  local name
-  name="baton.$(cat "$site/pkg/baton.js" "$site/pkg/baton_bg.wasm" "$site/pkg/baton.css" | sha256sum | cut -c1-12)"
-  mv "$site/pkg/baton.js" "$site/pkg/$name.js"
-  mv "$site/pkg/baton_bg.wasm" "$site/pkg/${name}_bg.wasm"
-  mv "$site/pkg/baton.css" "$site/pkg/$name.css"
-  echo "$name" > "$site/assets.txt"
+  cp "$ROOT/style/main.css" "$dir/baton.css"
+  local hash
+  hash="$(cd "$dir" && find . -type f | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-12)"
+  mv "$dir" "$site/pkg/$hash"
+  echo "$hash" > "$site/assets.txt"
   # Precompressed copies, sent as they are to browsers that accept them (brotli, else gzip).
   local quality=11; [ "$profile" = dev ] && quality=5
-  for f in "$site/pkg/$name.js" "$site/pkg/${name}_bg.wasm" "$site/pkg/$name.css"; do
-    gzip -9 -k -f "$f"
-    brotli -q "$quality" -k -f "$f"
-  done
+  find "$site/pkg/$hash" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' -o -name '*.json' \) |
+    while read -r f; do gzip -9 -k -f "$f"; brotli -q "$quality" -k -f "$f"; done
 }
 
-# The size budget of what a phone downloads before the console works (the bundle's JS and WASM,
-# brotli, as sent). Fails when the last build_site is over `max_bytes` (default: BUNDLE_BUDGET).
-# The issue's goal is 350 KB; the budget holds today's size until code splitting reaches it, so
-# the bundle cannot grow unnoticed.
-BUNDLE_BUDGET="${BUNDLE_BUDGET:-550000}"
+# What a phone downloads before the console works, brotli as sent: the main module
+# (`baton_bg.wasm`) and every script it imports (`baton.js`, the split loader, wasm-bindgen's
+# snippets), not the admin pages' chunks. Fails when the last build_site is over `max_bytes`
+# (default: BUNDLE_BUDGET). The goal is 350 KB; the budget holds today's 406 KB (2% margin) so
+# the bundle cannot grow unnoticed. The browser test `end2end/tests/bundle.test.mjs` measures
+# the same bytes as a browser transfers them, against the same budget.
+export BUNDLE_BUDGET="${BUNDLE_BUDGET:-415000}"
+initial_bundle_bytes() {
+  local dir="$ROOT/target/site/pkg/$(asset_name)"
+  find "$dir" -type f \( -name '*.js.br' -o -name 'baton_bg.wasm.br' \) -printf '%s\n' | awk '{ s += $1 } END { print s }'
+}
 check_bundle_budget() {
-  local max="${1:-$BUNDLE_BUDGET}" name total
-  name="$(asset_name)"
-  total=$(( $(stat -c %s "$ROOT/target/site/pkg/$name.js.br") + $(stat -c %s "$ROOT/target/site/pkg/${name}_bg.wasm.br") ))
+  local max="${1:-$BUNDLE_BUDGET}" total
+  total=$(initial_bundle_bytes)
   if [ "$total" -gt "$max" ]; then
     die "the initial bundle is $total bytes (brotli, JS + WASM), over its budget of $max bytes"
   fi
   say "initial bundle: $total bytes (brotli, JS + WASM), budget $max bytes"
 }
 
-# The bundle's file name stem (baton.<hash>), from the last build_site.
+# The bundle's folder name (its content hash), from the last build_site.
 asset_name() { cat "$ROOT/target/site/assets.txt"; }
 
-# Prints the bundle size, raw and gzipped.
+# Prints the bundle's files and sizes: raw, gzip, brotli (as sent).
 report_wasm_size() {
-  local f
-  for f in "$ROOT/target/site/pkg/$(asset_name)"{_bg.wasm,.js,.css}; do
-    printf '%s: %s bytes raw, %s gzip, %s brotli (as sent)\n' "$(basename "$f")" \
+  local f dir="$ROOT/target/site/pkg/$(asset_name)"
+  find "$dir" -type f \( -name '*.js' -o -name '*.wasm' -o -name '*.css' \) | LC_ALL=C sort | while read -r f; do
+    printf '%s: %s bytes raw, %s gzip, %s brotli (as sent)\n' "${f#"$dir"/}" \
       "$(stat -c %s "$f")" "$(stat -c %s "$f.gz")" "$(stat -c %s "$f.br")"
   done
+  printf 'initial bundle (main module and its scripts, brotli): %s bytes\n' "$(initial_bundle_bytes)"
 }
 
 # Benchmarks: wait for a URL to answer; recreate a PostgreSQL database and print its URL.

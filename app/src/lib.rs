@@ -39,5 +39,7 @@ pub fn hydrate() {
     if let Some(w) = web_sys::window() {
         let _ = w.navigator().service_worker().register("/sw.js");
     }
-    leptos::mount::hydrate_body(App);
+    // Async hydration: a lazy route (an admin page loaded directly) hydrates once its chunk of
+    // the split bundle has arrived.
+    leptos::mount::hydrate_lazy(App);
 }

@@ -135,12 +135,12 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         }
     }
 
-    // The bundle is named after its content (`assets.txt`, written by `build_site`).
-    let bundle = assets::bundle_name(&config.site_root);
+    // The bundle's folder is named after its content (`assets.txt`, written by `build_site`).
+    let bundle = assets::bundle_dir(&config.site_root);
     let leptos = LeptosOptions::builder()
-        .output_name(bundle.as_str())
+        .output_name("baton")
         .site_root(config.site_root.to_string_lossy().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(bundle.as_str())
         .site_addr(config.site_addr)
         .env(Env::PROD)
         .build();

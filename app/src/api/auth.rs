@@ -5,10 +5,47 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 /// The signed-in user, or `None` when anonymous. Public: the shell uses it to decide what to show.
+/// It also keeps this device's language cookie on the person's choice.
 #[server(endpoint = "me")]
 pub async fn get_me() -> Result<Option<UserDto>, AppError> {
     use super::ctx::*;
-    respond(current_user().await.map(|u| u.map(|u| u.to_dto())))
+    use crate::services::auth;
+    respond(
+        async {
+            let user = current_user().await?;
+            if let Some(u) = &user {
+                let (state, parts) = (state()?, parts()?);
+                let cookies = parts
+                    .headers
+                    .get_all(http::header::COOKIE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok());
+                if let Some(c) =
+                    auth::language_cookie_update(&state, cookies, u.language.as_deref())
+                {
+                    set_cookie(&c);
+                }
+            }
+            Ok(user.map(|u| u.to_dto()))
+        }
+        .await,
+    )
+}
+
+/// The interface language of the request being served: the language cookie (a person's choice,
+/// set by the server), else the browser's Accept-Language, else English.
+#[cfg(feature = "ssr")]
+pub(crate) fn request_locale() -> crate::i18n::Locale {
+    use crate::services::auth;
+    let from_cookie = use_context::<http::request::Parts>().and_then(|parts| {
+        let cookies = parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        auth::language_in_cookies(cookies).and_then(|l| l.parse().ok())
+    });
+    from_cookie.unwrap_or_else(leptos_i18n::locale::resolve_locale)
 }
 
 #[server(endpoint = "sign_in")]

@@ -126,5 +126,5 @@ pub async fn test_device(id: i64) -> Result<(), AppError> {
 /// language a device's alerts are written in for someone who chose none.
 #[cfg(feature = "ssr")]
 fn request_language() -> &'static str {
-    leptos_i18n::Locale::as_str(leptos_i18n::locale::resolve_locale::<crate::i18n::Locale>())
+    leptos_i18n::Locale::as_str(super::auth::request_locale())
 }

@@ -353,6 +353,32 @@ pub fn language_cookie(state: &AppState, language: Option<&str>) -> String {
     }
 }
 
+/// The language this device's cookie holds, if any (`cookie_headers`: the request's `Cookie`
+/// headers).
+pub fn language_in_cookies<'a>(
+    cookie_headers: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    cookie_headers
+        .into_iter()
+        .flat_map(|h| h.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == LANGUAGE_COOKIE)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// The `Set-Cookie` that brings this device's language cookie in line with the person's choice
+/// (made on another device, say), or `None` when it already is. Only the server writes the
+/// cookie (the browser's bundle leaves out cookie handling), so it keeps it right on every
+/// "who am I".
+pub fn language_cookie_update<'a>(
+    state: &AppState,
+    cookie_headers: impl IntoIterator<Item = &'a str>,
+    language: Option<&str>,
+) -> Option<String> {
+    (language_in_cookies(cookie_headers) != language).then(|| language_cookie(state, language))
+}
+
 /// The signed-in user picks the interface language: a language Baton speaks, or `""` for the
 /// browser's. Returns the stored choice.
 pub async fn set_language(

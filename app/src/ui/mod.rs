@@ -12,7 +12,7 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The document around the app: head, manifest, hydration scripts.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -85,11 +85,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=pages::conversations::NoChatSelected ssr=SsrMode::Async/>
                         <Route path=path!(":id") view=pages::chat::ChatPage ssr=SsrMode::Async/>
                     </ParentRoute>
-                    <Route path=path!("account") view=pages::account::AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("monitoring") view=pages::monitoring::MonitoringPage ssr=SsrMode::Async/>
-                    <Route path=path!("scenarios") view=pages::scenarios::ScenariosPage ssr=SsrMode::Async/>
-                    <Route path=path!("operators") view=pages::operators::OperatorsPage ssr=SsrMode::Async/>
-                    <Route path=path!("settings") view=pages::settings::SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("account") view={Lazy::<pages::lazy::Account>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("monitoring") view={Lazy::<pages::lazy::Monitoring>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("scenarios") view={Lazy::<pages::lazy::Scenarios>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("operators") view={Lazy::<pages::lazy::Operators>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("settings") view={Lazy::<pages::lazy::Settings>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -97,18 +97,17 @@ pub fn App() -> impl IntoView {
 }
 
 /// Provides the reader's language (`use_i18n`): the language cookie, else Accept-Language on the
-/// server (the browser keeps what the server chose), else English; and puts it on `<html lang>`.
+/// server (`api::auth::request_locale`; the browser keeps what the server chose, from
+/// `<html lang>`), else English; and puts it on `<html lang>`.
 /// (`leptos_i18n`'s `I18nContextProvider` does the same but also renders an empty inline
-/// `<script>` without the page's CSP nonce.) When the language changes in place the browser
-/// writes the same cookie the server sets at sign-in (`services::auth::language_cookie`).
+/// `<script>` without the page's CSP nonce.) Only the server writes the language cookie
+/// (`services::auth::language_cookie`: at sign-in, on a change, and on "who am I" when this
+/// device's cookie is behind the person's choice); the browser reads `<html lang>`.
 fn provide_language() -> impl IntoView {
-    use leptos_i18n::context::{init_i18n_context_with_options, CookieOptions, I18nContextOptions};
-    let cookie = CookieOptions::default()
-        .path("/")
-        .max_age(365_i64 * 24 * 3600 * 1000);
-    let i18n = init_i18n_context_with_options::<Locale>(
-        I18nContextOptions::<Locale>::default().cookie_options(cookie),
-    );
+    use leptos_i18n::context::init_i18n_context;
+    let i18n = init_i18n_context::<Locale>();
+    #[cfg(feature = "ssr")]
+    i18n.set_locale(crate::api::auth::request_locale());
     provide_context(i18n);
     let lang = move || leptos_i18n::Locale::as_str(i18n.get_locale());
     let dir = move || leptos_i18n::Locale::direction(i18n.get_locale()).as_str();

@@ -36,7 +36,7 @@ both_databases! {
         let r = app.call(&phone, "sign_in", &[("email", "ana@x.io"), ("password", crate::common::TEST_PASSWORD)]).await;
         let cookies: Vec<_> = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
         assert!(cookies.iter().any(|c| c.starts_with("i18n_pref_locale=es;")), "{cookies:?}");
-        let list = get(phone, "/conversations", "en-US").await;
+        let list = get(phone.clone(), "/conversations", "en-US").await;
         assert!(list.contains("Conversaciones") && list.contains("lang=\"es\""), "the list in her language");
 
         // Back to the browser's language: the cookie goes.
@@ -45,6 +45,15 @@ both_databases! {
         assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
         let me: serde_json::Value = app.call(&ana, "me", &[]).await.json().await.unwrap();
         assert!(me["language"].is_null());
+        // Her phone still holds Spanish from its sign-in: its next page brings the cookie in line
+        // (the browser does not write it), and the page after that follows the browser again.
+        let r = phone.get(app.url("/conversations")).header("accept-language", "en-US").send().await.unwrap();
+        let cookies: Vec<_> = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("i18n_pref_locale=;") && c.contains("Max-Age=0")), "{cookies:?}");
+        let list = get(phone.clone(), "/conversations", "en-US").await;
+        assert!(list.contains("Conversations") && list.contains("lang=\"en\""), "the list in the browser's language: {}", &list[..list.len().min(3000)]);
+        let r = phone.get(app.url("/conversations")).header("accept-language", "en-US").send().await.unwrap();
+        assert!(r.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("i18n_pref_locale")), "nothing to change");
 
         // A language Baton does not speak is refused with a message for the field.
         let r = app.call(&ana, "account/language", &[("language", "xx")]).await;

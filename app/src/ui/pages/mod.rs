@@ -4,6 +4,7 @@ pub mod account;
 pub mod chat;
 pub mod conversations;
 pub mod language;
+pub mod lazy;
 pub mod login;
 pub mod monitoring;
 pub mod not_found;
