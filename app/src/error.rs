@@ -2,46 +2,54 @@
 //! HTTP status on the server, and carries only what a person can act on: internals are logged where
 //! they happen and replaced by a generic message.
 
+use crate::domain::problem::Problem;
 use crate::domain::users::FieldError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+/// What a person reads is data ([`Problem`]), worded in their language by
+/// [`crate::text::errors::error`]; `Display` gives the English of the same words, for logs and API
+/// clients.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum AppError {
-    #[error("Please sign in to continue.")]
     Unauthorized,
-    #[error("Your role does not allow this. Ask an admin if you need it.")]
     Forbidden,
-    #[error("{0}")]
-    NotFound(String),
+    NotFound(Problem),
     /// One or more form fields are invalid; each message belongs next to its field.
-    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join(" "))]
     Invalid(Vec<FieldError>),
     /// The request was well formed but clashes with the current state (taken, duplicate, ...).
-    #[error("{0}")]
-    Conflict(String),
-    #[error("Too many attempts in a short time. Try again in {0} seconds.")]
+    Conflict(Problem),
+    /// Seconds until another attempt is counted.
     RateLimited(i64),
-    /// The request itself could not be read (bad encoding, missing arguments).
-    #[error("The request could not be read: {0}")]
+    /// The request itself could not be read (bad encoding, missing arguments). The text is the
+    /// library's or the handler's detail for logs and API clients; people read a plain sentence.
     BadRequest(String),
-    #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
 }
 
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::text::errors::error(crate::i18n::Locale::en, self))?;
+        if let Self::BadRequest(detail) = self {
+            write!(f, " Detail: {detail}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AppError {}
+
 impl AppError {
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
+    pub fn field(field: &str, message: Problem) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
 
-    /// The message for one form field, if this error has one.
-    pub fn for_field(&self, field: &str) -> Option<String> {
+    /// The problem with one form field, if this error has one.
+    pub fn for_field(&self, field: &str) -> Option<&Problem> {
         match self {
-            Self::Invalid(errs) => errs
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| e.message.clone()),
+            Self::Invalid(errs) => errs.iter().find(|e| e.field == field).map(|e| &e.message),
             _ => None,
         }
     }
@@ -81,7 +89,7 @@ impl FromServerFnError for AppError {
             | ServerFnErrorErr::Deserialization(m)
             | ServerFnErrorErr::MissingArg(m) => Self::BadRequest(m),
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                Self::Conflict("Baton could not be reached. Check your connection.".into())
+                Self::Conflict(Problem::Unreachable)
             }
             other => {
                 #[cfg(feature = "ssr")]
@@ -125,23 +133,48 @@ mod tests {
     fn each_error_maps_to_its_status() {
         assert_eq!(AppError::Unauthorized.status_code(), 401);
         assert_eq!(AppError::Forbidden.status_code(), 403);
-        assert_eq!(AppError::field("email", "x").status_code(), 422);
+        assert_eq!(
+            AppError::field("email", Problem::EmailMissing).status_code(),
+            422
+        );
         assert_eq!(AppError::Internal.status_code(), 500);
     }
 
     #[test]
     fn field_messages_are_found_by_field() {
         let e = AppError::Invalid(vec![
-            FieldError::new("email", "Bad email."),
-            FieldError::new("password", "Too short."),
+            FieldError::new("email", Problem::EmailInvalid),
+            FieldError::new("password", Problem::PasswordTooShort { min: 10 }),
         ]);
-        assert_eq!(e.for_field("password").as_deref(), Some("Too short."));
+        assert_eq!(
+            e.for_field("password"),
+            Some(&Problem::PasswordTooShort { min: 10 })
+        );
         assert_eq!(e.for_field("role"), None);
-        assert_eq!(e.to_string(), "Bad email. Too short.");
+        assert_eq!(
+            e.to_string(),
+            "Enter an email address like ana@example.com. Use at least 10 characters."
+        );
     }
 
     #[test]
     fn internal_errors_reveal_nothing() {
         assert!(!AppError::Internal.to_string().contains("sql"));
+        assert_eq!(
+            AppError::Internal.to_string(),
+            "Something went wrong on our side. Please try again in a moment."
+        );
+    }
+
+    #[test]
+    fn errors_cross_the_wire_as_data() {
+        let e = AppError::Conflict(Problem::TakenBy {
+            name: Some("Ana".into()),
+        });
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"Conflict":{"kind":"taken_by","name":"Ana"}}"#);
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), e);
+        let unit = serde_json::to_string(&AppError::Unauthorized).unwrap();
+        assert_eq!(unit, r#""Unauthorized""#);
     }
 }

@@ -140,6 +140,76 @@ fn no_interface_text_is_left_in_the_code() {
     );
 }
 
+/// An error built from a sentence instead of data: `AppError::Conflict("…")`,
+/// `AppError::field("to", "…")`, `FieldError::new("name", format!("…"))`.
+fn sentence_error() -> Regex {
+    Regex::new(
+        r#"(?:AppError::(?:NotFound|Conflict)\(\s*(?:format!\(\s*)?"|(?:AppError::field|FieldError::new)\(\s*[^,()]+,\s*(?:format!\(\s*)?")"#,
+    )
+    .unwrap()
+}
+
+/// `path`'s Rust files, recursively.
+fn rust_files(path: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(path).unwrap().filter_map(Result::ok) {
+        let p = entry.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_error_is_a_sentence_in_the_code() {
+    // Errors people read are data (`domain::problem::Problem`), worded from the language files by
+    // `text::errors`. Calls span lines, so each file is searched whole.
+    let re = sentence_error();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("../server/src"), &mut files);
+    let mut found = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for m in re.find_iter(&text) {
+            let line = text[..m.start()].lines().count().max(1);
+            found.push(format!("{}:{line}: {}", path.display(), m.as_str()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "errors written as sentences (make them a `Problem`):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn every_problem_has_its_words() {
+    // `text::errors` names each key it uses; the build fails on a missing one. Here: the group
+    // exists in every language and no text is the English one left untranslated.
+    let langs = languages();
+    let english = &langs[0].1["errors"];
+    assert!(english.is_object(), "en.json has an `errors` group");
+    let mut en = BTreeMap::new();
+    flatten("errors", english, &mut en);
+    assert!(en.len() > 80, "{} error texts", en.len());
+    for (code, json) in &langs[1..] {
+        let mut other = BTreeMap::new();
+        flatten("errors", &json["errors"], &mut other);
+        let copied: Vec<_> = en
+            .iter()
+            .filter(|(k, v)| other.get(*k) == Some(v) && v.split_whitespace().count() > 2)
+            .map(|(k, _)| k)
+            .collect();
+        assert!(
+            copied.is_empty(),
+            "{code}.json leaves English in {copied:?}"
+        );
+    }
+}
+
 #[test]
 fn the_check_sees_an_untranslated_word() {
     // The patterns above must match what they look for, or the check passes vacuously.
@@ -147,4 +217,20 @@ fn the_check_sees_an_untranslated_word() {
     assert!(!text_node().is_match(r#"<button>{t!(i18n, common.save)}</button>"#));
     assert!(attribute().is_match(r#"<input placeholder="Search"/>"#));
     assert!(!attribute().is_match(r#"<input placeholder=move || t_string!(i18n, x.search)/>"#));
+    for sentence in [
+        r#"AppError::Conflict("Taken".into())"#,
+        r#"AppError::NotFound(format!("No {x}"))"#,
+        "AppError::field(\n    \"to\",\n    \"Pick one.\",\n)",
+        r#"FieldError::new("name", format!("Too long: {n}"))"#,
+        r#"FieldError::new(field, "Write 1 to 1000 characters.")"#,
+    ] {
+        assert!(sentence_error().is_match(sentence), "{sentence}");
+    }
+    for data in [
+        "AppError::Conflict(Problem::TakenBy { name })",
+        r#"AppError::field("to", Problem::TransferPick)"#,
+        r#"FieldError::new("new_password", e.message)"#,
+    ] {
+        assert!(!sentence_error().is_match(data), "{data}");
+    }
 }

@@ -400,8 +400,11 @@ impl Config {
                         format!("expected an email address, got {e:?}"),
                     )
                 })?;
-                app::domain::users::NewPassword::parse(&p)
-                    .map_err(|err| bad("BATON_ADMIN_PASSWORD", err.message))?;
+                app::domain::users::NewPassword::parse(&p).map_err(|err| {
+                    // Start-up messages are read in logs, in English.
+                    let words = app::text::errors::problem(app::i18n::Locale::en, &err.message);
+                    bad("BATON_ADMIN_PASSWORD", words)
+                })?;
                 Some((e, p))
             }
             (Some(_), None) => {

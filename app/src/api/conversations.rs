@@ -112,7 +112,10 @@ pub async fn act_on_conversation(
                     Transition::Transfer { by, to }
                 }
                 ("transfer", None) => {
-                    return Err(AppError::field("to", "Pick the operator to transfer to."))
+                    return Err(AppError::field(
+                        "to",
+                        crate::domain::problem::Problem::TransferPick,
+                    ))
                 }
                 _ => {
                     return Err(AppError::BadRequest(format!(

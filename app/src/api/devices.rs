@@ -15,11 +15,11 @@ pub async fn vapid_key() -> Result<String, AppError> {
     respond(
         async {
             let (state, _) = require(Role::Operator).await?;
-            state
-                .push_info
-                .vapid_public_key
-                .clone()
-                .ok_or_else(|| AppError::Conflict("Web Push is not set up on this server.".into()))
+            state.push_info.vapid_public_key.clone().ok_or_else(|| {
+                AppError::Conflict(crate::domain::problem::Problem::PushOff {
+                    service: "Web Push".into(),
+                })
+            })
         }
         .await,
     )

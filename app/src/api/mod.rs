@@ -94,7 +94,8 @@ pub(crate) mod ctx {
     }
 
     /// Gives an error its HTTP status. A plain HTML form post (JavaScript off) is sent back to
-    /// the page it came from with the message in `?error=`, which the page shows.
+    /// the page it came from with the error in `?error=` (as JSON data), which the page shows in
+    /// the reader's language.
     pub fn respond<T>(r: Result<T, AppError>) -> Result<T, AppError> {
         let Err(e) = &r else { return r };
         let Some(res) = use_context::<ResponseOptions>() else {
@@ -110,7 +111,8 @@ pub(crate) mod ctx {
                     .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
                     .map(|path| path.split('?').next().unwrap_or("/").to_string())
                     .unwrap_or_else(|| "/".into());
-                let url = format!("{back}?error={}", crate::dto::query_escape(&e.to_string()));
+                let data = serde_json::to_string(e).unwrap_or_default();
+                let url = format!("{back}?error={}", crate::dto::query_escape(&data));
                 if let Ok(v) = HeaderValue::from_str(&url) {
                     res.insert_header(header::LOCATION, v);
                     res.set_status(StatusCode::SEE_OTHER);

@@ -45,8 +45,9 @@ pub async fn set_operator_role(id: i64, role: String) -> Result<UserDto, AppErro
     respond(
         async {
             let (state, _) = require(Role::Admin).await?;
-            let role = Role::parse(&role)
-                .ok_or_else(|| AppError::field("role", "Choose operator or admin."))?;
+            let role = Role::parse(&role).ok_or_else(|| {
+                AppError::field("role", crate::domain::problem::Problem::RoleUnknown)
+            })?;
             crate::services::operators::set_role(&state, id, role).await
         }
         .await,

@@ -91,10 +91,13 @@ pub async fn try_message(text: String, channel: String) -> Result<TryResult, App
         async {
             let (state, _) = require(Role::Operator).await?;
             let channel = Channel::parse(&channel).ok_or_else(|| {
-                AppError::field("channel", "Choose WhatsApp, Telegram or Web chat.")
+                AppError::field("channel", crate::domain::problem::Problem::ChannelPick)
             })?;
             if text.trim().is_empty() {
-                return Err(AppError::field("text", "Type a message to try."));
+                return Err(AppError::field(
+                    "text",
+                    crate::domain::problem::Problem::TryTextMissing,
+                ));
             }
             crate::services::scenarios::try_message(&state, &text, channel).await
         }

@@ -7,6 +7,7 @@
 //! Matching works on [`normalize`]d text so that accents, case and punctuation never decide whether
 //! a customer reaches a person.
 
+use crate::domain::problem::{count, Problem};
 use crate::domain::users::FieldError;
 use crate::dto::Channel;
 use regex::{Regex, RegexBuilder};
@@ -107,9 +108,6 @@ fn plain_regex_error(err: &regex::Error) -> String {
             .find_map(|l| l.trim().strip_prefix("error: "))
             .unwrap_or(text.trim())
             .to_string(),
-        regex::Error::CompiledTooBig(limit) => {
-            format!("it is too complex (over {limit} bytes once compiled)")
-        }
         other => other.to_string(),
     }
 }
@@ -251,37 +249,35 @@ impl ScenarioDraft {
 
         let name = name.trim();
         if name.is_empty() {
-            errors.push(FieldError::new("name", "Enter a name."));
+            errors.push(FieldError::new("name", Problem::NameMissing));
         } else if name.chars().count() > NAME_MAX_CHARS {
             errors.push(FieldError::new(
                 "name",
-                format!("Keep the name to {NAME_MAX_CHARS} characters or fewer."),
+                Problem::NameTooLong {
+                    max: count(NAME_MAX_CHARS),
+                },
             ));
         }
 
         let triggers: Vec<Trigger> = triggers.into_iter().map(tidy_trigger).collect();
         if triggers.is_empty() {
-            errors.push(FieldError::new("triggers", "Add at least one trigger."));
+            errors.push(FieldError::new("triggers", Problem::TriggersMissing));
         }
         for (i, t) in triggers.iter().enumerate() {
-            if let Some(problem) = trigger_problem(t) {
-                errors.push(FieldError::new(
-                    "triggers",
-                    format!("Trigger {}: {problem}", i + 1),
-                ));
+            if let Some(problem) = trigger_problem(count(i + 1), t) {
+                errors.push(FieldError::new("triggers", problem));
             }
         }
 
         let response = response.trim();
         if response.is_empty() {
-            errors.push(FieldError::new(
-                "response",
-                "Enter the reply the bot should send.",
-            ));
+            errors.push(FieldError::new("response", Problem::ResponseMissing));
         } else if response.chars().count() > RESPONSE_MAX_CHARS {
             errors.push(FieldError::new(
                 "response",
-                format!("Keep the reply to {RESPONSE_MAX_CHARS} characters or fewer."),
+                Problem::ResponseTooLong {
+                    max: count(RESPONSE_MAX_CHARS),
+                },
             ));
         }
 
@@ -290,11 +286,10 @@ impl ScenarioDraft {
             _ => {
                 errors.push(FieldError::new(
                     "priority",
-                    format!(
-                        "Priority must be a whole number from {} to {}.",
-                        PRIORITY_RANGE.start(),
-                        PRIORITY_RANGE.end()
-                    ),
+                    Problem::PriorityRange {
+                        min: *PRIORITY_RANGE.start(),
+                        max: *PRIORITY_RANGE.end(),
+                    },
                 ));
                 0
             }
@@ -311,7 +306,9 @@ impl ScenarioDraft {
                 Some(_) => {}
                 None => errors.push(FieldError::new(
                     "channels",
-                    format!("Unknown channel \"{raw}\"."),
+                    Problem::ChannelUnknown {
+                        name: raw.to_string(),
+                    },
                 )),
             }
         }
@@ -358,21 +355,26 @@ fn tidy_trigger(t: Trigger) -> Trigger {
 }
 
 /// Why a trigger could never match, in words for the editor.
-fn trigger_problem(t: &Trigger) -> Option<String> {
+/// What keeps trigger number `n` (from 1) from ever matching, if anything.
+fn trigger_problem(n: i64, t: &Trigger) -> Option<Problem> {
     match t {
         Trigger::Keywords(words) if words.iter().all(|w| normalize(w).is_empty()) => {
-            Some("add at least one keyword with letters or digits.".to_string())
+            Some(Problem::TriggerNoKeyword { n })
         }
-        Trigger::Phrase(p) if normalize(p).is_empty() => {
-            Some("the exact phrase is empty.".to_string())
-        }
+        Trigger::Phrase(p) if normalize(p).is_empty() => Some(Problem::TriggerEmptyPhrase { n }),
         // An empty pattern matches every message, which is never what the admin meant.
-        Trigger::Regex(p) if p.trim().is_empty() => Some("write a pattern after \"re:\".".into()),
-        Trigger::Regex(p) => compile_pattern(p).err().map(|e| {
-            format!(
-                "the pattern \"{p}\" is not a valid regular expression: {}.",
-                plain_regex_error(&e).trim_end_matches('.')
-            )
+        Trigger::Regex(p) if p.trim().is_empty() => Some(Problem::TriggerEmptyPattern { n }),
+        Trigger::Regex(p) => compile_pattern(p).err().map(|e| match e {
+            regex::Error::CompiledTooBig(limit) => Problem::TriggerTooComplex {
+                n,
+                pattern: p.clone(),
+                limit: count(limit),
+            },
+            other => Problem::TriggerBadPattern {
+                n,
+                pattern: p.clone(),
+                detail: plain_regex_error(&other).trim_end_matches('.').to_string(),
+            },
         }),
         _ => None,
     }
@@ -736,10 +738,7 @@ pub fn parse_handoff(
         .map(str::to_string)
         .collect();
     if keywords.iter().any(|k| normalize(k).is_empty()) {
-        errors.push(FieldError::new(
-            "keywords",
-            "Each handoff phrase needs at least one letter or digit.",
-        ));
+        errors.push(FieldError::new("keywords", Problem::HandoffPhraseEmpty));
     }
     let limit = no_match_limit
         .trim()
@@ -749,7 +748,7 @@ pub fn parse_handoff(
     if limit.is_none() {
         errors.push(FieldError::new(
             "no_match_limit",
-            "Enter a whole number from 1 to 20.",
+            Problem::WholeNumber { min: 1, max: 20 },
         ));
     }
     let threshold = confidence_threshold
@@ -761,7 +760,7 @@ pub fn parse_handoff(
     if threshold.is_none() {
         errors.push(FieldError::new(
             "confidence_threshold",
-            "Enter a number from 0 to 1, such as 0.5.",
+            Problem::ConfidenceRange,
         ));
     }
     for (field, text) in [
@@ -770,7 +769,10 @@ pub fn parse_handoff(
     ] {
         let n = text.trim().chars().count();
         if n == 0 || n > 1000 {
-            errors.push(FieldError::new(field, "Write 1 to 1000 characters."));
+            errors.push(FieldError::new(
+                field,
+                Problem::TextLength { min: 1, max: 1000 },
+            ));
         }
     }
     match (limit, threshold) {
@@ -1037,8 +1039,14 @@ mod tests {
             fields(&errors),
             ["name", "triggers", "response", "priority", "channels", "channels"]
         );
-        assert!(errors[4].message.contains("\"sms\""));
-        assert!(errors[5].message.contains("\"fax\""));
+        assert_eq!(
+            errors[4].message,
+            Problem::ChannelUnknown { name: "sms".into() }
+        );
+        assert_eq!(
+            errors[5].message,
+            Problem::ChannelUnknown { name: "fax".into() }
+        );
     }
 
     #[test]
@@ -1081,9 +1089,9 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(fields(&errors), ["triggers", "triggers", "triggers"]);
-        assert!(errors[0].message.starts_with("Trigger 2:"));
-        assert!(errors[1].message.starts_with("Trigger 3:"));
-        assert!(errors[2].message.starts_with("Trigger 4:"));
+        assert_eq!(errors[0].message, Problem::TriggerNoKeyword { n: 2 });
+        assert_eq!(errors[1].message, Problem::TriggerEmptyPhrase { n: 3 });
+        assert_eq!(errors[2].message, Problem::TriggerEmptyPattern { n: 4 });
     }
 
     #[test]
@@ -1091,10 +1099,12 @@ mod tests {
         let errors = ScenarioDraft::parse("n", vec![Trigger::Regex("(abc".into())], "r", "0", &[])
             .unwrap_err();
         assert_eq!(fields(&errors), ["triggers"]);
-        let m = &errors[0].message;
-        assert!(m.contains("\"(abc\""), "{m}");
-        assert!(m.contains("unclosed group"), "{m}");
-        assert!(!m.contains('\n') && !m.contains('^'), "{m}");
+        let Problem::TriggerBadPattern { n, pattern, detail } = &errors[0].message else {
+            panic!("{:?}", errors[0].message);
+        };
+        assert_eq!((*n, pattern.as_str()), (1, "(abc"));
+        assert!(detail.contains("unclosed group"), "{detail}");
+        assert!(!detail.contains('\n') && !detail.contains('^'), "{detail}");
     }
 
     #[test]
@@ -1108,8 +1118,11 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            errors[0].message.contains("too complex"),
-            "{}",
+            matches!(
+                &errors[0].message,
+                Problem::TriggerTooComplex { n: 1, limit, .. } if *limit == count(REGEX_SIZE_LIMIT)
+            ),
+            "{:?}",
             errors[0].message
         );
     }

@@ -2,6 +2,7 @@
 //! wrapper's FCM or APNs token must look like before they are stored. Pure, shared by the server
 //! functions and the push senders.
 
+use super::problem::{count, Problem};
 use super::users::FieldError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -108,9 +109,23 @@ impl SubscriptionError {
     }
 }
 
+impl SubscriptionError {
+    /// The error as people read it.
+    pub fn problem(&self) -> Problem {
+        match self {
+            Self::Endpoint => Problem::SubscriptionEndpoint,
+            Self::Key { name, len } => Problem::SubscriptionKey {
+                name: (*name).to_string(),
+                len: count(*len),
+            },
+            Self::NotAPoint => Problem::SubscriptionPoint,
+        }
+    }
+}
+
 impl From<SubscriptionError> for FieldError {
     fn from(e: SubscriptionError) -> Self {
-        FieldError::new(e.field(), e.to_string())
+        FieldError::new(e.field(), e.problem())
     }
 }
 
@@ -163,22 +178,19 @@ pub fn web_push_subscription(
 /// APNs device tokens are hex (stored lower-case).
 pub fn native_token(kind: DeviceKind, token: &str) -> Result<String, FieldError> {
     let t = token.trim();
-    let bad = |m: &str| Err(FieldError::new("token", m));
+    let bad = |m: Problem| Err(FieldError::new("token", m));
     match kind {
-        DeviceKind::Webpush => Err(FieldError::new(
-            "kind",
-            "Browsers subscribe with Web Push, not a token.",
-        )),
+        DeviceKind::Webpush => Err(FieldError::new("kind", Problem::WebPushNotToken)),
         DeviceKind::Fcm => {
             if t.is_empty() || t.len() > 4096 || !t.chars().all(|c| c.is_ascii_graphic()) {
-                bad("Not an FCM registration token.")
+                bad(Problem::FcmTokenInvalid)
             } else {
                 Ok(t.to_string())
             }
         }
         DeviceKind::Apns => {
             if t.len() < 32 || t.len() > 400 || !t.chars().all(|c| c.is_ascii_hexdigit()) {
-                bad("Not an APNs device token (expected hex).")
+                bad(Problem::ApnsTokenInvalid)
             } else {
                 Ok(t.to_ascii_lowercase())
             }
@@ -283,6 +295,13 @@ mod tests {
         assert_eq!(
             (e.field(), e.to_string().as_str()),
             ("auth", "keys.auth is not 16 bytes of base64url")
+        );
+        assert_eq!(
+            e.problem(),
+            Problem::SubscriptionKey {
+                name: "auth".into(),
+                len: 16
+            }
         );
         let not_point = format!("Aw{}", "A".repeat(85));
         assert_eq!(

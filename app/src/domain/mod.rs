@@ -5,6 +5,7 @@
 //! - [`bot`]: scenario triggers and their validation, and the per-message bot decision (reply, ask
 //!   the external bot, fall back, stay silent or hand off to a person).
 //! - [`ownership`]: the one-owner state machine of a conversation and the bot-may-reply rule.
+//! - [`problem`]: what went wrong, as data (one variant per message; words in `text::errors`).
 //! - [`users`]: roles and validated newtypes for accounts (email, display name, password, capacity).
 //! - [`ratelimit`]: the sign-in attempt limiter (time is passed in).
 //! - [`history`]: the chat's history lines as data, worded by each reader's interface.
@@ -21,6 +22,7 @@ pub mod devices;
 pub mod history;
 pub mod net;
 pub mod ownership;
+pub mod problem;
 pub mod queue;
 pub mod ratelimit;
 pub mod users;

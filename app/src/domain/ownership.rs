@@ -94,14 +94,40 @@ impl Transition {
     }
 }
 
+/// A change of owner, as a refusal names it ("it cannot be accepted").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Escalate,
+    Accept,
+    TakeOver,
+    ReturnToBot,
+    Release,
+    Transfer,
+    Close,
+    Reopen,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Escalate => "escalated",
+            Self::Accept => "accepted",
+            Self::TakeOver => "taken over",
+            Self::ReturnToBot => "returned to the bot",
+            Self::Release => "released",
+            Self::Transfer => "transferred",
+            Self::Close => "closed",
+            Self::Reopen => "reopened",
+        })
+    }
+}
+
 /// Why a transition is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("the conversation is {from}; it cannot be {action}")]
-    NotAllowed {
-        from: OwnerState,
-        action: &'static str,
-    },
+    NotAllowed { from: OwnerState, action: Change },
     #[error("the conversation is already taken")]
     AlreadyTaken { by: UserId },
     #[error("only the assigned operator can do this")]
@@ -147,31 +173,29 @@ impl Ownership {
         match t {
             Transition::Escalate => match self.state {
                 Bot => Ok(Self::to(Waiting)),
-                _ => refuse("escalated"),
+                _ => refuse(Change::Escalate),
             },
             Transition::Accept(actor) => match (self.state, self.assignee) {
                 (Waiting, _) => Ok(Self::assigned(actor.id)),
                 (Assigned, Some(by)) => Err(TransitionError::AlreadyTaken { by }),
-                _ => refuse("accepted"),
+                _ => refuse(Change::Accept),
             },
             Transition::TakeOver(actor) => match self.state {
                 _ if !actor.is_admin => Err(TransitionError::NotAssignee),
                 Assigned if self.assignee == Some(actor.id) => Err(TransitionError::SameOperator),
                 Bot | Waiting | Assigned => Ok(Self::assigned(actor.id)),
-                Closed => refuse("taken over"),
+                Closed => refuse(Change::TakeOver),
             },
-            Transition::ReturnToBot(actor) => {
-                self.by_holder(actor, "returned to the bot", Self::BOT)
-            }
-            Transition::Release(actor) => self.by_holder(actor, "released", Self::to(Waiting)),
+            Transition::ReturnToBot(actor) => self.by_holder(actor, Change::ReturnToBot, Self::BOT),
+            Transition::Release(actor) => self.by_holder(actor, Change::Release, Self::to(Waiting)),
             Transition::Transfer { by, to } => {
                 if self.assignee == Some(to) {
                     return Err(TransitionError::SameOperator);
                 }
-                self.by_holder(by, "transferred", Self::assigned(to))
+                self.by_holder(by, Change::Transfer, Self::assigned(to))
             }
             Transition::Close(by) => match (self.state, by) {
-                (Closed, _) => refuse("closed"),
+                (Closed, _) => refuse(Change::Close),
                 (_, Some(actor)) if !actor.is_admin && !self.held_by(actor) => {
                     Err(TransitionError::NotAssignee)
                 }
@@ -179,7 +203,7 @@ impl Ownership {
             },
             Transition::Reopen => match self.state {
                 Closed => Ok(Self::BOT),
-                _ => refuse("reopened"),
+                _ => refuse(Change::Reopen),
             },
         }
     }
@@ -187,7 +211,7 @@ impl Ownership {
     fn by_holder(
         &self,
         actor: Actor,
-        action: &'static str,
+        action: Change,
         next: Ownership,
     ) -> Result<Ownership, TransitionError> {
         if self.state != OwnerState::Assigned {

@@ -25,6 +25,7 @@
 //! When several steps fell due at once (the server was down), only the latest is sent.
 
 use super::history::{Expired, Names, Offer, Skipped, SystemLine};
+use super::problem::Problem;
 use super::users::FieldError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -132,13 +133,10 @@ pub fn parse_queue_settings(
 ) -> Result<QueueSettings, Vec<FieldError>> {
     let mut errors = Vec::new();
     let policy = PolicyKind::parse(policy).unwrap_or_else(|| {
-        errors.push(FieldError::new(
-            "policy",
-            "Pick first to accept or round robin.",
-        ));
+        errors.push(FieldError::new("policy", Problem::PolicyUnknown));
         PolicyKind::FirstToAccept
     });
-    let mut secs = |field: &str, v: &str, range: std::ops::RangeInclusive<u32>, what: &str| match v
+    let mut secs = |field: &str, v: &str, range: std::ops::RangeInclusive<u32>| match v
         .trim()
         .parse::<u32>()
     {
@@ -146,29 +144,22 @@ pub fn parse_queue_settings(
         _ => {
             errors.push(FieldError::new(
                 field,
-                format!(
-                    "{what}: a whole number of seconds from {} to {}.",
-                    range.start(),
-                    range.end()
-                ),
+                Problem::SecondsRange {
+                    min: i64::from(*range.start()),
+                    max: i64::from(*range.end()),
+                },
             ));
             0
         }
     };
     let s = QueueSettings {
         policy,
-        offer_secs: secs("offer_secs", offer_secs, OFFER_SECS, "Offer time"),
-        sla_target_secs: secs(
-            "sla_target_secs",
-            sla_target_secs,
-            SLA_TARGET_SECS,
-            "Waiting target",
-        ),
+        offer_secs: secs("offer_secs", offer_secs, OFFER_SECS),
+        sla_target_secs: secs("sla_target_secs", sla_target_secs, SLA_TARGET_SECS),
         alert_interval_secs: secs(
             "alert_interval_secs",
             alert_interval_secs,
             ALERT_INTERVAL_SECS,
-            "Alert interval",
         ),
     };
     if errors.is_empty() {

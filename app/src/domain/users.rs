@@ -1,5 +1,6 @@
 //! Accounts: roles and the validated values an account is made of.
 
+use super::problem::{count, Problem};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -39,18 +40,19 @@ impl fmt::Display for Role {
     }
 }
 
-/// A problem with one form field, shown next to it.
+/// A problem with one form field, shown next to it (in the reader's language: see
+/// `crate::text::errors`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub message: Problem,
 }
 
 impl FieldError {
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
+    pub fn new(field: &str, message: Problem) -> Self {
         Self {
             field: field.to_string(),
-            message: message.into(),
+            message,
         }
     }
 }
@@ -60,17 +62,22 @@ impl FieldError {
 pub struct Email(String);
 
 impl Email {
+    /// The longest address accepted (RFC 5321's limit for a path).
+    pub const MAX_LEN: usize = 254;
+
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let e = raw.trim().to_lowercase();
-        let err = |m: &str| Err(FieldError::new("email", m));
+        let err = |m: Problem| Err(FieldError::new("email", m));
         if e.is_empty() {
-            return err("Enter an email address.");
+            return err(Problem::EmailMissing);
         }
-        if e.len() > 254 {
-            return err("That email address is too long.");
+        if e.len() > Self::MAX_LEN {
+            return err(Problem::EmailTooLong {
+                max: count(Self::MAX_LEN),
+            });
         }
         let Some((local, domain)) = e.split_once('@') else {
-            return err("Enter an email address like ana@example.com.");
+            return err(Problem::EmailInvalid);
         };
         if local.is_empty()
             || domain.is_empty()
@@ -79,7 +86,7 @@ impl Email {
             || domain.ends_with('.')
             || e.chars().any(char::is_whitespace)
         {
-            return err("Enter an email address like ana@example.com.");
+            return err(Problem::EmailInvalid);
         }
         Ok(Self(e))
     }
@@ -94,15 +101,19 @@ impl Email {
 pub struct DisplayName(String);
 
 impl DisplayName {
+    pub const MAX_CHARS: usize = 80;
+
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let n = raw.trim();
         if n.is_empty() {
-            return Err(FieldError::new("display_name", "Enter a name."));
+            return Err(FieldError::new("display_name", Problem::NameMissing));
         }
-        if n.chars().count() > 80 {
+        if n.chars().count() > Self::MAX_CHARS {
             return Err(FieldError::new(
                 "display_name",
-                "Keep the name under 80 characters.",
+                Problem::NameTooLong {
+                    max: count(Self::MAX_CHARS),
+                },
             ));
         }
         Ok(Self(n.to_string()))
@@ -125,17 +136,25 @@ impl fmt::Debug for NewPassword {
 
 impl NewPassword {
     pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 200;
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let n = raw.chars().count();
         if n < Self::MIN_CHARS {
             return Err(FieldError::new(
                 "password",
-                format!("Use at least {} characters.", Self::MIN_CHARS),
+                Problem::PasswordTooShort {
+                    min: count(Self::MIN_CHARS),
+                },
             ));
         }
-        if n > 200 {
-            return Err(FieldError::new("password", "Use at most 200 characters."));
+        if n > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                "password",
+                Problem::PasswordTooLong {
+                    max: count(Self::MAX_CHARS),
+                },
+            ));
         }
         Ok(Self(raw.to_string()))
     }
@@ -156,7 +175,10 @@ impl Capacity {
         let err = || {
             FieldError::new(
                 "max_conversations",
-                format!("Enter a whole number from 1 to {}.", Self::MAX),
+                Problem::WholeNumber {
+                    min: 1,
+                    max: Self::MAX,
+                },
             )
         };
         let n: i64 = raw.trim().parse().map_err(|_| err())?;
@@ -192,8 +214,7 @@ impl NewAccount {
     ) -> Result<Self, Vec<FieldError>> {
         let email = Email::parse(email);
         let name = DisplayName::parse(display_name);
-        let role =
-            Role::parse(role).ok_or_else(|| FieldError::new("role", "Choose operator or admin."));
+        let role = Role::parse(role).ok_or_else(|| FieldError::new("role", Problem::RoleUnknown));
         let cap = Capacity::parse(max_conversations);
         let pw = NewPassword::parse(password);
         match (email, name, role, cap, pw) {

@@ -1,6 +1,7 @@
 //! Passwords (argon2id), sessions (random tokens, stored only as SHA-256 hashes) and sign-in limits.
 
 use super::{now_ms, AppState};
+use crate::domain::problem::{count, Problem};
 use crate::domain::ratelimit::secs_ceil;
 use crate::domain::users::{FieldError, NewPassword};
 use crate::error::AppError;
@@ -181,7 +182,9 @@ pub async fn sign_in(
     if email.len() > MAX_EMAIL_LEN {
         return Err(AppError::field(
             "email",
-            "That email address is too long (at most 254 characters).",
+            Problem::EmailTooLong {
+                max: count(MAX_EMAIL_LEN),
+            },
         ));
     }
     let ip_key = client_ip.map(|ip| format!("ip:{ip}"));
@@ -199,10 +202,7 @@ pub async fn sign_in(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        return Err(AppError::field(
-            "password",
-            "That email and password do not match an active account.",
-        ));
+        return Err(AppError::field("password", Problem::SignInFailed));
     };
     forgive(state, attempt).await?;
 
@@ -259,7 +259,7 @@ async fn replace_password(
         .set_password(user_id, &hash, keep.as_deref(), now_ms())
         .await?;
     if !found {
-        return Err(AppError::NotFound("That account no longer exists.".into()));
+        return Err(AppError::NotFound(Problem::AccountGone));
     }
     state.sessions_ended(user_id);
     tracing::info!(user_id, "password changed; other sessions ended");
@@ -283,7 +283,7 @@ pub async fn change_own_password(
     if new != confirm {
         problems.push(FieldError::new(
             "confirm_password",
-            "The two new passwords differ. Type the same one twice.",
+            Problem::PasswordsDiffer,
         ));
     }
     let Some(new_pw) = new_pw.filter(|_| problems.is_empty()) else {
@@ -293,7 +293,7 @@ pub async fn change_own_password(
     if !verify_password(current, &user.password_hash).await {
         return Err(AppError::field(
             "current_password",
-            "That is not your current password.",
+            Problem::CurrentPasswordWrong,
         ));
     }
     forgive(state, attempt).await?;
@@ -390,12 +390,7 @@ pub async fn set_language(
         "" => None,
         l => match l.parse::<crate::i18n::Locale>() {
             Ok(known) => Some(leptos_i18n::Locale::as_str(known).to_string()),
-            Err(()) => {
-                return Err(AppError::field(
-                    "language",
-                    "Choose one of the languages in the list.",
-                ))
-            }
+            Err(()) => return Err(AppError::field("language", Problem::LanguageUnknown)),
         },
     };
     state

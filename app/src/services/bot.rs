@@ -64,9 +64,7 @@ pub async fn process_pending(state: &AppState) -> Result<usize, AppError> {
                 // but not forever.
                 stalled += 1;
                 if stalled == 3 {
-                    return Err(AppError::Conflict(
-                        "conversations kept changing while the bot decided".into(),
-                    ));
+                    return Err(AppError::Conflict(crate::domain::problem::Problem::Busy));
                 }
             }
             n => {

@@ -3,6 +3,7 @@
 use super::{now_ms, AppState};
 use crate::domain::history::{SystemLine, Why};
 use crate::domain::ownership::{Actor, OwnerState, Transition, TransitionError};
+use crate::domain::problem::{count, Problem};
 use crate::domain::users::Role;
 use crate::dto::{
     ConversationDetail, ConversationGroup, ConversationGroups, ConversationSummary, ListFilter,
@@ -21,15 +22,17 @@ async fn describe(state: &AppState, e: TransitionError) -> AppError {
     match e {
         TransitionError::AlreadyTaken { by } => {
             let name = match state.store.user_by_id(by).await {
-                Ok(Some(u)) => u.display_name,
-                _ => "another operator".into(),
+                Ok(Some(u)) => Some(u.display_name),
+                _ => None,
             };
-            AppError::Conflict(format!("Taken by {name}"))
+            AppError::Conflict(Problem::TakenBy { name })
         }
-        TransitionError::NotAssignee => {
-            AppError::Conflict("Only the operator who holds this conversation can do that.".into())
-        }
-        other => AppError::Conflict(format!("Not possible now: {other}.")),
+        TransitionError::NotAssignee => AppError::Conflict(Problem::NotHolder),
+        TransitionError::NotAllowed { from, action } => AppError::Conflict(Problem::NotNow {
+            state: from,
+            change: action,
+        }),
+        TransitionError::SameOperator => AppError::Conflict(Problem::SameOperator),
     }
 }
 
@@ -37,7 +40,7 @@ async fn describe(state: &AppState, e: TransitionError) -> AppError {
 pub const PAGE: i64 = 50;
 
 fn not_found() -> AppError {
-    AppError::NotFound("That conversation does not exist.".into())
+    AppError::NotFound(Problem::ConversationMissing)
 }
 
 /// The acting person as the ownership rules see them.
@@ -174,9 +177,7 @@ pub async fn transition_at(
             return Ok(summary);
         }
     }
-    Err(AppError::Conflict(
-        "The conversation is changing quickly; look again and retry.".into(),
-    ))
+    Err(AppError::Conflict(Problem::Busy))
 }
 
 /// Accepting is refused beyond the operator's capacity (admins are not limited, as with taking
@@ -186,9 +187,9 @@ async fn check_capacity(state: &AppState, a: Actor) -> Result<(), AppError> {
         return Ok(());
     }
     match state.store.user_load(a.id).await? {
-        Some((load, capacity)) if load >= capacity => Err(AppError::Conflict(format!(
-            "You are at capacity ({load} of {capacity}). Close or hand one back before accepting another."
-        ))),
+        Some((load, capacity)) if load >= capacity => {
+            Err(AppError::Conflict(Problem::AtCapacity { load, capacity }))
+        }
         _ => Ok(()),
     }
 }
@@ -290,12 +291,14 @@ pub async fn send_reply(
 ) -> Result<crate::dto::MessageDto, AppError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(AppError::field("text", "Write a message first."));
+        return Err(AppError::field("text", Problem::ReplyEmpty));
     }
     if text.chars().count() > MAX_REPLY_CHARS {
         return Err(AppError::field(
             "text",
-            format!("Keep it under {MAX_REPLY_CHARS} characters; split long answers in two."),
+            Problem::ReplyTooLong {
+                max: count(MAX_REPLY_CHARS),
+            },
         ));
     }
     // One read gives who holds it (and their name) and the channel to reply through.
@@ -310,16 +313,10 @@ pub async fn send_reply(
     };
     if !ownership.may_send(me.id) {
         return Err(match summary.assignee_id {
-            Some(other) if other != me.id => AppError::Conflict(format!(
-                "{} holds this conversation; only they can write to the customer.",
-                summary
-                    .assignee_name
-                    .as_deref()
-                    .unwrap_or("Another operator")
-            )),
-            _ => {
-                AppError::Conflict("Accept the conversation before writing to the customer.".into())
-            }
+            Some(other) if other != me.id => AppError::Conflict(Problem::HeldBy {
+                name: summary.assignee_name.clone(),
+            }),
+            _ => AppError::Conflict(Problem::AcceptFirst),
         });
     }
     let message_id = state
@@ -358,25 +355,21 @@ pub async fn retry(state: &AppState, me: &UserRow, message_id: i64) -> Result<()
         .store
         .message(message_id)
         .await?
-        .ok_or_else(|| AppError::NotFound("That message does not exist.".into()))?;
+        .ok_or(AppError::NotFound(Problem::MessageMissing))?;
     let current = state
         .store
         .ownership(message.conversation_id)
         .await?
         .ok_or_else(not_found)?;
     if !current.ownership.may_send(me.id) && me.role() != Role::Admin {
-        return Err(AppError::Conflict(
-            "Only the operator holding this conversation can resend its messages.".into(),
-        ));
+        return Err(AppError::Conflict(Problem::ResendNotHolder));
     }
     if !state
         .store
         .retry_failed_message(message_id, now_ms())
         .await?
     {
-        return Err(AppError::Conflict(
-            "That message is not failed; nothing to retry.".into(),
-        ));
+        return Err(AppError::Conflict(Problem::NothingToRetry));
     }
     state.wake(crate::bus::cluster::Worker::Delivery);
     state.bus.publish(LiveEventKind::MessageUpdated {
@@ -401,9 +394,7 @@ pub async fn set_ai(
         || current.ownership.assignee == Some(me.id)
         || current.ownership.assignee.is_none();
     if !allowed {
-        return Err(AppError::Conflict(
-            "Only the operator holding this conversation can change its AI bot.".into(),
-        ));
+        return Err(AppError::Conflict(Problem::AiNotHolder));
     }
     let kind = if on { "ai_on" } else { "ai_off" };
     let system = SystemLine::new(kind, Some(&me.display_name), None);
@@ -445,20 +436,20 @@ pub async fn check_transfer_target(state: &AppState, to: i64) -> Result<(), AppE
         Some(u) if u.active && u.available => match state.store.user_load(to).await? {
             Some((load, capacity)) if load >= capacity => Err(AppError::field(
                 "to",
-                format!(
-                    "{} is at capacity ({load} of {capacity}); pick someone else.",
-                    u.display_name
-                ),
+                Problem::TransferFull {
+                    name: u.display_name,
+                    load,
+                    capacity,
+                },
             )),
             _ => Ok(()),
         },
         Some(u) if u.active => Err(AppError::field(
             "to",
-            format!("{} is away; pick someone available.", u.display_name),
+            Problem::TransferAway {
+                name: u.display_name,
+            },
         )),
-        _ => Err(AppError::field(
-            "to",
-            "That operator does not exist or was deactivated.",
-        )),
+        _ => Err(AppError::field("to", Problem::TransferGone)),
     }
 }

@@ -5,6 +5,7 @@ use super::{now_ms, AppState};
 use crate::domain::devices::{
     address_hint, device_label, native_token, web_push_subscription, DeviceKind,
 };
+use crate::domain::problem::{count, Problem};
 use crate::dto::DeviceDto;
 use crate::error::AppError;
 use crate::storage::queue::{DeviceRow, NewDevice};
@@ -36,13 +37,13 @@ pub struct PushTarget {
 /// Checks the shape of a Web Push endpoint: `https` with a host and no credentials (plain `http`
 /// only to a loopback receiver when `allow_insecure`), and, when the host is an address, that it
 /// is a public one. Names are resolved by the caller. The message is for the person registering.
-pub fn push_target(endpoint: &str, allow_insecure: bool) -> Result<PushTarget, String> {
-    let url = url::Url::parse(endpoint).map_err(|_| "The endpoint is not a URL.".to_string())?;
+pub fn push_target(endpoint: &str, allow_insecure: bool) -> Result<PushTarget, Problem> {
+    let url = url::Url::parse(endpoint).map_err(|_| Problem::EndpointNotUrl)?;
     let host = match url.host() {
         Some(url::Host::Domain(d)) => d.to_ascii_lowercase(),
         Some(url::Host::Ipv4(ip)) => ip.to_string(),
         Some(url::Host::Ipv6(ip)) => ip.to_string(),
-        None => return Err("The endpoint has no host.".into()),
+        None => return Err(Problem::EndpointNoHost),
     };
     let literal = match url.host() {
         Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
@@ -50,20 +51,18 @@ pub fn push_target(endpoint: &str, allow_insecure: bool) -> Result<PushTarget, S
         _ => None,
     };
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("The endpoint must not carry a user name or password.".into());
+        return Err(Problem::EndpointCredentials);
     }
     let local =
         allow_insecure && (literal.is_some_and(|ip| ip.is_loopback()) || host == "localhost");
     match url.scheme() {
         "https" => {}
         "http" if local => {}
-        _ => return Err("The endpoint must be an https URL of a push service.".into()),
+        _ => return Err(Problem::EndpointNotHttps),
     }
     if let Some(ip) = literal {
         if !crate::domain::net::push_target_allowed(ip, allow_insecure) {
-            return Err(format!(
-                "The endpoint points at {ip}, which is not a public internet address."
-            ));
+            return Err(Problem::EndpointNotPublic { ip: ip.to_string() });
         }
     }
     Ok(PushTarget {
@@ -98,21 +97,18 @@ pub async fn resolve_push_host(
 
 /// [`push_target`], then every address the host resolves to must be public (DNS is asked
 /// again at send time, since answers change).
-pub async fn check_push_endpoint(endpoint: &str, allow_insecure: bool) -> Result<(), String> {
+pub async fn check_push_endpoint(endpoint: &str, allow_insecure: bool) -> Result<(), Problem> {
     let t = push_target(endpoint, allow_insecure)?;
     if t.literal.is_some() {
         return Ok(());
     }
     match resolve_push_host(&t.host, t.port, allow_insecure).await {
         Ok(_) => Ok(()),
-        Err(None) => Err(format!(
-            "The push service's host {} cannot be resolved.",
-            t.host
-        )),
-        Err(Some(ip)) => Err(format!(
-            "The push service's host {} resolves to {ip}, which is not a public internet address.",
-            t.host
-        )),
+        Err(None) => Err(Problem::PushHostUnresolved { host: t.host }),
+        Err(Some(ip)) => Err(Problem::PushHostNotPublic {
+            host: t.host,
+            ip: ip.to_string(),
+        }),
     }
 }
 
@@ -122,18 +118,16 @@ async fn store(state: &AppState, d: NewDevice<'_>) -> Result<DeviceDto, AppError
         .iter()
         .any(|x| x.kind() == d.kind && x.endpoint == d.endpoint);
     if !known && mine.len() >= MAX_DEVICES {
-        return Err(AppError::Conflict(format!(
-            "You already have {MAX_DEVICES} devices; remove one you no longer use first."
-        )));
+        return Err(AppError::Conflict(Problem::TooManyDevices {
+            max: count(MAX_DEVICES),
+        }));
     }
     // A device already registered to someone else stays theirs: it is never moved over.
-    let row = state.store.upsert_device(&d).await?.ok_or_else(|| {
-        AppError::Conflict(
-            "This device already gets another person's alerts. They can remove it on their \
-             account page; then enable alerts here again."
-                .into(),
-        )
-    })?;
+    let row = state
+        .store
+        .upsert_device(&d)
+        .await?
+        .ok_or(AppError::Conflict(Problem::DeviceTaken))?;
     tracing::info!(user_id = d.user_id, device_id = row.id, kind = %d.kind, "push device registered");
     Ok(to_dto(&row))
 }
@@ -182,21 +176,21 @@ pub async fn register_native(
 ) -> Result<DeviceDto, AppError> {
     let kind = match DeviceKind::parse(kind) {
         Some(k @ (DeviceKind::Fcm | DeviceKind::Apns)) => k,
-        _ => return Err(AppError::field("kind", "Expected fcm or apns.")),
+        _ => return Err(AppError::field("kind", Problem::DeviceKindUnknown)),
     };
     let enabled = match kind {
         DeviceKind::Fcm => state.push_info.fcm,
         _ => state.push_info.apns,
     };
     if !enabled {
-        return Err(AppError::Conflict(format!(
-            "{} pushes are not set up on this server.",
-            if kind == DeviceKind::Fcm {
-                "FCM"
-            } else {
-                "APNs"
-            }
-        )));
+        let service = if kind == DeviceKind::Fcm {
+            "FCM"
+        } else {
+            "APNs"
+        };
+        return Err(AppError::Conflict(Problem::PushOff {
+            service: service.into(),
+        }));
     }
     let token = native_token(kind, token)?;
     let label = device_label(kind, label);
@@ -234,9 +228,7 @@ pub async fn remove(state: &AppState, user_id: i64, id: i64) -> Result<(), AppEr
     {
         Ok(())
     } else {
-        Err(AppError::NotFound(
-            "That device is not on your list.".into(),
-        ))
+        Err(AppError::NotFound(Problem::DeviceMissing))
     }
 }
 
@@ -269,7 +261,10 @@ mod tests {
         let e = check_push_endpoint("https://localhost/push", false)
             .await
             .unwrap_err();
-        assert!(e.contains("not a public internet address"), "{e}");
+        assert!(
+            matches!(&e, Problem::PushHostNotPublic { host, .. } if host == "localhost"),
+            "{e:?}"
+        );
         assert!(check_push_endpoint("http://localhost:9/push", true)
             .await
             .is_ok());

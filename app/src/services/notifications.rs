@@ -271,7 +271,9 @@ pub async fn send_test(
         .device(device_id)
         .await?
         .filter(|d| d.user_id == user_id)
-        .ok_or_else(|| AppError::NotFound("That device is not on your list.".into()))?;
+        .ok_or(AppError::NotFound(
+            crate::domain::problem::Problem::DeviceMissing,
+        ))?;
     state
         .test_push_limits
         .lock()

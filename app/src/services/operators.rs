@@ -1,6 +1,7 @@
 //! Operator and admin accounts.
 
 use super::{auth::hash_password, now_ms, AppState};
+use crate::domain::problem::Problem;
 use crate::domain::users::{NewAccount, Role};
 use crate::dto::{LiveEventKind, OperatorStatus, UserDto};
 use crate::error::AppError;
@@ -41,15 +42,13 @@ async fn existing(state: &AppState, id: i64) -> Result<crate::storage::users::Us
         .store
         .user_by_id(id)
         .await?
-        .ok_or_else(|| AppError::NotFound("That account no longer exists.".into()))
+        .ok_or(AppError::NotFound(Problem::AccountGone))
 }
 
 /// Refuses a change that would leave nobody able to administer Baton.
 async fn keep_an_admin(state: &AppState, target_is_active_admin: bool) -> Result<(), AppError> {
     if target_is_active_admin && state.store.count_active_admins().await? <= 1 {
-        return Err(AppError::Conflict(
-            "This is the only active admin. Make someone else an admin first.".into(),
-        ));
+        return Err(AppError::Conflict(Problem::LastAdmin));
     }
     Ok(())
 }
@@ -73,9 +72,7 @@ pub async fn set_active(
     let user = existing(state, id).await?;
     if !active {
         if id == actor_id {
-            return Err(AppError::Conflict(
-                "You cannot deactivate your own account.".into(),
-            ));
+            return Err(AppError::Conflict(Problem::DeactivateSelf));
         }
         keep_an_admin(state, user.role() == Role::Admin && user.active).await?;
     }

@@ -5,6 +5,7 @@ use crate::domain::bot::{
     decide, format_trigger_lines, parse_trigger_lines, Decision, HandoffSettings, Inbound,
     ScenarioDraft,
 };
+use crate::domain::problem::Problem;
 use crate::dto::{Channel, ScenarioDto, TryResult};
 use crate::error::AppError;
 use crate::storage::bot::{ScenarioRow, ScenarioWrite};
@@ -78,7 +79,7 @@ pub async fn save(
             .store
             .update_scenario(id, &w, now_ms())
             .await?
-            .ok_or_else(|| AppError::NotFound("That scenario no longer exists.".into()))?,
+            .ok_or(AppError::NotFound(Problem::ScenarioGone))?,
     };
     state.settings_changed();
     Ok(to_dto(&row))
@@ -90,7 +91,7 @@ pub async fn set_enabled(state: &AppState, id: i64, enabled: bool) -> Result<(),
         .set_scenario_enabled(id, enabled, now_ms())
         .await?
     {
-        return Err(AppError::NotFound("That scenario no longer exists.".into()));
+        return Err(AppError::NotFound(Problem::ScenarioGone));
     }
     state.settings_changed();
     Ok(())
@@ -98,7 +99,7 @@ pub async fn set_enabled(state: &AppState, id: i64, enabled: bool) -> Result<(),
 
 pub async fn delete(state: &AppState, id: i64) -> Result<(), AppError> {
     if !state.store.delete_scenario(id).await? {
-        return Err(AppError::NotFound("That scenario no longer exists.".into()));
+        return Err(AppError::NotFound(Problem::ScenarioGone));
     }
     state.settings_changed();
     Ok(())

@@ -95,7 +95,13 @@ impl From<StoreError> for crate::error::AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Duplicate(what) => {
-                crate::error::AppError::field(what, format!("This {what} is already in use."))
+                use crate::domain::problem::Problem;
+                let problem = match what {
+                    "email" => Problem::EmailInUse,
+                    "name" => Problem::NameInUse,
+                    _ => Problem::ValueInUse,
+                };
+                crate::error::AppError::field(what, problem)
             }
             StoreError::Db(e) => e.into(),
         }

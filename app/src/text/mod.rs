@@ -1,7 +1,8 @@
 //! Words built from data in the reader's language: durations ("4 min", "hace 4 min") here, the
 //! chat's history lines in [`history`]. Used by the interface and by the server (push alerts),
-//! so both say the same thing.
+//! so both say the same thing. Errors in [`errors`].
 
+pub mod errors;
 pub mod history;
 
 use crate::domain::ownership::OwnerState;

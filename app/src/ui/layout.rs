@@ -7,6 +7,7 @@ use super::{set_page_status, Session};
 use crate::api::conversations::{AcceptConversation, SetAvailable};
 use crate::domain::ownership::OwnerState;
 use crate::dto::{ConversationSummary, LiveEventKind, UserDto};
+use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -64,6 +65,7 @@ const NAV: &[NavItem] = &[
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let session = expect_context::<Session>();
+    let i18n = use_i18n();
     view! {
         <div class="app">
             <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Baton"</span></header> }>
@@ -72,7 +74,7 @@ pub fn AppLayout() -> impl IntoView {
                         Ok(Some(user)) => view! { <SignedIn user/> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
                         Err(e) => view! {
-                            <div class="boot error" role="alert">{e.to_string()}</div>
+                            <div class="boot error" role="alert">{move || crate::text::errors::error(i18n.get_locale(), &e)}</div>
                         }.into_any(),
                     }
                 })}
@@ -230,7 +232,7 @@ fn EscalationBanner() -> impl IntoView {
     let path = use_location().pathname;
     let waiting = RwSignal::new(None::<ConversationSummary>);
     let accept = ServerAction::<AcceptConversation>::new();
-    let error = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<AppError>);
     let i18n = use_i18n();
     live.on_event(move |ev| {
         if let LiveEventKind::ConversationUpdated { conversation: c } = &ev.kind {
@@ -249,7 +251,7 @@ fn EscalationBanner() -> impl IntoView {
             waiting.set(None);
             navigate(&format!("/conversations/{}", c.id), Default::default());
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
     move || {
@@ -260,7 +262,7 @@ fn EscalationBanner() -> impl IntoView {
                     <span class="banner-text">
                         <strong>{t!(i18n, layout.banner.waiting, name = crate::text::contact_name(i18n.get_locale_untracked(), &c))}</strong>
                         <span class="small">{c.preview.clone()}</span>
-                        {move || error.get().map(|e| view! { <span class="small banner-error">{e}</span> })}
+                        {move || error.get().map(|e| view! { <span class="small banner-error">{crate::text::errors::error(i18n.get_locale(), &e)}</span> })}
                     </span>
                     <button type="button" class="btn primary" on:click=move |_| { accept.dispatch(AcceptConversation { id }); }>
                         {t!(i18n, layout.banner.accept)}

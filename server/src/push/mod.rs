@@ -395,6 +395,7 @@ impl Pusher {
                 // rule, and names are resolved (by `PublicOnly`) at connect time.
                 if let Err(why) = app::services::devices::push_target(endpoint, self.allow_insecure)
                 {
+                    let why = app::text::errors::problem(app::i18n::Locale::en, &why);
                     return PushOutcome::Permanent(format!("not sent: {why}"));
                 }
                 self.webpush

@@ -1,8 +1,9 @@
 //! The ownership rule under contention: 20 operators accept the same waiting conversation at
 //! once; exactly one wins, the rest are told who has it.
 
-use crate::common;
+use crate::common::{self, refusal};
 use app::domain::ownership::{Actor, OwnerState, Transition};
+use app::domain::problem::Problem;
 use app::domain::users::Role;
 use app::dto::Channel;
 use app::error::AppError;
@@ -49,22 +50,21 @@ both_databases! {
             })
             .collect();
         let mut winners = Vec::new();
-        let mut losers = 0;
+        let mut told = Vec::new();
         for t in tasks {
             match t.await.unwrap() {
                 (op, Ok(summary)) => {
                     assert_eq!(summary.assignee_id, Some(op));
                     winners.push(op);
                 }
-                (_, Err(AppError::Conflict(msg))) => {
-                    assert!(msg.starts_with("Taken by "), "{msg}");
-                    losers += 1;
-                }
+                (_, Err(AppError::Conflict(Problem::TakenBy { name }))) => told.push(name),
                 (_, Err(e)) => panic!("unexpected error: {e:?}"),
             }
         }
         assert_eq!(winners.len(), 1, "exactly one winner");
-        assert_eq!(losers, 19);
+        // Every loser is told who has it: the winner (users are named after their email).
+        let winner_name = app.state.store.user_by_id(winners[0]).await.unwrap().unwrap().display_name;
+        assert_eq!(told, vec![Some(winner_name); 19]);
         let stored = app.state.store.ownership(id).await.unwrap().unwrap();
         assert_eq!(stored.ownership.state, OwnerState::Assigned);
         assert_eq!(stored.ownership.assignee, Some(winners[0]));
@@ -83,7 +83,7 @@ both_databases! {
         statuses.sort();
         assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
         let loser = if a.status() == StatusCode::CONFLICT { a } else { b };
-        let body = loser.text().await.unwrap();
-        assert!(body.contains("Taken by ana") || body.contains("Taken by ben"), "{body}");
+        let words = refusal(loser).await;
+        assert!(words == "Taken by ana" || words == "Taken by ben", "{words}");
     }
 }

@@ -27,8 +27,8 @@ both_databases! {
         for (email, pw) in [("ana@x.io", "not the password"), ("nobody@x.io", TEST_PASSWORD)] {
             let r = app.call(&c, "sign_in", &[("email", email), ("password", pw)]).await;
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-            let body = r.text().await.unwrap();
-            assert!(body.contains("do not match an active account"), "{body}");
+            let words = common::refusal(r).await;
+            assert!(words.contains("do not match an active account"), "{words}");
         }
         let me: serde_json::Value = app.call(&c, "me", &[]).await.json().await.unwrap();
         assert!(me.is_null());

@@ -310,3 +310,17 @@ pub async fn assign(state: &AppState, id: i64, operator: i64) {
         .await
         .unwrap();
 }
+
+/// A refused server call as a reader of `locale` reads it: the body is the error as data
+/// ([`app::error::AppError`]), worded by the interface in each reader's language.
+pub async fn refusal_in(r: reqwest::Response, locale: app::i18n::Locale) -> String {
+    let body = r.text().await.unwrap();
+    let e: app::error::AppError =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("not an error ({e}): {body}"));
+    app::text::errors::error(locale, &e)
+}
+
+/// [`refusal_in`] English, the default language.
+pub async fn refusal(r: reqwest::Response) -> String {
+    refusal_in(r, app::i18n::Locale::en).await
+}

@@ -142,7 +142,7 @@ both_databases_with! { channel_app;
         assert_eq!(r.status(), StatusCode::OK);
         let r = app.call(&ben, "conversations/accept", &[("id", &id.to_string())]).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
-        assert!(r.text().await.unwrap().contains("Taken by ana"));
+        assert_eq!(common::refusal(r).await, "Taken by ana");
 
         // Ben reads along but cannot write; Ana can, and the customer receives it.
         let r = app.call(&ben, "conversations/send", &[("id", &id.to_string()), ("text", "Soy Ben")]).await;
@@ -205,7 +205,7 @@ both_databases_with! { channel_app;
         app.call(&ben, "presence", &[("available", "false")]).await;
         let r = app.call(&boss, "conversations/act", &[("id", &id.to_string()), ("action", "transfer"), ("to", &ben_id.to_string())]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.text().await.unwrap().contains("away"));
+        assert_eq!(common::refusal(r).await, "ben is away; pick someone available.");
         app.call(&ben, "presence", &[("available", "true")]).await;
         let r = app.call(&boss, "conversations/act", &[("id", &id.to_string()), ("action", "transfer"), ("to", &ben_id.to_string())]).await;
         assert_eq!(r.status(), StatusCode::OK);
@@ -341,9 +341,9 @@ both_databases! {
         let (r1, r2) = tokio::join!(call(c1.clone()), call(c2.clone()));
         let statuses = [r1.status().as_u16(), r2.status().as_u16()];
         assert!(statuses.contains(&200) && statuses.contains(&409), "one winner: {statuses:?}");
-        let (winner, loser_text) = if r1.status() == 200 { (op1, r2.text().await.unwrap()) } else { (op2, r1.text().await.unwrap()) };
+        let (winner, loser_text) = if r1.status() == 200 { (op1, common::refusal(r2).await) } else { (op2, common::refusal(r1).await) };
         let winner_name = if winner == op1 { "ana" } else { "ben" };
-        assert!(loser_text.contains(&format!("Taken by {winner_name}")), "{loser_text}");
+        assert_eq!(loser_text, format!("Taken by {winner_name}"));
         for ws in [&mut ws1, &mut ws2] {
             let seen = read_until(ws, |e| e["type"] == "conversation_updated" && e["conversation"]["owner"] == "assigned").await;
             assert_eq!(seen.last().unwrap()["conversation"]["assignee_id"], winner);

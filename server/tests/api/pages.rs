@@ -58,7 +58,7 @@ both_databases! {
         // A language Baton does not speak is refused with a message for the field.
         let r = app.call(&ana, "account/language", &[("language", "xx")]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.text().await.unwrap().contains("Choose one of the languages"));
+        assert!(crate::common::refusal(r).await.contains("Choose one of the languages"));
     }
 
     async fn the_sign_in_page_renders_from_the_server(app) {
@@ -109,6 +109,42 @@ both_databases! {
         assert!(loc.starts_with("/login?error="), "{loc}");
         let page = app.client().get(app.url(&loc)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("do not match an active account"));
+    }
+
+    async fn a_refusal_reads_in_the_readers_language(app) {
+        // The refusal travels as data; the page words it in each reader's language.
+        let r = plain_form_sign_in(&app, "wrong password").await;
+        let loc = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(!loc.contains("match"), "no English sentence in the address: {loc}");
+        let page = |lang: &'static str| {
+            let (url, c) = (app.url(&loc), app.client());
+            async move {
+                let r = c.get(url).header("accept-language", lang).send().await.unwrap();
+                assert_eq!(r.status(), StatusCode::OK);
+                r.text().await.unwrap()
+            }
+        };
+        let es = page("es-MX,es;q=0.9").await;
+        assert!(es.contains("Ese correo y esa contraseña no corresponden a ninguna cuenta activa."), "{es}");
+        assert!(!es.contains("do not match"), "no English on the Spanish page");
+        let en = page("en-US").await;
+        assert!(en.contains("That email and password do not match an active account."));
+        assert!(!en.contains("no corresponden"));
+
+        // A server call refused in the console: the same data, in the reader's words.
+        let (ana, _) = app.signed_in("ben@x.io", Role::Operator).await;
+        let r = app.call(&ana, "account/language", &[("language", "xx")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        let e: app::error::AppError = serde_json::from_str(&body).unwrap();
+        let words = |l| app::text::errors::field(l, &e, "language").unwrap();
+        assert_eq!(words(app::i18n::Locale::es), "Elige uno de los idiomas de la lista.");
+        assert_eq!(words(app::i18n::Locale::en), "Choose one of the languages in the list.");
+
+        // Words slipped into the address instead of data are not shown.
+        let forged = app.url("/login?error=Your%20account%20was%20hacked");
+        let r = app.client().get(forged).header("accept-language", "es").send().await.unwrap();
+        assert!(!r.text().await.unwrap().contains("hacked"), "only errors as data are shown");
     }
 
     async fn a_plain_form_post_that_signs_in_goes_home_with_a_cookie(app) {

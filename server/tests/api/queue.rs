@@ -6,7 +6,7 @@
 //! `notifications::deliver_due` with `t0 + n minutes`. The running workers use the wall clock, so
 //! they only ever see step 0 as due: nothing races the test's clock.
 
-use crate::common::{Db, TestApp};
+use crate::common::{self, Db, TestApp};
 use crate::mock::eventually;
 use crate::push::{
     answer, b64, b64d, es256_ok, now, verify_es256, Browser, Receiver, Req, TempFile, DEVICE, SEND,
@@ -368,7 +368,7 @@ both_databases! {
         // Full: Cy cannot accept either.
         let r = app.call(&cy, "conversations/accept", &[("id", &a.to_string())]).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
-        assert!(r.text().await.unwrap().contains("at capacity (1 of 1)"));
+        assert!(common::refusal(r).await.contains("at capacity (1 of 1)"));
 
         assert_eq!(queue::tick(&app.state, ta + 30_000).await.unwrap(), 0, "offers still stand");
         // A's offer expires first: it moves to Ben; then B's moves on to Ana.
@@ -510,11 +510,11 @@ both_databases! {
             ])
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.text().await.unwrap().contains("keys.auth"));
+        assert!(common::refusal(r).await.contains("keys.auth"));
         // Native tokens need the service configured.
         let r = app.call(&ana, "devices/register_native", &[("kind", "fcm"), ("token", "t")]).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
-        assert!(r.text().await.unwrap().contains("FCM pushes are not set up"));
+        assert!(common::refusal(r).await.contains("FCM notifications are not set up"));
     }
 }
 
@@ -712,7 +712,7 @@ both_databases! {
         assert_eq!(register(&app, &ana, &endpoint).await.status(), StatusCode::OK);
         let r = register(&app, &ben, &endpoint).await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
-        assert!(r.text().await.unwrap().contains("another person's alerts"));
+        assert!(common::refusal(r).await.contains("another person's alerts"));
         assert_eq!(devices(&app, &ana).await.len(), 1, "still Ana's");
         assert!(devices(&app, &ben).await.is_empty());
         // Ana registering again only refreshes it.

@@ -60,7 +60,10 @@ both_databases! {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["Invalid"][0]["field"], "triggers");
-        assert!(v["Invalid"][0]["message"].as_str().unwrap().contains("not a valid regular expression"));
+        assert_eq!(v["Invalid"][0]["message"]["kind"], "trigger_bad_pattern");
+        let e: app::error::AppError = serde_json::from_value(v).unwrap();
+        let words = app::text::errors::field(app::i18n::Locale::en, &e, "triggers").unwrap();
+        assert!(words.contains("not a valid regular expression"), "{words}");
 
         assert_eq!(app.call(&admin, "scenarios/save", &form("Orders", "pedido", "Let me check.")).await.status(), StatusCode::OK);
         let r = app.call(&admin, "scenarios/save", &form("Orders", "order", "Again.")).await;

@@ -32,7 +32,7 @@ pub fn AccountPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let key = match vapid_key().await {
                 Ok(k) => k,
-                Err(e) => return browser_error.set(Some(e.to_string())),
+                Err(e) => return browser_error.set(Some(crate::text::errors::error(locale, &e))),
             };
             match browser::subscribe(&key, locale).await {
                 Ok((endpoint, p256dh, auth)) => {
@@ -56,7 +56,7 @@ pub fn AccountPage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| remove.value().get().and_then(Result::err))
             .or_else(|| test.value().get().and_then(Result::err))
-            .map(|e| e.to_string())
+            .map(|e| crate::text::errors::error(i18n.get_locale(), &e))
             .or_else(|| browser_error.get())
     };
     let tested = move || matches!(test.value().get(), Some(Ok(())));
@@ -118,15 +118,17 @@ fn ChangePasswordForm() -> impl IntoView {
     let i18n = use_i18n();
     let change = ServerAction::<ChangePassword>::new();
     let err = move |field: &'static str| super::field_error(change.value(), field);
-    let outcome = move || match change.value().get() {
+    let outcome = move || {
+        match change.value().get() {
         Some(Err(AppError::Invalid(_))) | None => None,
         Some(Err(e)) => {
-            Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any())
+            Some(view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> }.into_any())
         }
         Some(Ok(())) => Some(
             view! { <p class="notice ok" role="status">{t!(i18n, account.password.changed)}</p> }
                 .into_any(),
         ),
+    }
     };
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {

@@ -70,7 +70,13 @@ where
     T: Clone + Send + Sync + 'static,
     V: Get<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
 {
-    move || value.get().and_then(Result::err).map(|e| e.to_string())
+    let i18n = use_i18n();
+    move || {
+        value
+            .get()
+            .and_then(Result::err)
+            .map(|e| crate::text::errors::error(i18n.get_locale(), &e))
+    }
 }
 
 #[component]

@@ -1,6 +1,8 @@
 //! The sign-in page. Works without JavaScript: the form posts to the server function, which
-//! redirects home on success or back here with `?error=`.
+//! redirects home on success or back here with `?error=` (the error as JSON data, worded here in
+//! the reader's language).
 
+use crate::error::AppError;
 use crate::i18n::*;
 use crate::ui::Session;
 use leptos::prelude::*;
@@ -11,14 +13,17 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let session = expect_context::<Session>();
     let query = use_query_map();
-    let error = move || match session.sign_in.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(())) => None,
-        None => query.read().get("error"),
+    let i18n = use_i18n();
+    let error = move || {
+        let e = match session.sign_in.value().get() {
+            Some(Err(e)) => e,
+            Some(Ok(())) => return None,
+            None => serde_json::from_str::<AppError>(&query.read().get("error")?).ok()?,
+        };
+        Some(crate::text::errors::error(i18n.get_locale(), &e))
     };
     let pending = session.sign_in.pending();
     let me = session.me;
-    let i18n = use_i18n();
     view! {
         // Someone already signed in goes straight to work (this also settles `me`, which every
         // server render must read; see `pages::settle`).

@@ -13,6 +13,7 @@ pub mod scenarios;
 pub mod settings;
 
 use crate::error::AppError;
+use crate::i18n::*;
 use leptos::prelude::*;
 
 /// Awaits `r` inside its own `Suspense` and shows nothing. A resource created while rendering
@@ -54,7 +55,9 @@ where
 /// A short, human message for a failed load, with the page's own retry.
 pub fn load_error(e: &AppError) -> AnyView {
     leptos::logging::error!("load failed: {e:?}");
-    view! { <p class="notice error" role="alert">{e.to_string()}</p> }.into_any()
+    let i18n = use_i18n();
+    let e = e.clone();
+    view! { <p class="notice error" role="alert">{move || crate::text::errors::error(i18n.get_locale(), &e)}</p> }.into_any()
 }
 
 /// A closure rendering the message for `field` from a server action's last error, if any:
@@ -66,11 +69,12 @@ pub fn field_error<T, V>(
 where
     V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 {
+    let i18n = use_i18n();
     move || {
         value
             .get()
             .and_then(Result::err)
-            .and_then(|e| e.for_field(field))
+            .and_then(|e| crate::text::errors::field(i18n.get_locale(), &e, field))
             .map(|m| view! { <span class="field-error" role="alert">{m}</span> }.into_any())
     }
 }

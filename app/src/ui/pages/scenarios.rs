@@ -35,15 +35,15 @@ pub fn ScenariosPage() -> impl IntoView {
             editing.set(None);
         }
     });
+    let i18n = use_i18n();
     let action_error = move || {
         toggle
             .value()
             .get()
             .and_then(Result::err)
             .or_else(|| delete.value().get().and_then(Result::err))
-            .map(|e| view! { <p class="notice error" role="alert">{e.to_string()}</p> })
+            .map(|e| view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> })
     };
-    let i18n = use_i18n();
     let page = move || {
         let is_admin = expect_context::<CurrentUser>().0.is_admin();
         view! {
@@ -201,7 +201,9 @@ fn Editor(
     let err = move |field: &'static str| super::field_error(save.value(), field);
     let other_error = move || match save.value().get() {
         Some(Err(AppError::Invalid(_))) | None | Some(Ok(_)) => None,
-        Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{e.to_string()}</p> }),
+        Some(Err(e)) => Some(
+            view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> },
+        ),
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -299,7 +301,7 @@ fn TryBox() -> impl IntoView {
             Ok(TryResult::NoMatch) => view! {
                 <div class="try-result" role="status"><strong>{t!(i18n, scenarios.try_box.no_match)}</strong></div>
             }.into_any(),
-            Err(e) => view! { <p class="field-error" role="alert">{e.to_string()}</p> }.into_any(),
+            Err(e) => view! { <p class="field-error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> }.into_any(),
         })
     };
     view! {

@@ -1,0 +1,203 @@
+//! What went wrong, as data: one variant per message a person may read, with its parameters
+//! (names, counts, limits). The words live in the translation files (`errors.*`) and
+//! `crate::text::errors` puts them together in the reader's language, so the same refusal reads
+//! "Taken by Ana" to one operator and "Ya la tomó Ana" to another.
+
+use super::ownership::{Change, OwnerState};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    // Accounts and sign-in.
+    EmailMissing,
+    EmailTooLong {
+        max: i64,
+    },
+    EmailInvalid,
+    EmailInUse,
+    NameMissing,
+    NameTooLong {
+        max: i64,
+    },
+    NameInUse,
+    /// A unique value other than an email or a name is taken.
+    ValueInUse,
+    PasswordTooShort {
+        min: i64,
+    },
+    PasswordTooLong {
+        max: i64,
+    },
+    PasswordsDiffer,
+    CurrentPasswordWrong,
+    SignInFailed,
+    RoleUnknown,
+    LanguageUnknown,
+    AccountGone,
+    LastAdmin,
+    DeactivateSelf,
+    /// A whole number out of range or unreadable (capacity, handoff limit).
+    WholeNumber {
+        min: i64,
+        max: i64,
+    },
+
+    // Conversations.
+    ConversationMissing,
+    MessageMissing,
+    /// Another operator accepted first (`None`: their account is gone).
+    TakenBy {
+        name: Option<String>,
+    },
+    NotHolder,
+    /// The conversation's state does not allow the change.
+    NotNow {
+        state: OwnerState,
+        change: Change,
+    },
+    SameOperator,
+    /// It kept changing between read and write.
+    Busy,
+    AtCapacity {
+        load: i64,
+        capacity: i64,
+    },
+    ReplyEmpty,
+    ReplyTooLong {
+        max: i64,
+    },
+    /// Someone else holds the conversation (`None`: unnamed).
+    HeldBy {
+        name: Option<String>,
+    },
+    AcceptFirst,
+    ResendNotHolder,
+    NothingToRetry,
+    AiNotHolder,
+    TransferPick,
+    TransferFull {
+        name: String,
+        load: i64,
+        capacity: i64,
+    },
+    TransferAway {
+        name: String,
+    },
+    TransferGone,
+
+    // Scenarios and the try box.
+    ScenarioGone,
+    TriggersMissing,
+    /// `n` counts triggers from 1.
+    TriggerNoKeyword {
+        n: i64,
+    },
+    TriggerEmptyPhrase {
+        n: i64,
+    },
+    TriggerEmptyPattern {
+        n: i64,
+    },
+    /// `detail` is the regex engine's own (English) pointer to the mistake.
+    TriggerBadPattern {
+        n: i64,
+        pattern: String,
+        detail: String,
+    },
+    TriggerTooComplex {
+        n: i64,
+        pattern: String,
+        limit: i64,
+    },
+    ResponseMissing,
+    ResponseTooLong {
+        max: i64,
+    },
+    PriorityRange {
+        min: i64,
+        max: i64,
+    },
+    ChannelUnknown {
+        name: String,
+    },
+    ChannelPick,
+    TryTextMissing,
+
+    // Settings.
+    HandoffPhraseEmpty,
+    ConfidenceRange,
+    TextLength {
+        min: i64,
+        max: i64,
+    },
+    PolicyUnknown,
+    SecondsRange {
+        min: i64,
+        max: i64,
+    },
+
+    // Devices and push.
+    DeviceMissing,
+    TooManyDevices {
+        max: i64,
+    },
+    DeviceTaken,
+    /// `service` is a product name: Web Push, FCM, APNs.
+    PushOff {
+        service: String,
+    },
+    DeviceKindUnknown,
+    WebPushNotToken,
+    FcmTokenInvalid,
+    ApnsTokenInvalid,
+    SubscriptionEndpoint,
+    SubscriptionKey {
+        name: String,
+        len: i64,
+    },
+    SubscriptionPoint,
+    EndpointNotUrl,
+    EndpointNoHost,
+    EndpointCredentials,
+    EndpointNotHttps,
+    EndpointNotPublic {
+        ip: String,
+    },
+    PushHostUnresolved {
+        host: String,
+    },
+    PushHostNotPublic {
+        host: String,
+        ip: String,
+    },
+
+    // The connection.
+    Unreachable,
+}
+
+/// A count or limit as a [`Problem`] carries it.
+pub fn count(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_cross_the_wire_as_tagged_data() {
+        let p = Problem::TakenBy {
+            name: Some("Ana".into()),
+        };
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, r#"{"kind":"taken_by","name":"Ana"}"#);
+        assert_eq!(serde_json::from_str::<Problem>(&json).unwrap(), p);
+        let not_now = Problem::NotNow {
+            state: OwnerState::Closed,
+            change: Change::Accept,
+        };
+        let json = serde_json::to_string(&not_now).unwrap();
+        assert_eq!(serde_json::from_str::<Problem>(&json).unwrap(), not_now);
+    }
+}
