@@ -118,17 +118,13 @@ fn ChangePasswordForm() -> impl IntoView {
     let i18n = use_i18n();
     let change = ServerAction::<ChangePassword>::new();
     let err = move |field: &'static str| super::field_error(change.value(), field);
-    let outcome = move || {
-        match change.value().get() {
+    let outcome = move || match change.value().get() {
         Some(Err(AppError::Invalid(_))) | None => None,
-        Some(Err(e)) => {
-            Some(view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> }.into_any())
-        }
+        Some(Err(e)) => Some(super::error_notice(e)),
         Some(Ok(())) => Some(
             view! { <p class="notice ok" role="status">{t!(i18n, account.password.changed)}</p> }
                 .into_any(),
         ),
-    }
     };
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {

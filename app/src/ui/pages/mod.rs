@@ -55,8 +55,12 @@ where
 /// A short, human message for a failed load, with the page's own retry.
 pub fn load_error(e: &AppError) -> AnyView {
     leptos::logging::error!("load failed: {e:?}");
+    error_notice(e.clone())
+}
+
+/// An error as a notice in the reader's language (a refused action, a failed load).
+pub fn error_notice(e: AppError) -> AnyView {
     let i18n = use_i18n();
-    let e = e.clone();
     view! { <p class="notice error" role="alert">{move || crate::text::errors::error(i18n.get_locale(), &e)}</p> }.into_any()
 }
 

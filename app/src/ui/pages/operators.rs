@@ -34,7 +34,7 @@ pub fn OperatorsPage() -> impl IntoView {
         let e = set_role.value().get().and_then(Result::err);
         e.or_else(|| set_active.value().get().and_then(Result::err))
             .or_else(|| set_password.value().get().and_then(Result::err))
-            .map(|e| view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> })
+            .map(super::error_notice)
     };
     let password_set = move || {
         matches!(set_password.value().get(), Some(Ok(()))).then(|| {
@@ -156,7 +156,7 @@ fn NewOperatorForm(create: ServerAction<CreateOperator>) -> impl IntoView {
     let general = move || {
         match create.value().get() {
         Some(Err(AppError::Invalid(_))) => None,
-        Some(Err(e)) => Some(view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> }.into_any()),
+        Some(Err(e)) => Some(super::error_notice(e)),
         Some(Ok(u)) => Some(view! { <p class="notice ok" role="status">{t_string!(i18n, operators.created, name = u.display_name).to_string()}</p> }.into_any()),
         None => None,
     }

@@ -42,7 +42,7 @@ pub fn ScenariosPage() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| delete.value().get().and_then(Result::err))
-            .map(|e| view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> })
+            .map(super::error_notice)
     };
     let page = move || {
         let is_admin = expect_context::<CurrentUser>().0.is_admin();
@@ -201,9 +201,7 @@ fn Editor(
     let err = move |field: &'static str| super::field_error(save.value(), field);
     let other_error = move || match save.value().get() {
         Some(Err(AppError::Invalid(_))) | None | Some(Ok(_)) => None,
-        Some(Err(e)) => Some(
-            view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> },
-        ),
+        Some(Err(e)) => Some(super::error_notice(e)),
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

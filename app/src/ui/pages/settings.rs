@@ -88,15 +88,10 @@ where
     V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
     O: Fn() -> &'static str + Send + Sync + 'static,
 {
-    let i18n = use_i18n();
-    move || {
-        match value.get() {
+    move || match value.get() {
         Some(Ok(_)) => Some(view! { <p class="notice ok" role="status">{ok()}</p> }.into_any()),
         Some(Err(AppError::Invalid(_))) | None => None,
-        Some(Err(e)) => {
-            Some(view! { <p class="notice error" role="alert">{crate::text::errors::error(i18n.get_locale(), &e)}</p> }.into_any())
-        }
-    }
+        Some(Err(e)) => Some(super::error_notice(e)),
     }
 }
 
