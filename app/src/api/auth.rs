@@ -15,11 +15,7 @@ pub async fn get_me() -> Result<Option<UserDto>, AppError> {
             let user = current_user().await?;
             if let Some(u) = &user {
                 let (state, parts) = (state()?, parts()?);
-                let cookies = parts
-                    .headers
-                    .get_all(http::header::COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok());
+                let cookies = cookie_headers(&parts);
                 if let Some(c) =
                     auth::language_cookie_update(&state, cookies, u.language.as_deref())
                 {
@@ -36,14 +32,10 @@ pub async fn get_me() -> Result<Option<UserDto>, AppError> {
 /// set by the server), else the browser's Accept-Language, else English.
 #[cfg(feature = "ssr")]
 pub(crate) fn request_locale() -> crate::i18n::Locale {
+    use super::ctx::cookie_headers;
     use crate::services::auth;
     let from_cookie = use_context::<http::request::Parts>().and_then(|parts| {
-        let cookies = parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok());
-        auth::language_in_cookies(cookies).and_then(|l| l.parse().ok())
+        auth::language_in_cookies(cookie_headers(&parts)).and_then(|l| l.parse().ok())
     });
     from_cookie.unwrap_or_else(leptos_i18n::locale::resolve_locale)
 }

@@ -37,12 +37,17 @@ pub(crate) mod ctx {
         })
     }
 
-    pub fn session_token(parts: &Parts) -> Option<String> {
+    /// The request's `Cookie` header values.
+    pub fn cookie_headers(parts: &Parts) -> impl Iterator<Item = &str> {
         parts
             .headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
+    }
+
+    pub fn session_token(parts: &Parts) -> Option<String> {
+        cookie_headers(parts)
             .find_map(auth::token_from_cookie_header)
             .map(str::to_string)
     }

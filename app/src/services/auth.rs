@@ -314,14 +314,23 @@ pub async fn set_password_for(
     replace_password(state, user_id, &pw, keep).await
 }
 
-/// Reads the session token from a `Cookie` header value (either cookie name).
-pub fn token_from_cookie_header(header: &str) -> Option<&str> {
-    header
-        .split(';')
+/// The value of the first cookie named one of `names` in `Cookie` header values, unless empty.
+fn cookie_value<'a>(
+    cookie_headers: impl IntoIterator<Item = &'a str>,
+    names: &[&str],
+) -> Option<&'a str> {
+    cookie_headers
+        .into_iter()
+        .flat_map(|h| h.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SECURE_SESSION_COOKIE || *k == SESSION_COOKIE)
+        .find(|(k, _)| names.contains(k))
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
+}
+
+/// Reads the session token from a `Cookie` header value (either cookie name).
+pub fn token_from_cookie_header(header: &str) -> Option<&str> {
+    cookie_value([header], &[SECURE_SESSION_COOKIE, SESSION_COOKIE])
 }
 
 /// The `Set-Cookie` value for a new session (or, with `None`, one that removes it). Over https
@@ -358,13 +367,7 @@ pub fn language_cookie(state: &AppState, language: Option<&str>) -> String {
 pub fn language_in_cookies<'a>(
     cookie_headers: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    cookie_headers
-        .into_iter()
-        .flat_map(|h| h.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == LANGUAGE_COOKIE)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
+    cookie_value(cookie_headers, &[LANGUAGE_COOKIE])
 }
 
 /// The `Set-Cookie` that brings this device's language cookie in line with the person's choice
