@@ -1,0 +1,212 @@
+//! One conversation: its messages (customer, bot, operator, history lines), earlier pages, the
+//! composer, and the ownership actions in the header. Live over `/ws`: new messages, delivery
+//! states and ownership changes arrive as they happen, each message shown once.
+
+mod composer;
+mod header;
+mod message;
+
+use super::load_error;
+use crate::api::conversations::{earlier_messages, open_conversation};
+use crate::domain::ownership::OwnerState;
+use crate::dto::{ConversationDetail, LiveEventKind, MessageDto};
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::ui::live::LiveState;
+use composer::Composer;
+use header::ChatHeader;
+use message::Message;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn ChatPage() -> impl IntoView {
+    let params = use_params_map();
+    let live = expect_context::<LiveState>();
+    let id = Memo::new(move |_| {
+        params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0))
+    });
+    let detail = Resource::new(
+        move || (id.get(), live.resyncs.get()),
+        |(id, _)| open_conversation(id),
+    );
+    // Its own read of the signed-in user (see `layout::WithUser` for why not the session's).
+    let me = Resource::new(|| (), |_| crate::api::auth::get_me());
+    let i18n = use_i18n();
+    view! {
+        <Transition fallback=move || view! { <p class="muted chat-loading">{t!(i18n, chat.opening)}</p> }>
+            {move || Suspend::new(async move {
+                let me = me.await;
+                match detail.await {
+                    Ok(d) => match me {
+                        Ok(Some(me)) => view! { <Chat detail=d me/> }.into_any(),
+                        _ => ().into_any(),
+                    },
+                    Err(e) => view! { <div class="chat-error"><BackLink/>{load_error(&e)}</div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Back to the list (phones), keeping the list's filter and search.
+#[component]
+fn BackLink() -> impl IntoView {
+    let query = use_query_map();
+    let i18n = use_i18n();
+    let href = move || {
+        let q = query.with(|q| q.to_query_string());
+        format!("/conversations{q}")
+    };
+    view! {
+        <A href=href attr:class="btn ghost back" attr:aria-label=move || t_string!(i18n, chat.back)>
+            <span aria-hidden="true">"‹"</span>
+            <span class="back-label">{t!(i18n, chat.back_label)}</span>
+        </A>
+    }
+}
+
+/// Shows an action's failure ("Taken by Ben") until the next attempt.
+fn action_error<T, V>(value: V) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static
+where
+    T: Clone + Send + Sync + 'static,
+    V: Get<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    move || {
+        value
+            .get()
+            .and_then(Result::err)
+            .map(|e| crate::text::errors::error(i18n.get_locale(), &e))
+    }
+}
+
+#[component]
+fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
+    let live = expect_context::<LiveState>();
+    let i18n = use_i18n();
+    let id = detail.summary.id;
+    let server_now = detail.now;
+    let phone = detail.contact_phone.clone();
+    let summary = RwSignal::new(detail.summary);
+    let messages = RwSignal::new(detail.page.messages);
+    let has_earlier = RwSignal::new(detail.page.has_earlier);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+
+    live.on_event(move |ev| match &ev.kind {
+        LiveEventKind::MessageCreated { message } if message.conversation_id == id => {
+            let follow = near_bottom(scroller);
+            messages.update(|list| insert_once(list, message.clone()));
+            if follow {
+                scroll_to_bottom(scroller);
+            }
+        }
+        LiveEventKind::MessageUpdated {
+            conversation_id,
+            message_id,
+            delivery_status,
+            error,
+        } if *conversation_id == id => messages.update(|list| {
+            if let Some(m) = list.iter_mut().find(|m| m.id == *message_id) {
+                m.delivery_status = Some(delivery_status.clone());
+                m.delivery_error = error.clone();
+            }
+        }),
+        LiveEventKind::ConversationUpdated { conversation } if conversation.id == id => {
+            summary.set(conversation.clone())
+        }
+        _ => {}
+    });
+    Effect::new(move |_| scroll_to_bottom(scroller));
+
+    let loading_earlier = RwSignal::new(false);
+    let load_earlier = move |_| {
+        let Some(first) = messages.with_untracked(|m| m.first().map(|m| m.id)) else {
+            return;
+        };
+        loading_earlier.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(page) = earlier_messages(id, first).await {
+                let keep = distance_from_bottom(scroller);
+                messages.update(|list| {
+                    for m in page.messages {
+                        insert_once(list, m);
+                    }
+                });
+                has_earlier.set(page.has_earlier);
+                restore_distance_from_bottom(scroller, keep);
+            }
+            loading_earlier.set(false);
+        });
+    };
+
+    let me_id = me.id;
+    let is_admin = me.is_admin();
+    let can_send =
+        move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
+
+    view! {
+        <article class="chat" aria-labelledby="chat-title">
+            <ChatHeader summary server_now phone me_id is_admin/>
+            <div class="messages-scroll" node_ref=scroller>
+                <Show when=move || has_earlier.get()>
+                    <button type="button" class="btn small load-earlier" on:click=load_earlier
+                        disabled=move || loading_earlier.get()>
+                        {t!(i18n, chat.load_earlier)}
+                    </button>
+                </Show>
+                <ol class="messages" aria-label=move || t_string!(i18n, chat.history) aria-live="polite">
+                    <For each=move || messages.get() key=|m| (m.id, m.delivery_status.clone()) let:m>
+                        <Message m can_retry=Signal::derive(can_send)/>
+                    </For>
+                </ol>
+            </div>
+            <Composer id summary can_send=Signal::derive(can_send) messages scroller/>
+        </article>
+    }
+}
+
+/// Adds `m` unless a message with its id is already there, keeping id order.
+fn insert_once(list: &mut Vec<MessageDto>, m: MessageDto) {
+    match list.binary_search_by_key(&m.id, |x| x.id) {
+        Ok(_) => {}
+        Err(at) => list.insert(at, m),
+    }
+}
+
+fn near_bottom(_el: NodeRef<leptos::html::Div>) -> bool {
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = _el.get_untracked() {
+        return el.scroll_height() - el.scroll_top() - el.client_height() < 120;
+    }
+    true
+}
+
+fn scroll_to_bottom(_el: NodeRef<leptos::html::Div>) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        if let Some(el) = _el.get_untracked() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+}
+
+fn distance_from_bottom(_el: NodeRef<leptos::html::Div>) -> i32 {
+    #[cfg(feature = "hydrate")]
+    if let Some(el) = _el.get_untracked() {
+        return el.scroll_height() - el.scroll_top();
+    }
+    0
+}
+
+/// After older messages were put above, keeps what the reader was looking at in place.
+fn restore_distance_from_bottom(_el: NodeRef<leptos::html::Div>, _distance: i32) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        if let Some(el) = _el.get_untracked() {
+            el.set_scroll_top(el.scroll_height() - _distance);
+        }
+    });
+}
+
