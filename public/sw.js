@@ -177,7 +177,8 @@ function alertFor(data) {
       icon: '/icons/icon-192.png',
       badge: '/icons/icon-192.png',
       data: { conversation_id: data.conversation_id },
-      actions: [{ action: 'accept', title: data.accept || 'Accept' }],
+      // A mention is worded with no Accept: it is a colleague's note, not an offer.
+      actions: data.title && !data.accept ? [] : [{ action: 'accept', title: data.accept || 'Accept' }],
     },
   };
 }

@@ -63,6 +63,9 @@ impl Channel {
     }
 }
 
+/// The most waiting conversations the page title and app badge count one by one ("999+" beyond).
+pub const WAITING_COUNTED: usize = 1000;
+
 /// One row of the conversation list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationSummary {
@@ -231,6 +234,33 @@ pub enum LiveEventKind {
         delivery_status: String,
         error: Option<String>,
     },
+    /// `by` mentioned `user_id` in a private note (only that person's sockets get it).
+    Mentioned {
+        user_id: i64,
+        conversation_id: i64,
+        by: String,
+        contact: String,
+        excerpt: String,
+    },
+}
+
+impl LiveEventKind {
+    /// Whether `user`'s sockets get this event (a mention goes to its person only).
+    pub fn is_for(&self, user: i64) -> bool {
+        match self {
+            Self::Mentioned { user_id, .. } => *user_id == user,
+            _ => true,
+        }
+    }
+}
+
+/// A canned reply: `shared` ones are kept by admins for everyone, the others by one operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedReply {
+    pub id: i64,
+    pub shared: bool,
+    pub shortcut: String,
+    pub body: String,
 }
 
 /// A scenario as the editor shows it (triggers one per line, see `domain::bot::parse_trigger_lines`).
@@ -308,6 +338,9 @@ pub struct MessageDto {
     /// and for lines stored before; `body` holds their English words).
     #[serde(default)]
     pub system_line: Option<crate::domain::history::SystemLine>,
+    /// A private note between operators (never sent to the customer).
+    #[serde(default)]
+    pub note: bool,
 }
 
 /// A page of a conversation's messages, oldest first.
@@ -334,6 +367,9 @@ pub struct OperatorStatus {
     pub display_name: String,
     pub role: Role,
     pub online: bool,
+    /// Holds a push device that can reach them (see `storage::queue::PUSH_READY`).
+    #[serde(default)]
+    pub push_ready: bool,
     pub available: bool,
     pub load: i64,
     pub capacity: i64,

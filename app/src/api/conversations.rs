@@ -34,6 +34,20 @@ pub async fn list_conversations(
     )
 }
 
+/// The waiting conversations' ids (the page title and app badge count them).
+#[server(endpoint = "conversations/waiting")]
+pub async fn waiting_conversations() -> Result<Vec<i64>, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, _) = require(Role::Operator).await?;
+            crate::services::conversations::waiting_ids(&state).await
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "conversations/open")]
 pub async fn open_conversation(id: i64) -> Result<ConversationDetail, AppError> {
     use super::ctx::*;
@@ -69,6 +83,20 @@ pub async fn send_reply(id: i64, text: String) -> Result<MessageDto, AppError> {
         async {
             let (state, me) = require(Role::Operator).await?;
             crate::services::conversations::send_reply(&state, &me, id, &text).await
+        }
+        .await,
+    )
+}
+
+/// A private note for operators (never sent to the customer); `@name` alerts that person.
+#[server(endpoint = "conversations/note")]
+pub async fn add_note(id: i64, text: String) -> Result<MessageDto, AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            crate::services::notes::add_note(&state, &me, id, &text).await
         }
         .await,
     )

@@ -3,6 +3,7 @@
 //! explicitly (`/api/<name>`) so the role table in the tests can list them.
 
 pub mod auth;
+pub mod canned;
 pub mod conversations;
 pub mod devices;
 pub mod operators;

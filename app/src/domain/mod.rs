@@ -13,14 +13,18 @@
 //! - [`devices`]: checks for Web Push subscriptions and native push tokens.
 //! - [`delivery`]: what follows an outbound send attempt (retry with backoff, or give up).
 //! - [`widget`]: the frames a visitor's widget may send, checked.
+//! - [`canned`]: canned replies: their checks, placeholders and the composer's `/` lookup.
+//! - [`notes`]: private notes between operators and who a note's `@name` mentions.
 //! - [`client_ip`]: the client's address behind trusted proxies (`X-Forwarded-For`).
 
 pub mod bot;
+pub mod canned;
 pub mod client_ip;
 pub mod delivery;
 pub mod devices;
 pub mod history;
 pub mod net;
+pub mod notes;
 pub mod ownership;
 pub mod problem;
 pub mod queue;

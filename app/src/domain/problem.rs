@@ -85,6 +85,23 @@ pub enum Problem {
         name: String,
     },
     TransferGone,
+    NoteEmpty,
+    NoteTooLong {
+        max: i64,
+    },
+
+    // Canned replies.
+    ShortcutMissing,
+    ShortcutTooLong {
+        max: i64,
+    },
+    /// Letters, digits, `-` and `_` only.
+    ShortcutChars,
+    ShortcutInUse,
+    TooManyCanned {
+        max: i64,
+    },
+    CannedMissing,
 
     // Scenarios and the try box.
     ScenarioGone,

@@ -9,8 +9,9 @@
 //! - [`RoutingPolicy::RoundRobin`]: offer to one eligible operator at a time, the one offered
 //!   least recently; an offer not accepted within `offer_secs` moves to the next one.
 //!
-//! Eligible means signed in with a live connection (online), not Away, and holding fewer
-//! conversations than their capacity. Everyone else is skipped with a [`SkipReason`].
+//! Eligible means reachable (a live connection to the console, or a push device that works: a
+//! phone in a pocket is exactly who alerts are for), not Away, and holding fewer conversations
+//! than their capacity. Everyone else is skipped with a [`SkipReason`].
 //!
 //! The ladder: step 0 when the conversation starts waiting, step `k` at `k * interval` after.
 //! Each step pages a wider, cumulative audience ([`audience`]):
@@ -176,6 +177,8 @@ pub struct Candidate {
     pub is_admin: bool,
     /// Has a live connection to the console.
     pub online: bool,
+    /// Holds a push device whose last send did not fail.
+    pub push_ready: bool,
     /// Available (not Away).
     pub available: bool,
     /// Conversations held now.
@@ -209,7 +212,7 @@ impl SkipReason {
 pub fn eligibility(c: &Candidate) -> Result<(), SkipReason> {
     if !c.available {
         Err(SkipReason::Away)
-    } else if !c.online {
+    } else if !c.online && !c.push_ready {
         Err(SkipReason::Offline)
     } else if c.load >= c.capacity {
         Err(SkipReason::Full {
@@ -737,6 +740,7 @@ mod tests {
             id,
             is_admin: false,
             online: true,
+            push_ready: false,
             available: true,
             load: 0,
             capacity: 5,
@@ -810,6 +814,7 @@ mod tests {
             },
             Candidate {
                 online: false,
+                push_ready: false,
                 ..op(3)
             },
             Candidate { load: 5, ..op(4) },
@@ -835,9 +840,27 @@ mod tests {
         let both = Candidate {
             available: false,
             online: false,
+            push_ready: false,
             ..op(5)
         };
         assert_eq!(eligibility(&both), Err(SkipReason::Away));
+    }
+
+    #[test]
+    fn a_phone_with_a_working_push_device_is_reachable_without_a_socket() {
+        let pocket = Candidate {
+            online: false,
+            push_ready: true,
+            ..op(1)
+        };
+        let gone = Candidate {
+            online: false,
+            push_ready: false,
+            ..op(2)
+        };
+        let r = route(RoutingPolicy::FirstToAccept, &[pocket, gone], &[]);
+        assert_eq!(r.offered, vec![1]);
+        assert_eq!(r.skipped, vec![(2, SkipReason::Offline)]);
     }
 
     #[test]
@@ -881,6 +904,7 @@ mod tests {
             policy,
             &[Candidate {
                 online: false,
+                push_ready: false,
                 ..op(1)
             }],
             &[]
@@ -928,6 +952,7 @@ mod tests {
             op(1),
             Candidate {
                 online: false,
+                push_ready: false,
                 ..op(2)
             },
             Candidate {
@@ -1039,10 +1064,12 @@ mod tests {
         let cands = [
             Candidate {
                 online: false,
+                push_ready: false,
                 ..op(1)
             },
             Candidate {
                 online: false,
+                push_ready: false,
                 ..op(2)
             },
         ];

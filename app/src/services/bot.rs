@@ -349,6 +349,7 @@ fn bot_message(id: i64, m: &NewMessage<'_>) -> MessageDto {
         delivery_error: None,
         created_at: m.created_at,
         system_line: None,
+        note: false,
     }
 }
 

@@ -250,6 +250,15 @@ pub async fn list_groups(
     })
 }
 
+/// The waiting conversations' ids, for the page title and the app badge (which then follow the
+/// live events).
+pub async fn waiting_ids(state: &AppState) -> Result<Vec<i64>, AppError> {
+    Ok(state
+        .store
+        .waiting_ids(crate::dto::WAITING_COUNTED as i64)
+        .await?)
+}
+
 /// What the chat view needs when it opens a conversation.
 pub async fn open(state: &AppState, id: i64) -> Result<ConversationDetail, AppError> {
     let summary = state

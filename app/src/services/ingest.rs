@@ -73,6 +73,7 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
                 delivery_error: None,
                 created_at: now,
                 system_line: None,
+                note: false,
             },
         });
     }

@@ -7,16 +7,19 @@
 //! (sample data for demo mode), [`ingest`] (inbound messages), [`bot`] (the bot's turn),
 //! [`delivery`] (the outbox), [`scenarios`] and [`settings`] (what the bot knows), [`widget`]
 //! (visitor sockets), [`queue`] (routing, the SLA ladder, the monitoring overview), [`devices`]
-//! (operators' push devices) and [`notifications`] (the push outbox and its sender).
+//! (operators' push devices), [`notifications`] (the push outbox and its sender), [`notes`]
+//! (private notes and their mentions) and [`canned`] (canned replies).
 
 pub mod auth;
 pub mod bot;
+pub mod canned;
 pub mod conversations;
 pub mod delivery;
 pub mod demo;
 pub mod devices;
 pub mod health;
 pub mod ingest;
+pub mod notes;
 pub mod notifications;
 pub mod operators;
 pub mod queue;

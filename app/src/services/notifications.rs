@@ -148,6 +148,9 @@ async fn message(
             words: AlertWords::test(l),
         });
     };
+    if job.kind == "mention" {
+        return mention(state, job, conversation_id, l).await;
+    }
     let summary = match seen.get(&conversation_id) {
         Some(s) => s.clone(),
         None => {
@@ -177,6 +180,35 @@ async fn message(
         step: u32::try_from(job.step.max(0))
             .unwrap_or(u32::MAX)
             .saturating_add(1),
+    })
+}
+
+/// "Ben mentioned you", with the note's words (no Accept button: it is not an offer).
+async fn mention(
+    state: &AppState,
+    job: &NotificationJob,
+    conversation_id: i64,
+    l: crate::i18n::Locale,
+) -> Result<PushMessage, AppError> {
+    let note = match job.reason.as_deref().and_then(|r| r.parse().ok()) {
+        Some(id) => state.store.message(id).await?,
+        None => None,
+    };
+    let by = note
+        .as_ref()
+        .and_then(|n| n.author_name.clone())
+        .unwrap_or_default();
+    Ok(PushMessage {
+        conversation_id,
+        contact_name: by.clone(),
+        preview: note.map(|n| n.body).unwrap_or_default(),
+        wait_secs: 0,
+        step: 0,
+        words: AlertWords {
+            title: crate::i18n::td_string!(l, push.mention_title, name = by).to_string(),
+            waited: String::new(),
+            accept: String::new(),
+        },
     })
 }
 

@@ -48,6 +48,7 @@ pub async fn candidates(state: &AppState) -> Result<Candidates, AppError> {
             id: r.id,
             is_admin: Role::parse(&r.role) == Some(Role::Admin),
             online: state.presence.is_online(r.id),
+            push_ready: r.push_ready,
             available: r.available,
             load: r.load,
             capacity: r.max_conversations,

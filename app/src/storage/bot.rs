@@ -663,7 +663,7 @@ impl Store {
                SELECT m.id, m.sender, m.body, u.display_name AS author_name, m.platform_message_id, m.created_at \
                FROM messages m JOIN conversations c ON c.id = m.conversation_id \
                JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN users u ON u.id = m.author_id \
-               WHERE ct.channel = $1 AND ct.external_id = $2 AND m.sender <> 'system' \
+               WHERE ct.channel = $1 AND ct.external_id = $2 AND m.sender <> 'system' AND m.note = FALSE \
                ORDER BY m.id DESC LIMIT $3) recent ORDER BY id")
             .bind(channel.as_str()).bind(external_id).bind(limit).fetch_all(p).await)
     }

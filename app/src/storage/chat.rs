@@ -32,6 +32,7 @@ struct MessageRow {
     delivery_error: Option<String>,
     created_at: i64,
     system_line: Option<String>,
+    note: bool,
 }
 
 impl MessageRow {
@@ -52,13 +53,14 @@ impl MessageRow {
                 .system_line
                 .as_deref()
                 .and_then(crate::domain::history::SystemLine::from_json),
+            note: self.note,
         }
     }
 }
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, m.sender, u.display_name AS author_name, \
     m.body, m.media_type, m.media_url, m.media_id, m.bot_confidence, m.delivery_status, m.delivery_error, \
-    m.created_at, m.system_line FROM messages m LEFT JOIN users u ON u.id = m.author_id";
+    m.created_at, m.system_line, m.note FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
 /// `LIKE` pattern for "contains", with the wildcard characters of the text itself escaped.
 pub fn contains_pattern(text: &str) -> String {
@@ -90,6 +92,7 @@ struct OperatorRow {
     available: bool,
     max_conversations: i64,
     load: i64,
+    push_ready: bool,
 }
 
 impl Store {
@@ -156,6 +159,48 @@ impl Store {
         Ok(row.map(MessageRow::into_dto))
     }
 
+    /// A private note by `author_id` in conversation `conversation_id`: stored with no outbox row
+    /// (it never reaches the customer) and without moving the conversation's last message, with
+    /// one `mention` notification per device of each person in `mentioned`, in one transaction.
+    /// `None` when there is no such conversation.
+    pub async fn insert_note(
+        &self,
+        conversation_id: i64,
+        author_id: i64,
+        body: &str,
+        mentioned: &[i64],
+        now: i64,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        with_write!(self, p => {
+            let mut tx = p.begin().await?;
+            let id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO messages (conversation_id, channel, sender, author_id, body, note, created_at) \
+                 SELECT id, channel, 'operator', $2, $3, TRUE, $4 FROM conversations WHERE id = $1 RETURNING id")
+                .bind(conversation_id).bind(author_id).bind(body).bind(now)
+                .fetch_optional(&mut *tx).await?;
+            if let (Some(id), false) = (id, mentioned.is_empty()) {
+                let sql = format!(
+                    "INSERT INTO notification_outbox (dedup_key, kind, conversation_id, step, user_id, device_id, \
+                       reason, state, attempts, next_attempt_at, created_at, updated_at) \
+                     SELECT 'mention:' || $1 || ':' || CAST(d.id AS TEXT), 'mention', $2, 0, d.user_id, d.id, $1, \
+                       'pending', 0, $3, $3, $3 FROM devices d WHERE d.user_id IN ({})",
+                    super::id_list(mentioned)
+                );
+                sqlx::query(&sql).bind(id.to_string()).bind(conversation_id).bind(now)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// Active accounts as (id, display name): whom a note can mention.
+    pub async fn active_people(&self) -> Result<Vec<(i64, String)>, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, display_name FROM users WHERE active = TRUE ORDER BY id")
+            .fetch_all(p).await)
+    }
+
     /// The contact's phone number, if the channel gave one.
     pub async fn contact_phone(&self, conversation_id: i64) -> Result<Option<String>, sqlx::Error> {
         let phone = with_pool!(self, p => sqlx::query_scalar::<_, Option<String>>(
@@ -206,11 +251,15 @@ impl Store {
     /// Active accounts with their availability and how many conversations each holds now.
     /// `online` is filled in by the caller from live connections.
     pub async fn operator_statuses(&self) -> Result<Vec<OperatorStatus>, sqlx::Error> {
-        let rows = with_pool!(self, p => sqlx::query_as::<_, OperatorRow>(
+        let sql = format!(
             "SELECT u.id, u.display_name, u.role, u.available, u.max_conversations, \
-               (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = u.id AND c.owner = 'assigned') AS load \
-             FROM users u WHERE u.active = TRUE ORDER BY u.display_name, u.id")
-            .fetch_all(p).await)?;
+               (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = u.id AND c.owner = 'assigned') AS load, \
+               {} AS push_ready \
+             FROM users u WHERE u.active = TRUE ORDER BY u.display_name, u.id",
+            super::queue::PUSH_READY
+        );
+        let rows =
+            with_pool!(self, p => sqlx::query_as::<_, OperatorRow>(&sql).fetch_all(p).await)?;
         Ok(rows
             .into_iter()
             .map(|r| OperatorStatus {
@@ -219,6 +268,7 @@ impl Store {
                 role: crate::domain::users::Role::parse(&r.role)
                     .unwrap_or(crate::domain::users::Role::Operator),
                 online: false,
+                push_ready: r.push_ready,
                 available: r.available,
                 load: r.load,
                 capacity: r.max_conversations,

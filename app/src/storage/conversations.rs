@@ -302,6 +302,13 @@ impl Store {
         Ok(row.map(SummaryRow::into_dto))
     }
 
+    /// The oldest `limit` waiting conversations' ids (the app badge counts them).
+    pub async fn waiting_ids(&self, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM conversations WHERE owner = 'waiting' ORDER BY waiting_since, id LIMIT $1")
+            .bind(limit).fetch_all(p).await)
+    }
+
     /// How many conversations each owner state has.
     pub async fn count_by_owner(&self) -> Result<Vec<(OwnerState, i64)>, sqlx::Error> {
         let rows: Vec<(String, i64)> = with_pool!(self, p => sqlx::query_as(
@@ -312,7 +319,8 @@ impl Store {
             .collect())
     }
 
-    /// The last `limit` messages of a conversation, oldest first, as (sender, text).
+    /// The last `limit` messages of a conversation, oldest first, as (sender, text): what the
+    /// customer and the bot read (history lines and private notes left out).
     pub async fn recent_messages(
         &self,
         conversation_id: i64,
@@ -320,7 +328,7 @@ impl Store {
     ) -> Result<Vec<(String, String)>, sqlx::Error> {
         with_pool!(self, p => sqlx::query_as::<_, (String, String)>(
             "SELECT sender, body FROM (SELECT id, sender, body FROM messages WHERE conversation_id = $1 \
-             AND sender <> 'system' ORDER BY id DESC LIMIT $2) recent ORDER BY id")
+             AND sender <> 'system' AND note = FALSE ORDER BY id DESC LIMIT $2) recent ORDER BY id")
             .bind(conversation_id).bind(limit).fetch_all(p).await)
     }
 

@@ -5,10 +5,11 @@
 //!
 //! Layout: [`users`] (accounts and sessions), [`conversations`] (contacts, conversations, messages,
 //! events), [`bot`] (ingestion, the bot's queue, the delivery outbox, scenarios, settings),
-//! [`chat`] (the console's list and chat pages), [`queue`] (queue state, routing candidates,
+//! [`canned`] (canned replies), [`chat`] (the console's list and chat pages), [`queue`] (queue state, routing candidates,
 //! devices, the notification outbox).
 
 pub mod bot;
+pub mod canned;
 pub mod chat;
 pub mod conversations;
 pub mod limits;
@@ -99,6 +100,7 @@ impl From<StoreError> for crate::error::AppError {
                 let problem = match what {
                     "email" => Problem::EmailInUse,
                     "name" => Problem::NameInUse,
+                    "shortcut" => Problem::ShortcutInUse,
                     _ => Problem::ValueInUse,
                 };
                 crate::error::AppError::field(what, problem)

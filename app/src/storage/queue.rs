@@ -47,7 +47,15 @@ pub struct CandidateRow {
     pub max_conversations: i64,
     pub load: i64,
     pub last_offered_at: Option<i64>,
+    /// Holds a push device whose last send did not fail.
+    pub push_ready: bool,
 }
+
+/// Whether user `u` holds a push device that can reach them: one whose last send did not fail
+/// (never tried counts: it was just subscribed). A phone in a pocket with such a device is
+/// reachable though it has no live socket.
+pub(crate) const PUSH_READY: &str = "EXISTS (SELECT 1 FROM devices d WHERE d.user_id = u.id \
+    AND (d.last_error_at IS NULL OR (d.last_success_at IS NOT NULL AND d.last_success_at > d.last_error_at)))";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeviceRow {
@@ -100,7 +108,7 @@ pub struct NewEvent {
 pub struct NewAlert {
     /// Unique per (conversation, episode, step or offer, device): queuing it twice does nothing.
     pub dedup_key: String,
-    /// `alert` (a ladder step), `offer` (round robin moved the offer) or `test`.
+    /// `alert` (a ladder step), `offer` (round robin moved the offer), `test` or `mention`.
     pub kind: &'static str,
     pub step: i64,
     pub user_id: i64,
@@ -232,6 +240,8 @@ pub struct NotificationJob {
     /// Attempts so far, this one included.
     pub attempts: i64,
     pub user_id: i64,
+    /// A mention's note (its message id).
+    pub reason: Option<String>,
     pub device_id: i64,
     pub device_kind: String,
     pub endpoint: String,
@@ -252,12 +262,13 @@ impl Store {
     /// Every active account with its load and when it was last offered a conversation, oldest
     /// account first.
     pub async fn queue_candidates(&self) -> Result<Vec<CandidateRow>, sqlx::Error> {
-        with_pool!(self, p => sqlx::query_as::<_, CandidateRow>(
+        let sql = format!(
             "SELECT u.id, u.display_name, u.role, u.available, u.max_conversations, \
                (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = u.id AND c.owner = 'assigned') AS load, \
-               u.last_offered_at \
-             FROM users u WHERE u.active = TRUE ORDER BY u.id")
-            .fetch_all(p).await)
+               u.last_offered_at, {PUSH_READY} AS push_ready \
+             FROM users u WHERE u.active = TRUE ORDER BY u.id"
+        );
+        with_pool!(self, p => sqlx::query_as::<_, CandidateRow>(&sql).fetch_all(p).await)
     }
 
     /// How many conversations a user holds and may hold.
@@ -416,7 +427,7 @@ impl Store {
         let list = id_list(&ids);
         let stale = format!(
             "UPDATE notification_outbox SET state = 'dead', last_error = $1, updated_at = $2 \
-             WHERE id IN ({list}) AND kind <> 'test' AND NOT EXISTS (SELECT 1 FROM conversations c \
+             WHERE id IN ({list}) AND kind NOT IN ('test', 'mention') AND NOT EXISTS (SELECT 1 FROM conversations c \
                WHERE c.id = notification_outbox.conversation_id AND c.owner = 'waiting' \
                  AND c.waiting_since = notification_outbox.episode)"
         );
@@ -430,7 +441,7 @@ impl Store {
         with_write!(self, p => sqlx::query(&orphans)
             .bind("not sent: the device was removed").bind(now).execute(p).await.map(|_| ()))?;
         let sql = format!(
-            "SELECT o.id, o.kind, o.conversation_id, o.episode, o.step, o.attempts, o.user_id, \
+            "SELECT o.id, o.kind, o.conversation_id, o.episode, o.step, o.attempts, o.user_id, o.reason, \
                d.id AS device_id, d.kind AS device_kind, d.endpoint, d.p256dh, d.auth, \
                COALESCE(u.language, d.language) AS language \
              FROM notification_outbox o JOIN devices d ON d.id = o.device_id \

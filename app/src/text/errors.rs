@@ -108,6 +108,16 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         P::AtCapacity { load, capacity } => {
             td_string!(l, errors.at_capacity, load = load, capacity = capacity).to_string()
         }
+        P::NoteEmpty => td_string!(l, errors.note_empty).to_string(),
+        P::NoteTooLong { max } => td_string!(l, errors.note_too_long, max = max).to_string(),
+        P::ShortcutMissing => td_string!(l, errors.shortcut_missing).to_string(),
+        P::ShortcutTooLong { max } => {
+            td_string!(l, errors.shortcut_too_long, max = max).to_string()
+        }
+        P::ShortcutChars => td_string!(l, errors.shortcut_chars).to_string(),
+        P::ShortcutInUse => td_string!(l, errors.shortcut_in_use).to_string(),
+        P::TooManyCanned { max } => td_string!(l, errors.too_many_canned, max = max).to_string(),
+        P::CannedMissing => td_string!(l, errors.canned_missing).to_string(),
         P::ReplyEmpty => td_string!(l, errors.reply_empty).to_string(),
         P::ReplyTooLong { max } => td_string!(l, errors.reply_too_long, max = max).to_string(),
         P::HeldBy { name: Some(name) } => td_string!(l, errors.held_by, name = name).to_string(),

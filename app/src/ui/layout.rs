@@ -81,6 +81,7 @@ pub fn AppLayout() -> impl IntoView {
             </Suspense>
             <main class="content">
                 <EscalationBanner/>
+                <MentionBanner/>
                 <Outlet/>
             </main>
         </div>
@@ -145,6 +146,17 @@ fn SignedIn(user: UserDto) -> impl IntoView {
             let _ = sw.post_message(&format!("viewing:{_path}").into());
         }
     });
+    // The waiting count (page title, app badge): read once, then kept by the live events.
+    Effect::new(move |_| {
+        if live.waiting.with(Option::is_none) {
+            leptos::task::spawn_local(async move {
+                if let Ok(ids) = crate::api::conversations::waiting_conversations().await {
+                    live.waiting.set(Some(ids.into_iter().collect()));
+                }
+            });
+        }
+    });
+    Effect::new(move |_| set_app_badge(live.waiting_count().unwrap_or(0)));
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = session.sign_out.value().get() {
@@ -239,6 +251,10 @@ fn EscalationBanner() -> impl IntoView {
             let on_screen = path.with_untracked(|p| p == &format!("/conversations/{}", c.id));
             if c.owner == OwnerState::Waiting && !on_screen {
                 error.set(None);
+                let new = waiting.with_untracked(|w| w.as_ref().is_none_or(|w| w.id != c.id));
+                if new {
+                    super::sound::chime();
+                }
                 waiting.set(Some(c.clone()));
             } else if waiting.with_untracked(|w| w.as_ref().is_some_and(|w| w.id == c.id)) {
                 waiting.set(None);
@@ -269,6 +285,85 @@ fn EscalationBanner() -> impl IntoView {
                     </button>
                     <A href=format!("/conversations/{id}") attr:class="btn">{t!(i18n, layout.banner.open)}</A>
                     <button type="button" class="btn ghost" aria-label=move || t_string!(i18n, layout.banner.dismiss) on:click=move |_| waiting.set(None)>"✕"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// The installed app's icon badge shows how many conversations wait (Badging API, where the
+/// browser has it).
+fn set_app_badge(_count: usize) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(nav) = web_sys::window().map(|w| w.navigator()) else {
+            return;
+        };
+        let name = if _count > 0 {
+            "setAppBadge"
+        } else {
+            "clearAppBadge"
+        };
+        let Ok(f) = js_sys::Reflect::get(&nav, &name.into()) else {
+            return;
+        };
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            let promise = if _count > 0 {
+                f.call1(&nav, &(_count as f64).into())
+            } else {
+                f.call0(&nav)
+            };
+            // A browser that refuses (no installed app) rejects; nothing to do about it.
+            if let Ok(p) = promise.and_then(|p| p.dyn_into::<js_sys::Promise>()) {
+                leptos::task::spawn_local(async move {
+                    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+                });
+            }
+        }
+    }
+}
+
+/// "Ben mentioned you", when a colleague's note names the signed-in person, with a way there.
+#[component]
+fn MentionBanner() -> impl IntoView {
+    let live = expect_context::<LiveState>();
+    let mention = RwSignal::new(None::<(i64, String, String, String)>);
+    let i18n = use_i18n();
+    live.on_event(move |ev| {
+        if let LiveEventKind::Mentioned {
+            conversation_id,
+            by,
+            contact,
+            excerpt,
+            ..
+        } = &ev.kind
+        {
+            mention.set(Some((
+                *conversation_id,
+                by.clone(),
+                contact.clone(),
+                excerpt.clone(),
+            )));
+        }
+    });
+    move || {
+        mention.get().map(|(id, by, contact, excerpt)| {
+            let headline = if contact.trim().is_empty() {
+                t_string!(i18n, toolkit.mentioned, name = by).to_string()
+            } else {
+                t_string!(i18n, toolkit.mentioned_in, name = by, contact = contact).to_string()
+            };
+            view! {
+                <div class="banner mention" role="alert">
+                    <span class="banner-text">
+                        <strong>{headline}</strong>
+                        <span class="small">{excerpt}</span>
+                    </span>
+                    <A href=format!("/conversations/{id}") attr:class="btn primary" on:click=move |_| mention.set(None)>
+                        {t!(i18n, toolkit.open)}
+                    </A>
+                    <button type="button" class="btn ghost" aria-label=move || t_string!(i18n, toolkit.dismiss) on:click=move |_| mention.set(None)>"✕"</button>
                 </div>
             }
         })

@@ -64,6 +64,9 @@ pub struct LiveState {
     pub queue: RwSignal<u64>,
     /// Counts resynchronisations: everything shown must be read again.
     pub resyncs: RwSignal<u64>,
+    /// The waiting conversations (page title, app badge): read once signed in (`None` until
+    /// then and after a resync), then kept by the `ConversationUpdated` events.
+    pub waiting: RwSignal<Option<std::collections::BTreeSet<i64>>>,
     handlers: StoredValue<Vec<(u64, Handler)>>,
     next_handler: StoredValue<u64>,
     started: StoredValue<bool>,
@@ -105,6 +108,7 @@ pub fn provide_live() {
         bot: RwSignal::new(0),
         queue: RwSignal::new(0),
         resyncs: RwSignal::new(0),
+        waiting: RwSignal::new(None),
         handlers: StoredValue::new(Vec::new()),
         next_handler: StoredValue::new(0),
         started: StoredValue::new(false),
@@ -131,11 +135,31 @@ impl LiveState {
     /// Hands one event to the counters and every subscriber.
     pub fn dispatch(self, ev: &LiveEvent) {
         match &ev.kind {
-            LiveEventKind::ConversationUpdated { .. } => self.conversations.update(|n| *n += 1),
+            LiveEventKind::ConversationUpdated { conversation: c } => {
+                self.conversations.update(|n| *n += 1);
+                let now_waiting = c.owner == crate::domain::ownership::OwnerState::Waiting;
+                let was_waiting = self
+                    .waiting
+                    .with_untracked(|w| w.as_ref().map(|set| set.contains(&c.id)));
+                if was_waiting.is_some_and(|was| was != now_waiting) {
+                    self.waiting.update(|w| {
+                        if let Some(set) = w {
+                            if now_waiting {
+                                set.insert(c.id);
+                            } else {
+                                set.remove(&c.id);
+                            }
+                        }
+                    });
+                }
+            }
             LiveEventKind::OperatorsChanged => self.operators.update(|n| *n += 1),
             LiveEventKind::BotStatusChanged => self.bot.update(|n| *n += 1),
             LiveEventKind::QueueChanged => self.queue.update(|n| *n += 1),
-            LiveEventKind::Resync => self.resyncs.update(|n| *n += 1),
+            LiveEventKind::Resync => {
+                self.waiting.set(None);
+                self.resyncs.update(|n| *n += 1)
+            }
             _ => {}
         }
         let handlers: Vec<Handler> = self
@@ -144,6 +168,11 @@ impl LiveState {
         for f in handlers {
             f(ev);
         }
+    }
+
+    /// How many conversations wait (`None` until known).
+    pub fn waiting_count(self) -> Option<usize> {
+        self.waiting.with(|w| w.as_ref().map(|set| set.len()))
     }
 
     /// Opens the socket once per page; later calls do nothing. Only runs in the browser.
@@ -241,5 +270,48 @@ mod tests {
         assert_eq!(next_backoff(20_000), 30_000);
         assert_eq!(next_backoff(30_000), 30_000);
         assert_eq!(next_backoff(0), 500);
+    }
+
+    #[test]
+    fn the_waiting_set_follows_conversation_updates() {
+        use crate::domain::ownership::OwnerState;
+        let owner = Owner::new();
+        owner.with(|| {
+            provide_live();
+            let live = expect_context::<LiveState>();
+            let update = |id: i64, state: OwnerState| LiveEvent {
+                seq: 1,
+                kind: LiveEventKind::ConversationUpdated {
+                    conversation: crate::dto::ConversationSummary {
+                        id,
+                        contact_name: String::new(),
+                        channel: crate::dto::Channel::Web,
+                        owner: state,
+                        assignee_id: None,
+                        assignee_name: None,
+                        ai_enabled: false,
+                        waiting_since: None,
+                        assigned_at: None,
+                        escalation_reason: None,
+                        last_message_at: 0,
+                        preview: String::new(),
+                        visitor: None,
+                    },
+                },
+            };
+            live.dispatch(&update(1, OwnerState::Waiting));
+            assert_eq!(live.waiting_count(), None, "unknown until read");
+            live.waiting.set(Some([7].into_iter().collect()));
+            live.dispatch(&update(1, OwnerState::Waiting));
+            live.dispatch(&update(2, OwnerState::Waiting));
+            live.dispatch(&update(7, OwnerState::Assigned));
+            live.dispatch(&update(2, OwnerState::Waiting));
+            assert_eq!(live.waiting_count(), Some(2));
+            live.dispatch(&LiveEvent {
+                seq: 2,
+                kind: LiveEventKind::Resync,
+            });
+            assert_eq!(live.waiting_count(), None, "a resync reads it again");
+        });
     }
 }

@@ -4,6 +4,7 @@ pub mod icons;
 pub mod layout;
 pub mod live;
 pub mod pages;
+pub mod sound;
 
 use crate::api::auth::{get_me, SignIn, SignOut};
 use crate::dto::UserDto;
@@ -45,6 +46,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// "(3) Baton" while three conversations wait, so a background tab says so.
+fn page_title(waiting: Option<usize>) -> String {
+    match waiting {
+        Some(n) if n >= crate::dto::WAITING_COUNTED => "(999+) Baton".to_string(),
+        Some(n) if n > 0 => format!("({n}) Baton"),
+        _ => "Baton".to_string(),
+    }
+}
+
 /// Who is signed in, refetched whenever someone signs in or out.
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -68,12 +78,13 @@ pub fn App() -> impl IntoView {
         sign_out,
     });
     live::provide_live();
+    let live = expect_context::<live::LiveState>();
 
     let html = provide_language();
     view! {
         {html}
         <FollowUserLanguage/>
-        <Title text="Baton"/>
+        <Title text=move || page_title(live.waiting_count())/>
         <Meta name="description" content=move || t_string!(use_i18n(), common.description)/>
         <Link rel="preload" href="/icons/icon-192.png" as_="image"/>
         <Router>

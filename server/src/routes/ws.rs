@@ -153,6 +153,9 @@ async fn session(
         if !ok {
             break;
         }
+        if !ev.event.kind.is_for(user_id) {
+            continue;
+        }
         ok = send(&mut socket, frame(ev)).await;
         sent_up_to = sent_up_to.max(ev.event.seq);
     }
@@ -163,6 +166,9 @@ async fn session(
                     // Numbered events the client already has are skipped; unnumbered ones (a
                     // broker outage's `resync`, events only this instance saw) always go.
                     Ok(ev) if ev.event.seq != 0 && ev.event.seq <= sent_up_to => {}
+                    Ok(ev) if !ev.event.kind.is_for(user_id) => {
+                        sent_up_to = sent_up_to.max(ev.event.seq);
+                    }
                     Ok(ev) => {
                         sent_up_to = sent_up_to.max(ev.event.seq);
                         if ev.event.kind == (LiveEventKind::UserDeactivated { user_id }) {

@@ -27,4 +27,5 @@ mod secrets;
 mod security;
 mod sessions;
 mod storage;
+mod toolkit;
 mod widget;

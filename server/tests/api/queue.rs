@@ -25,7 +25,7 @@ use std::time::Duration;
 const MIN: i64 = 60_000;
 
 /// A conversation with one customer message, owned by the bot.
-async fn conversation(app: &TestApp, external_id: &str, name: &str) -> i64 {
+pub(crate) async fn conversation(app: &TestApp, external_id: &str, name: &str) -> i64 {
     let now = now_ms();
     let s = &app.state.store;
     let ct = s
@@ -69,7 +69,7 @@ async fn escalate(app: &TestApp, id: i64, at: i64) {
 
 /// Subscribes a new browser to pushes at `{rx}{path}` as the signed-in `c`; returns the browser
 /// and the device id.
-async fn subscribe(
+pub(crate) async fn subscribe(
     app: &TestApp,
     c: &reqwest::Client,
     rx: &Receiver,
@@ -107,7 +107,7 @@ async fn subscribe_in(
     (b, d["id"].as_i64().unwrap())
 }
 
-fn decrypt(b: &Browser, r: &Req) -> Value {
+pub(crate) fn decrypt(b: &Browser, r: &Req) -> Value {
     let plain = b.decrypt(&r.body, &b.auth).expect("the push decrypts");
     serde_json::from_slice(&plain).unwrap()
 }
@@ -178,9 +178,13 @@ both_databases! {
             rx.default_answer(&format!("/push/{name}"), answer(201, &[], ""));
             browsers.push(subscribe(&app, c, &rx, &format!("/push/{name}")).await.0);
         }
-        // Ana is online and available: she is offered it. Ben is available but offline; Cy and
-        // the boss are away.
+        // Ana is online and available: she is offered it. Ben is available but unreachable (not
+        // connected, and the last push to his phone failed); Cy and the boss are away.
         app.state.presence.connect(ana_id);
+        app.exec(&format!(
+            "UPDATE devices SET last_error = 'timed out', last_error_at = 1 WHERE user_id = {ben_id}"
+        ))
+        .await;
         for c in [&cy, &boss] {
             assert_eq!(app.call(c, "presence", &[("available", "false")]).await.status(), StatusCode::OK);
         }

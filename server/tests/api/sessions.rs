@@ -160,6 +160,7 @@ both_databases! {
             delivery_error: None,
             created_at: 0,
             system_line: None,
+            note: false,
         };
         for _ in 0..20 {
             for _ in 0..10 {

@@ -23,6 +23,7 @@ pub fn AccountPage() -> impl IntoView {
         move || (subscribe.version().get(), remove.version().get()),
         |_| list_devices(),
     );
+    let canned = super::canned::CannedEditing::new(false);
     let browser_error = RwSignal::new(None::<String>);
     let enable = move |_| {
         browser_error.set(None);
@@ -108,6 +109,39 @@ pub fn AccountPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            <SoundChoice/>
+            <super::canned::CannedEditor shared=false editing=canned/>
+        </section>
+    }
+}
+
+/// A chime on this device when a conversation starts waiting while Baton is open.
+#[component]
+fn SoundChoice() -> impl IntoView {
+    let i18n = use_i18n();
+    let on = RwSignal::new(false);
+    // Read after hydration: the server cannot know this browser's choice.
+    Effect::new(move |_| on.set(crate::ui::sound::enabled()));
+    view! {
+        <section class="card" aria-labelledby="sound-title">
+            <h2 id="sound-title">{t!(i18n, toolkit.sound_title)}</h2>
+            <label class="toggle-row">
+                <span class="switch">
+                    <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, toolkit.sound)
+                        prop:checked=move || on.get()
+                        on:change=move |ev| {
+                            let v = event_target_checked(&ev);
+                            on.set(v);
+                            crate::ui::sound::set_enabled(v);
+                            if v {
+                                crate::ui::sound::chime();
+                            }
+                        }/>
+                    <span class="slider"></span>
+                </span>
+                <span aria-hidden="true">{t!(i18n, toolkit.sound)}</span>
+            </label>
+            <p class="muted small">{t!(i18n, toolkit.sound_help)}</p>
         </section>
     }
 }

@@ -191,14 +191,17 @@ fn Overview(o: QueueOverview) -> impl IntoView {
             <h2 id="mon-ops">{t!(i18n, monitoring.operators.title)}</h2>
             <ul class="people">
                 {o.operators.into_iter().map(|op| {
-                    let (online, available) = (op.online, op.available);
+                    let (online, push, available) = (op.online, op.push_ready, op.available);
+                    let reach = if online { "online" } else if push { "push" } else { "offline" };
                     view! {
-                    <li class="person" data-online=op.online.to_string()>
+                    <li class="person" data-online=op.online.to_string() data-reach=reach>
                         <span class="person-main">
                             <span class="name">{op.display_name.clone()}</span>
                             <span class="muted small">
                                 {move || if online {
                                     t_string!(i18n, monitoring.operators.online)
+                                } else if push {
+                                    t_string!(i18n, monitoring.operators.push)
                                 } else {
                                     t_string!(i18n, monitoring.operators.offline)
                                 }}

@@ -24,6 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
     let save_queue = ServerAction::<SaveQueueSettings>::new();
     let queue_saved = super::successes(save_queue.version(), save_queue.value());
     let queue = Resource::new(move || queue_saved.get(), |_| get_queue_settings());
+    let canned = super::canned::CannedEditing::new(true);
     let i18n = use_i18n();
     view! {
         <AdminOnly>
@@ -48,6 +49,7 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <super::canned::CannedEditor shared=true editing=canned/>
             <div class="card">
                 <h2>{t!(i18n, settings.account.title)}</h2>
                 <p class="muted">{t!(i18n, settings.account.text, <link> = <a href="/account" />)}</p>
@@ -60,6 +62,7 @@ pub fn SettingsPage() -> impl IntoView {
         </AdminOnly>
         {super::settle(handoff)}
         {super::settle(queue)}
+        {super::settle(canned.list)}
     }
 }
 

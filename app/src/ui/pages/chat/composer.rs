@@ -1,11 +1,16 @@
-//! The reply box of the operator who holds the conversation.
+//! The reply box. The operator holding the conversation replies to the customer; anyone may write
+//! a private note for colleagues (the `Note` switch; the only choice for someone not holding it).
+//! Typing `/` opens the canned replies (see [`CannedList`]).
 
 use super::{action_error, insert_once, scroll_to_bottom};
-use crate::api::conversations::SendReply;
+use crate::api::canned::canned_for_composer;
+use crate::api::conversations::{AddNote, SendReply};
+use crate::domain::canned::{fill, query, rank};
 use crate::domain::ownership::OwnerState;
-use crate::dto::{ConversationSummary, MessageDto};
+use crate::dto::{CannedReply, ConversationSummary, MessageDto};
 use crate::i18n::*;
 use leptos::prelude::*;
+
 #[component]
 pub(super) fn Composer(
     id: i64,
@@ -13,24 +18,44 @@ pub(super) fn Composer(
     can_send: Signal<bool>,
     messages: RwSignal<Vec<MessageDto>>,
     scroller: NodeRef<leptos::html::Div>,
+    agent: String,
 ) -> impl IntoView {
     let send = ServerAction::<SendReply>::new();
+    let note = ServerAction::<AddNote>::new();
     let i18n = use_i18n();
     let text = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(m)) = send.value().get() {
-            messages.update(|list| insert_once(list, m));
-            text.set(String::new());
-            scroll_to_bottom(scroller);
+    let note_chosen = RwSignal::new(false);
+    // Someone who does not hold the conversation can only leave a note.
+    let note_mode = move || note_chosen.get() || !can_send.get();
+    for action in [send.value(), note.value()] {
+        Effect::new(move |_| {
+            if let Some(Ok(m)) = action.get() {
+                messages.update(|list| insert_once(list, m));
+                text.set(String::new());
+                scroll_to_bottom(scroller);
+            }
+        });
+    }
+    let send_error = action_error(send.value());
+    let note_error = action_error(note.value());
+    let error = move || {
+        if note_mode() {
+            note_error()
+        } else {
+            send_error()
         }
-    });
-    let error = action_error(send.value());
+    };
+    let pending = move || send.pending().get() || note.pending().get();
     let submit = move || {
         let body = text.get_untracked();
-        if body.trim().is_empty() || send.pending().get_untracked() {
+        if body.trim().is_empty() || pending() {
             return;
         }
-        send.dispatch(SendReply { id, text: body });
+        if note_chosen.get_untracked() || !can_send.get_untracked() {
+            note.dispatch(AddNote { id, text: body });
+        } else {
+            send.dispatch(SendReply { id, text: body });
+        }
     };
     let hint = move || {
         summary.with(|s| match s.owner {
@@ -49,25 +74,179 @@ pub(super) fn Composer(
             .to_string(),
         })
     };
+    let agent = StoredValue::new(agent);
+    let picked = move |body: String| {
+        // An anonymous web visitor has no name to greet (their label is the interface's).
+        let customer = summary.with_untracked(|s| {
+            if s.visitor.is_some() {
+                String::new()
+            } else {
+                s.contact_name.clone()
+            }
+        });
+        text.set(agent.with_value(|a| fill(&body, &customer, a)));
+    };
+    let list = CannedState::new(text);
     view! {
-        <Show when=move || can_send.get() fallback=move || view! { <p class="composer-hint muted small">{hint}</p> }>
-            <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }
-                method="post" action="/api/conversations/send">
-                <input type="hidden" name="id" value=id.to_string()/>
-                <label for="composer-text" class="sr-only">{t!(i18n, chat.message)}</label>
-                <textarea id="composer-text" name="text" rows="1" placeholder=move || t_string!(i18n, chat.placeholder)
-                    prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-                            ev.prevent_default();
-                            submit();
-                        }
-                    }
-                    enterkeyhint="send"></textarea>
-                <button type="submit" class="btn primary" disabled=move || send.pending().get()>{t!(i18n, chat.send)}</button>
-                {move || error().map(|e| view! { <p class="field-error composer-error" role="alert">{e}</p> })}
-            </form>
+        <Show when=move || !can_send.get()>
+            <p class="composer-hint muted small">{hint}</p>
         </Show>
+        <form class="composer" class:note-mode=note_mode on:submit=move |ev| { ev.prevent_default(); submit(); }
+            method="post" action=move || if note_mode() { "/api/conversations/note" } else { "/api/conversations/send" }>
+            <input type="hidden" name="id" value=id.to_string()/>
+            <CannedList state=list on_pick=picked/>
+            <label class="note-toggle small">
+                <span class="switch">
+                    <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, toolkit.note)
+                        prop:checked=note_mode
+                        disabled=move || !can_send.get()
+                        on:change=move |ev| note_chosen.set(event_target_checked(&ev))/>
+                    <span class="slider"></span>
+                </span>
+                <span aria-hidden="true">{t!(i18n, toolkit.note)}</span>
+            </label>
+            <label for="composer-text" class="sr-only">
+                {move || if note_mode() { t_string!(i18n, toolkit.note_label) } else { t_string!(i18n, chat.message) }}
+            </label>
+            <textarea id="composer-text" name="text" rows="1"
+                placeholder=move || if note_mode() { t_string!(i18n, toolkit.note_placeholder) } else { t_string!(i18n, chat.placeholder) }
+                prop:value=move || text.get()
+                aria-controls="canned-list"
+                aria-expanded=move || list.open().to_string()
+                aria-activedescendant=move || list.active_id()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if list.key(&ev, picked) {
+                        return;
+                    }
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        submit();
+                    }
+                }
+                enterkeyhint="send"></textarea>
+            <button type="submit" class="btn primary" disabled=pending>
+                {move || if note_mode() { t_string!(i18n, toolkit.add_note) } else { t_string!(i18n, chat.send) }}
+            </button>
+            {move || error().map(|e| view! { <p class="field-error composer-error" role="alert">{e}</p> })}
+        </form>
+    }
+}
+
+/// The canned replies the `/` list offers: fetched the first time `/` is typed, then filtered as
+/// the shortcut grows; the arrow keys move, Enter or a tap picks, Escape closes.
+#[derive(Clone, Copy)]
+struct CannedState {
+    text: RwSignal<String>,
+    all: RwSignal<Option<Vec<CannedReply>>>,
+    active: RwSignal<usize>,
+    closed_for: RwSignal<Option<String>>,
+}
+
+impl CannedState {
+    fn new(text: RwSignal<String>) -> Self {
+        let s = Self {
+            text,
+            all: RwSignal::new(None),
+            active: RwSignal::new(0),
+            closed_for: RwSignal::new(None),
+        };
+        Effect::new(move |_| {
+            let asking = s.text.with(|t| query(t).is_some());
+            if asking && s.all.get_untracked().is_none() {
+                s.all.set(Some(Vec::new()));
+                leptos::task::spawn_local(async move {
+                    s.all
+                        .set(Some(canned_for_composer().await.unwrap_or_default()));
+                });
+            }
+            s.active.set(0);
+        });
+        s
+    }
+
+    /// The shortcut being typed, unless the list was closed for exactly this text.
+    fn query(self) -> Option<String> {
+        let q = self.text.with(|t| query(t).map(str::to_string))?;
+        let closed = self.closed_for.with(|c| c.as_deref() == Some(&q));
+        (!closed).then_some(q)
+    }
+
+    fn matches(self) -> Vec<CannedReply> {
+        let Some(q) = self.query() else {
+            return Vec::new();
+        };
+        let mut found: Vec<(u8, CannedReply)> = self.all.with(|all| {
+            all.iter()
+                .flatten()
+                .filter_map(|c| rank(&c.shortcut, &c.body, &q).map(|r| (r, c.clone())))
+                .collect()
+        });
+        found.sort_by_key(|(r, _)| *r);
+        found.into_iter().map(|(_, c)| c).collect()
+    }
+
+    fn open(self) -> bool {
+        self.query().is_some()
+    }
+
+    fn active_id(self) -> Option<String> {
+        let n = self.matches().len();
+        (n > 0).then(|| format!("canned-{}", self.active.get().min(n - 1)))
+    }
+
+    /// Handles a key for the list; true when the list used it.
+    fn key(self, ev: &leptos::ev::KeyboardEvent, pick: impl Fn(String)) -> bool {
+        if !self.open() {
+            return false;
+        }
+        let found = self.matches();
+        let last = found.len().saturating_sub(1);
+        match ev.key().as_str() {
+            "ArrowDown" => self.active.update(|a| *a = (*a + 1).min(last)),
+            "ArrowUp" => self.active.update(|a| *a = a.saturating_sub(1)),
+            "Escape" => self.closed_for.set(self.query()),
+            "Enter" | "Tab" if !found.is_empty() => {
+                pick(found[self.active.get_untracked().min(last)].body.clone())
+            }
+            _ => return false,
+        }
+        ev.prevent_default();
+        true
+    }
+}
+
+#[component]
+fn CannedList(
+    state: CannedState,
+    on_pick: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let q = state.query()?;
+        let found = state.matches();
+        let none_at_all = state.all.with(|a| a.as_ref().is_none_or(Vec::is_empty));
+        Some(view! {
+            <ul id="canned-list" class="canned-list card" role="listbox" aria-label=move || t_string!(i18n, toolkit.canned)>
+                {found.is_empty().then(|| view! {
+                    <li class="canned-empty muted small" role="presentation">
+                        {if none_at_all { t_string!(i18n, toolkit.canned_none).to_string() } else { t_string!(i18n, toolkit.canned_no_match, query = q.clone()).to_string() }}
+                    </li>
+                })}
+                {found.into_iter().enumerate().map(|(i, c)| {
+                    let body = c.body.clone();
+                    view! {
+                        <li id=format!("canned-{i}") role="option" class="canned-option"
+                            aria-selected=move || (state.active.get() == i).to_string()
+                            on:mousedown=move |ev| ev.prevent_default()
+                            on:click=move |_| on_pick(body.clone())>
+                            <span class="canned-shortcut">"/"{c.shortcut.clone()}</span>
+                            {c.shared.then(|| view! { <span class="canned-tag small muted">{t!(i18n, toolkit.canned_shared_tag)}</span> })}
+                            <span class="canned-body small">{c.body.clone()}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        })
     }
 }

@@ -200,6 +200,8 @@ fn TransferPicker(
                                             t_string!(i18n, chat.operator_status.away)
                                         } else if o.online {
                                             t_string!(i18n, chat.operator_status.online)
+                                        } else if o.push_ready {
+                                            t_string!(i18n, chat.operator_status.push)
                                         } else {
                                             t_string!(i18n, chat.operator_status.offline)
                                         },

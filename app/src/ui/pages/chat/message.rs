@@ -8,7 +8,6 @@ use crate::text::elapsed;
 use crate::ui::live::Clock;
 use leptos::prelude::*;
 
-
 fn delivery_label(locale: Locale, status: &str) -> &'static str {
     match status {
         "sending" => td_string!(locale, chat.delivery.sending),
@@ -71,6 +70,7 @@ pub(super) fn Message(m: MessageDto, can_retry: Signal<bool>) -> impl IntoView {
             None => t!(i18n, chat.operator).into_any(),
         }),
     };
+    let note = m.note;
     let status = m.delivery_status.clone();
     let failed = status.as_deref() == Some("failed");
     let retry = ServerAction::<RetryMessage>::new();
@@ -80,9 +80,10 @@ pub(super) fn Message(m: MessageDto, can_retry: Signal<bool>) -> impl IntoView {
         .clone()
         .map(|kind| move || media_label(i18n.get_locale(), &kind));
     view! {
-        <li class=format!("msg {}", m.sender.as_str()) data-id=m.id data-status=status.clone()>
+        <li class=format!("msg {}", m.sender.as_str()) class:note=note data-id=m.id data-status=status.clone()>
             <div class="bubble">
                 {who.map(|w| view! { <span class="msg-who small">{w}</span> })}
+                {note.then(|| view! { <span class="note-tag small">{t!(i18n, toolkit.note_label)}</span> })}
                 {media.map(|l| view! { <span class="media-tag">{l}</span> })}
                 {(!m.body.is_empty()).then(|| view! { <p class="msg-body">{m.body.clone()}</p> })}
                 <span class="msg-meta small">
@@ -107,4 +108,3 @@ pub(super) fn Message(m: MessageDto, can_retry: Signal<bool>) -> impl IntoView {
     }
     .into_any()
 }
-

@@ -8,17 +8,18 @@ mod message;
 
 use super::load_error;
 use crate::api::conversations::{earlier_messages, open_conversation};
+use crate::domain::history::SystemLine;
 use crate::domain::ownership::OwnerState;
-use crate::dto::{ConversationDetail, LiveEventKind, MessageDto};
+use crate::dto::{ConversationDetail, LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::ui::live::LiveState;
 use composer::Composer;
 use header::ChatHeader;
-use message::Message;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use message::Message;
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -157,14 +158,36 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                     </button>
                 </Show>
                 <ol class="messages" aria-label=move || t_string!(i18n, chat.history) aria-live="polite">
-                    <For each=move || messages.get() key=|m| (m.id, m.delivery_status.clone()) let:m>
+                    <For each=move || messages.with(|list| shown(list)) key=|m| (m.id, m.delivery_status.clone()) let:m>
                         <Message m can_retry=Signal::derive(can_send)/>
                     </For>
                 </ol>
             </div>
-            <Composer id summary can_send=Signal::derive(can_send) messages scroller/>
+            <Composer id summary can_send=Signal::derive(can_send) messages scroller agent=me.display_name.clone()/>
         </article>
     }
+}
+
+/// What the history shows: a conversation waiting a long time gets a "Still waiting after N min"
+/// line per alert step; each run of them (with nothing but other history lines between) shows as
+/// its latest line only, so the customer's own words stay in view.
+fn shown(list: &[MessageDto]) -> Vec<MessageDto> {
+    let still_waiting =
+        |m: &MessageDto| matches!(m.system_line, Some(SystemLine::StillWaiting { .. }));
+    let mut out: Vec<MessageDto> = Vec::with_capacity(list.len());
+    let mut last_waiting: Option<usize> = None;
+    for m in list {
+        if still_waiting(m) {
+            if let Some(at) = last_waiting.take() {
+                out.remove(at);
+            }
+            last_waiting = Some(out.len());
+        } else if m.sender != Sender::System {
+            last_waiting = None;
+        }
+        out.push(m.clone());
+    }
+    out
 }
 
 /// Adds `m` unless a message with its id is already there, keeping id order.
@@ -210,3 +233,65 @@ fn restore_distance_from_bottom(_el: NodeRef<leptos::html::Div>, _distance: i32)
     });
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::history::Names;
+
+    fn message(id: i64, sender: Sender, line: Option<SystemLine>) -> MessageDto {
+        MessageDto {
+            id,
+            conversation_id: 1,
+            sender,
+            author_name: None,
+            body: format!("m{id}"),
+            media_type: None,
+            media_url: None,
+            bot_confidence: None,
+            delivery_status: None,
+            delivery_error: None,
+            created_at: id,
+            system_line: line,
+            note: false,
+        }
+    }
+
+    fn waiting(id: i64) -> MessageDto {
+        let line = SystemLine::StillWaiting {
+            waited_secs: id * 60,
+            step: 1,
+            alerted: Names::default(),
+        };
+        message(id, Sender::System, Some(line))
+    }
+
+    fn ids(list: &[MessageDto]) -> Vec<i64> {
+        list.iter().map(|m| m.id).collect()
+    }
+
+    #[test]
+    fn repeated_waiting_lines_show_as_the_latest() {
+        let breach = SystemLine::Breached { target_secs: 300 };
+        let list = vec![
+            message(1, Sender::Customer, None),
+            waiting(2),
+            waiting(3),
+            message(4, Sender::System, Some(breach)),
+            waiting(5),
+        ];
+        assert_eq!(ids(&shown(&list)), vec![1, 4, 5]);
+    }
+
+    #[test]
+    fn a_message_between_keeps_both_runs() {
+        let list = vec![
+            waiting(1),
+            waiting(2),
+            message(3, Sender::Customer, None),
+            waiting(4),
+        ];
+        assert_eq!(ids(&shown(&list)), vec![2, 3, 4]);
+        let none: Vec<MessageDto> = Vec::new();
+        assert!(shown(&none).is_empty());
+    }
+}
