@@ -14,6 +14,8 @@
 //! - [`delivery`]: what follows an outbound send attempt (retry with backoff, or give up).
 //! - [`widget`]: the frames a visitor's widget may send, checked.
 //! - [`client_ip`]: the client's address behind trusted proxies (`X-Forwarded-For`).
+//! - [`reply_window`]: WhatsApp's 24-hour customer service window.
+//! - [`templates`]: WhatsApp message templates: checked, their `{{1}}` parameters filled.
 
 pub mod bot;
 pub mod client_ip;
@@ -25,5 +27,7 @@ pub mod ownership;
 pub mod problem;
 pub mod queue;
 pub mod ratelimit;
+pub mod reply_window;
+pub mod templates;
 pub mod users;
 pub mod widget;

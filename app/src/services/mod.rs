@@ -7,7 +7,8 @@
 //! (sample data for demo mode), [`ingest`] (inbound messages), [`bot`] (the bot's turn),
 //! [`delivery`] (the outbox), [`scenarios`] and [`settings`] (what the bot knows), [`widget`]
 //! (visitor sockets), [`queue`] (routing, the SLA ladder, the monitoring overview), [`devices`]
-//! (operators' push devices) and [`notifications`] (the push outbox and its sender).
+//! (operators' push devices), [`notifications`] (the push outbox and its sender) and
+//! [`templates`] (WhatsApp message templates: kept by admins, sent by operators).
 
 pub mod auth;
 pub mod bot;
@@ -23,6 +24,7 @@ pub mod queue;
 pub mod scenarios;
 pub mod settings;
 pub mod state;
+pub mod templates;
 pub mod widget;
 
 pub use state::AppState;

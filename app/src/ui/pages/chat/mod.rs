@@ -107,10 +107,12 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
             message_id,
             delivery_status,
             error,
+            error_kind,
         } if *conversation_id == id => messages.update(|list| {
             if let Some(m) = list.iter_mut().find(|m| m.id == *message_id) {
                 m.delivery_status = Some(delivery_status.clone());
                 m.delivery_error = error.clone();
+                m.delivery_error_kind = *error_kind;
             }
         }),
         LiveEventKind::ConversationUpdated { conversation } if conversation.id == id => {
