@@ -1,9 +1,10 @@
 //! The reply box of the operator who holds the conversation.
 
+use super::templates::TemplatePicker;
 use super::{action_error, insert_once, scroll_to_bottom};
 use crate::api::conversations::SendReply;
 use crate::domain::ownership::OwnerState;
-use crate::dto::{ConversationSummary, MessageDto};
+use crate::dto::{Channel, ConversationSummary, MessageDto};
 use crate::i18n::*;
 use leptos::prelude::*;
 #[component]
@@ -11,10 +12,14 @@ pub(super) fn Composer(
     id: i64,
     summary: RwSignal<ConversationSummary>,
     can_send: Signal<bool>,
+    /// WhatsApp's 24-hour window has closed: only templates are offered.
+    window_closed: Signal<bool>,
     messages: RwSignal<Vec<MessageDto>>,
     scroller: NodeRef<leptos::html::Div>,
 ) -> impl IntoView {
     let send = ServerAction::<SendReply>::new();
+    // A memo, so a conversation update does not redraw (and close) an open template picker.
+    let whatsapp = Memo::new(move |_| summary.with(|s| s.channel == Channel::Whatsapp));
     let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     Effect::new(move |_| {
@@ -51,6 +56,10 @@ pub(super) fn Composer(
     };
     view! {
         <Show when=move || can_send.get() fallback=move || view! { <p class="composer-hint muted small">{hint}</p> }>
+            <Show when=move || whatsapp.get()>
+                <TemplatePicker id messages scroller/>
+            </Show>
+            <Show when=move || !window_closed.get()>
             <form class="composer" on:submit=move |ev| { ev.prevent_default(); submit(); }
                 method="post" action="/api/conversations/send">
                 <input type="hidden" name="id" value=id.to_string()/>
@@ -68,6 +77,7 @@ pub(super) fn Composer(
                 <button type="submit" class="btn primary" disabled=move || send.pending().get()>{t!(i18n, chat.send)}</button>
                 {move || error().map(|e| view! { <p class="field-error composer-error" role="alert">{e}</p> })}
             </form>
+            </Show>
         </Show>
     }
 }

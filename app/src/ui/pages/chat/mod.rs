@@ -5,6 +5,7 @@
 mod composer;
 mod header;
 mod message;
+mod templates;
 
 use super::load_error;
 use crate::api::conversations::{earlier_messages, open_conversation};
@@ -15,10 +16,10 @@ use crate::i18n::*;
 use crate::ui::live::LiveState;
 use composer::Composer;
 use header::ChatHeader;
-use message::Message;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use message::Message;
 
 #[component]
 pub fn ChatPage() -> impl IntoView {
@@ -147,6 +148,12 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
     let is_admin = me.is_admin();
     let can_send =
         move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
+    // WhatsApp: past 24 hours since the customer last wrote, only templates go out.
+    let clock = expect_context::<crate::ui::live::Clock>();
+    let window_closed = Signal::derive(move || {
+        let now = clock.now(server_now);
+        summary.with(|s| !crate::domain::reply_window::is_open(s.reply_window_closes_at, now))
+    });
 
     view! {
         <article class="chat" aria-labelledby="chat-title">
@@ -164,7 +171,8 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                     </For>
                 </ol>
             </div>
-            <Composer id summary can_send=Signal::derive(can_send) messages scroller/>
+            <templates::WindowClosedBanner closed=window_closed/>
+            <Composer id summary can_send=Signal::derive(can_send) window_closed messages scroller/>
         </article>
     }
 }
@@ -211,4 +219,3 @@ fn restore_distance_from_bottom(_el: NodeRef<leptos::html::Div>, _distance: i32)
         }
     });
 }
-
