@@ -143,7 +143,8 @@ pub(super) fn TemplatePicker(
                 {t!(i18n, chat.templates.open)}
             </button>
             <Show when=move || open.get()>
-                <form class="template-picker" on:submit=submit aria-label=move || t_string!(i18n, chat.templates.title)>
+                <form class="template-picker" on:submit=submit>
+                    <h2 class="template-title">{t!(i18n, chat.templates.title)}</h2>
                     {options}
                     {inputs}
                     {move || chosen.get().map(|t| view! {
