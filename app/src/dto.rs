@@ -85,6 +85,10 @@ pub struct ConversationSummary {
     /// "Web visitor 1a2b3c" in the reader's language (`contact_name` holds the English).
     #[serde(default)]
     pub visitor: Option<String>,
+    /// WhatsApp only: when the 24-hour window for free-form replies closes (unix ms; past it only
+    /// templates go out). `None` for channels without a window. See `domain::reply_window`.
+    #[serde(default)]
+    pub reply_window_closes_at: Option<i64>,
 }
 
 /// The conversation list, grouped by owner state in display order.
@@ -233,6 +237,9 @@ pub enum LiveEventKind {
         message_id: i64,
         delivery_status: String,
         error: Option<String>,
+        /// Why it failed, as data (worded in the reader's language).
+        #[serde(default)]
+        error_kind: Option<crate::domain::delivery::FailureKind>,
     },
     /// `by` mentioned `user_id` in a private note (only that person's sockets get it).
     Mentioned {
@@ -333,6 +340,10 @@ pub struct MessageDto {
     /// For outbound messages: sending, sent, delivered, read or failed.
     pub delivery_status: Option<String>,
     pub delivery_error: Option<String>,
+    /// Why the platform refused it, as data (worded in the reader's language); `delivery_error`
+    /// keeps the platform's own detail.
+    #[serde(default)]
+    pub delivery_error_kind: Option<crate::domain::delivery::FailureKind>,
     pub created_at: i64,
     /// A history line as data, for the reader's interface to word (`None` for other messages
     /// and for lines stored before; `body` holds their English words).

@@ -10,6 +10,7 @@ pub mod operators;
 pub mod queue;
 pub mod scenarios;
 pub mod settings;
+pub mod templates;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

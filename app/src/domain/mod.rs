@@ -16,6 +16,8 @@
 //! - [`canned`]: canned replies: their checks, placeholders and the composer's `/` lookup.
 //! - [`notes`]: private notes between operators and who a note's `@name` mentions.
 //! - [`client_ip`]: the client's address behind trusted proxies (`X-Forwarded-For`).
+//! - [`reply_window`]: WhatsApp's 24-hour customer service window.
+//! - [`templates`]: WhatsApp message templates: checked, their `{{1}}` parameters filled.
 
 pub mod bot;
 pub mod canned;
@@ -29,5 +31,7 @@ pub mod ownership;
 pub mod problem;
 pub mod queue;
 pub mod ratelimit;
+pub mod reply_window;
+pub mod templates;
 pub mod users;
 pub mod widget;

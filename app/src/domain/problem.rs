@@ -189,6 +189,43 @@ pub enum Problem {
         ip: String,
     },
 
+    // WhatsApp: the 24-hour reply window and templates.
+    /// More than 24 hours since the customer last wrote: only a template may be sent.
+    ReplyWindowClosed,
+    /// A platform refused an outbound message (stored with it, shown under it).
+    SendFailed {
+        reason: super::delivery::FailureKind,
+    },
+    TemplateNameInvalid {
+        max: i64,
+    },
+    TemplateLanguageInvalid,
+    TemplateCategoryUnknown,
+    TemplateBodyMissing,
+    TemplateBodyTooLong {
+        max: i64,
+    },
+    /// `text` is the `{{…}}` as written.
+    TemplateParamMalformed {
+        text: String,
+    },
+    /// `param` is the missing one as written: `{{2}}`.
+    TemplateParamGap {
+        param: String,
+    },
+    TemplateParamMissing {
+        n: i64,
+    },
+    TemplateParamOneLine {
+        n: i64,
+    },
+    TemplateParamCount {
+        expected: i64,
+        got: i64,
+    },
+    TemplateGone,
+    TemplateNotWhatsapp,
+
     // The connection.
     Unreachable,
 }

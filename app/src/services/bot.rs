@@ -252,6 +252,15 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
     if replied {
         state.wake(crate::bus::cluster::Worker::Delivery);
     }
+    // People working a WhatsApp conversation see its reply window move with each customer message.
+    for ((m, ctx, _), w) in plain.iter().zip(&written) {
+        if matches!(w, TurnWritten::Done { .. })
+            && ctx.channel == crate::dto::Channel::Whatsapp
+            && ctx.ownership.state != OwnerState::Bot
+        {
+            conversations::announce_conversation(state, m.conversation_id).await?;
+        }
+    }
     // Escalations touch one conversation each, so several are written at once; each plans its
     // queue start on what the ones before it left, give or take the ones running beside it.
     let writes: Vec<_> = escalations
@@ -347,6 +356,7 @@ fn bot_message(id: i64, m: &NewMessage<'_>) -> MessageDto {
         bot_confidence: m.bot_confidence,
         delivery_status: m.delivery_status.map(str::to_string),
         delivery_error: None,
+        delivery_error_kind: None,
         created_at: m.created_at,
         system_line: None,
         note: false,

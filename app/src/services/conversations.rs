@@ -290,8 +290,9 @@ pub async fn earlier(state: &AppState, id: i64, before: i64) -> Result<MessagePa
 /// The longest reply an operator can send (WhatsApp's own limit is 4096 characters).
 pub const MAX_REPLY_CHARS: usize = 4096;
 
-/// An operator's reply: only the operator holding the conversation may write; it is stored and
-/// queued for delivery through the customer's channel in one transaction.
+/// An operator's reply: only the operator holding the conversation may write, and on WhatsApp
+/// only within the 24-hour window (past it, a template); it is stored and queued for delivery
+/// through the customer's channel in one transaction.
 pub async fn send_reply(
     state: &AppState,
     me: &UserRow,
@@ -310,7 +311,25 @@ pub async fn send_reply(
             },
         ));
     }
-    // One read gives who holds it (and their name) and the channel to reply through.
+    let summary = held_by(state, me, id).await?;
+    let now = now_ms();
+    if !crate::domain::reply_window::is_open(summary.reply_window_closes_at, now) {
+        return Err(AppError::Conflict(Problem::ReplyWindowClosed));
+    }
+    let message_id = state
+        .store
+        .queue_outbound(&operator_message(&summary, me, text, now))
+        .await?;
+    queued(state, id, message_id).await
+}
+
+/// The conversation `me` holds, read once: who holds it (and their name) and the channel to reply
+/// through. Only the holder may write to the customer.
+pub(crate) async fn held_by(
+    state: &AppState,
+    me: &UserRow,
+    id: i64,
+) -> Result<ConversationSummary, AppError> {
     let summary = state
         .store
         .conversation_summary(id)
@@ -328,23 +347,38 @@ pub async fn send_reply(
             _ => AppError::Conflict(Problem::AcceptFirst),
         });
     }
-    let message_id = state
-        .store
-        .queue_outbound(&NewMessage {
-            conversation_id: id,
-            channel: summary.channel,
-            sender: "operator",
-            author_id: Some(me.id),
-            body: text,
-            media_type: None,
-            media_url: None,
-            platform_message_id: None,
-            bot_confidence: None,
-            context_used: None,
-            delivery_status: Some("sending"),
-            created_at: now_ms(),
-        })
-        .await?;
+    Ok(summary)
+}
+
+/// An operator's message to the customer, to queue for delivery.
+pub(crate) fn operator_message<'a>(
+    summary: &ConversationSummary,
+    me: &UserRow,
+    text: &'a str,
+    now: i64,
+) -> NewMessage<'a> {
+    NewMessage {
+        conversation_id: summary.id,
+        channel: summary.channel,
+        sender: "operator",
+        author_id: Some(me.id),
+        body: text,
+        media_type: None,
+        media_url: None,
+        platform_message_id: None,
+        bot_confidence: None,
+        context_used: None,
+        delivery_status: Some("sending"),
+        created_at: now,
+    }
+}
+
+/// After an operator's message was queued: wakes delivery and shows it to everyone watching.
+pub(crate) async fn queued(
+    state: &AppState,
+    id: i64,
+    message_id: i64,
+) -> Result<crate::dto::MessageDto, AppError> {
     state.wake(crate::bus::cluster::Worker::Delivery);
     let message = state
         .store
@@ -386,6 +420,7 @@ pub async fn retry(state: &AppState, me: &UserRow, message_id: i64) -> Result<()
         message_id,
         delivery_status: "sending".into(),
         error: None,
+        error_kind: None,
     });
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! happened (sent, retry later with backoff, or failed with the reason operators see).
 
 use super::{now_ms, AppState};
-use crate::domain::delivery::{next_step, NextStep, SendOutcome};
+use crate::domain::delivery::{next_step, FailureKind, NextStep, SendOutcome};
 use crate::dto::LiveEventKind;
 use crate::error::AppError;
 use crate::storage::bot::OutboxItem;
@@ -137,13 +137,13 @@ async fn record_unsent(
                 publish_status(state, item, "waiting", None);
             }
         }
-        NextStep::Fail { reason } => {
-            tracing::warn!(message_id = item.message_id, %reason, "send failed for good");
+        NextStep::Fail { reason, kind } => {
+            tracing::warn!(message_id = item.message_id, %reason, kind = kind.map(FailureKind::as_str), "send failed for good");
             state
                 .store
-                .outbox_failed(item.outbox_id, item.message_id, &reason, now)
+                .outbox_failed(item.outbox_id, item.message_id, &reason, kind, now)
                 .await?;
-            publish_status(state, item, "failed", Some(reason));
+            publish_status(state, item, "failed", Some((reason, kind)));
         }
     }
     Ok(())
@@ -170,26 +170,35 @@ async fn record_sent(
     }
 }
 
-fn publish_status(state: &AppState, item: &OutboxItem, status: &str, error: Option<String>) {
+fn publish_status(
+    state: &AppState,
+    item: &OutboxItem,
+    status: &str,
+    error: Option<(String, Option<FailureKind>)>,
+) {
+    let (error, error_kind) = error.unzip();
     state.bus.publish(LiveEventKind::MessageUpdated {
         conversation_id: item.conversation_id,
         message_id: item.message_id,
         delivery_status: status.to_string(),
         error,
+        error_kind: error_kind.flatten(),
     });
 }
 
-/// Applies a delivery receipt from a channel (sent, delivered, read, failed).
+/// Applies a delivery receipt from a channel (sent, delivered, read, failed; `kind`: why a failed
+/// one failed, as data).
 pub async fn apply_receipt(
     state: &AppState,
     channel: crate::dto::Channel,
     platform_id: &str,
     status: &str,
     error: Option<&str>,
+    kind: Option<FailureKind>,
 ) -> Result<(), AppError> {
     if let Some((message_id, conversation_id)) = state
         .store
-        .apply_receipt(channel, platform_id, status, error)
+        .apply_receipt(channel, platform_id, status, error, kind)
         .await?
     {
         state.bus.publish(LiveEventKind::MessageUpdated {
@@ -197,6 +206,7 @@ pub async fn apply_receipt(
             message_id,
             delivery_status: status.to_string(),
             error: error.map(str::to_string),
+            error_kind: kind,
         });
     }
     Ok(())

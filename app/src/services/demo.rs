@@ -274,6 +274,10 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
                     created_at: at,
                 })
                 .await?;
+            if *sender == "customer" {
+                // As ingestion records it: WhatsApp's reply window counts from here.
+                state.store.customer_wrote(conv, at).await?;
+            }
         }
         for (when, t, reason) in steps {
             transition_at(state, conv, t, reason, when).await?;

@@ -36,6 +36,9 @@ pub struct IncomingMessage {
     /// The text, or the media caption (may be empty for bare media).
     pub text: String,
     pub media: Option<Media>,
+    /// When the customer sent it by the platform's clock (unix ms), if the platform says: the
+    /// WhatsApp reply window counts from it.
+    pub sent_at: Option<i64>,
 }
 
 /// Stores one customer message. `Ok(None)` means it was a redelivery and nothing happened.
@@ -71,6 +74,7 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
                 bot_confidence: None,
                 delivery_status: None,
                 delivery_error: None,
+                delivery_error_kind: None,
                 created_at: now,
                 system_line: None,
                 note: false,
@@ -92,6 +96,7 @@ fn row(m: &IncomingMessage, now: i64) -> IncomingRow<'_> {
         media_type: m.media.as_ref().map(|x| x.kind.as_str()),
         media_id: m.media.as_ref().and_then(|x| x.id.as_deref()),
         now,
+        customer_at: m.sent_at.unwrap_or(now),
     }
 }
 

@@ -8,7 +8,8 @@
 //! [`delivery`] (the outbox), [`scenarios`] and [`settings`] (what the bot knows), [`widget`]
 //! (visitor sockets), [`queue`] (routing, the SLA ladder, the monitoring overview), [`devices`]
 //! (operators' push devices), [`notifications`] (the push outbox and its sender), [`notes`]
-//! (private notes and their mentions) and [`canned`] (canned replies).
+//! (private notes and their mentions), [`canned`] (canned replies) and [`templates`] (WhatsApp
+//! message templates: kept by admins, sent by operators).
 
 pub mod auth;
 pub mod bot;
@@ -26,6 +27,7 @@ pub mod queue;
 pub mod scenarios;
 pub mod settings;
 pub mod state;
+pub mod templates;
 pub mod widget;
 
 pub use state::AppState;

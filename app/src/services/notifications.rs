@@ -274,7 +274,7 @@ async fn record(
                 }
                 step => {
                     let why = match step {
-                        NextStep::Fail { reason } => reason,
+                        NextStep::Fail { reason, .. } => reason,
                         _ => reason,
                     };
                     tracing::warn!(device_id = job.device_id, reason = %why, "push given up");

@@ -2,6 +2,7 @@
 
 use super::conversations::{apply_ownership_in, insert_message_in, NewMessage, OwnershipChange};
 use super::{id_list, is_unique_violation, with_pool, with_write, Pool, Store, StoreError};
+use crate::domain::delivery::FailureKind;
 use crate::domain::ownership::{OwnerState, Ownership};
 use crate::dto::Channel;
 use std::collections::HashSet;
@@ -18,6 +19,9 @@ pub struct IncomingRow<'a> {
     pub media_type: Option<&'a str>,
     pub media_id: Option<&'a str>,
     pub now: i64,
+    /// When the customer wrote: the platform's timestamp of the message, else `now` (the
+    /// 24-hour reply window counts from it).
+    pub customer_at: i64,
 }
 
 /// Where a newly stored customer message landed.
@@ -97,6 +101,9 @@ pub struct OutboxItem {
     pub sender: String,
     pub author_name: Option<String>,
     pub body: String,
+    /// For a WhatsApp template message: what to send instead of the text
+    /// (`domain::templates::TemplateCall` JSON).
+    pub template: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -149,7 +156,8 @@ const RANK_SQL: &str =
 
 const SCENARIO_COLS: &str = "id, name, triggers, response, enabled, priority, channels";
 
-fn dup_name(e: sqlx::Error) -> StoreError {
+/// A unique name taken (scenarios; WhatsApp templates, per name and language).
+pub(super) fn dup_name(e: sqlx::Error) -> StoreError {
     if is_unique_violation(&e) {
         StoreError::Duplicate("name")
     } else {
@@ -157,27 +165,41 @@ fn dup_name(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// On a conversation's upsert: the later of the stored and the new customer message time (a
+/// webhook may bring an older message after a newer one; the window counts from the newest).
+macro_rules! latest_customer_at {
+    () => {
+        "CASE WHEN conversations.last_customer_at IS NULL \
+           OR excluded.last_customer_at > conversations.last_customer_at \
+         THEN excluded.last_customer_at ELSE conversations.last_customer_at END"
+    };
+}
+
 /// [`Store::ingest_customer_message`] on PostgreSQL: contact, conversation and message in one
 /// statement. `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview,
-/// `$7` account, `$8` body, `$9` media type, `$10` media id, `$11` platform message id.
-const INGEST_POSTGRES: &str = "WITH ct AS ( \
+/// `$7` account, `$8` body, `$9` media type, `$10` media id, `$11` platform message id, `$12`
+/// when the customer wrote (the platform's time).
+const INGEST_POSTGRES: &str = concat!("WITH ct AS ( \
        INSERT INTO contacts (channel, external_id, name, phone, created_at) VALUES ($1, $2, $3, $4, $5) \
        ON CONFLICT (channel, external_id) DO UPDATE SET \
          name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
        RETURNING id), \
      cv AS ( \
        INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
-         last_message_preview, channel_account, created_at, updated_at) \
-       SELECT id, $1, 'bot', TRUE, 0, $5, $6, $7, $5, $5 FROM ct \
+         last_message_preview, channel_account, created_at, updated_at, last_customer_at) \
+       SELECT id, $1, 'bot', TRUE, 0, $5, $6, $7, $5, $5, $12 FROM ct \
        ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
          last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
-         channel_account = COALESCE(excluded.channel_account, conversations.channel_account) \
-       RETURNING id) \
+         channel_account = COALESCE(excluded.channel_account, conversations.channel_account), \
+         last_customer_at = ",
+    latest_customer_at!(),
+    " RETURNING id) \
      INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
        platform_message_id, processed, created_at) \
      SELECT id, $1, 'customer', $8, $9, $10, $11, FALSE, $5 FROM cv \
      ON CONFLICT (channel, platform_message_id) DO NOTHING \
-     RETURNING id, conversation_id";
+     RETURNING id, conversation_id"
+);
 
 /// Inside an open transaction `$tx`: gets or creates the contact and its conversation (bumping
 /// its last message) and inserts the customer message unless its platform id is stored already.
@@ -189,15 +211,15 @@ macro_rules! ingest_row_in {
         let contact = sqlx::query_scalar::<_, i64>(super::conversations::UPSERT_CONTACT)
             .bind(m.channel.as_str()).bind(m.external_id).bind(m.contact_name).bind(m.phone).bind(m.now)
             .fetch_one(&mut *$tx).await?;
-        let conversation = sqlx::query_scalar::<_, i64>(
+        let conversation = sqlx::query_scalar::<_, i64>(concat!(
             "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
-               last_message_preview, channel_account, created_at, updated_at) \
-             VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3) \
+               last_message_preview, channel_account, created_at, updated_at, last_customer_at) \
+             VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3, $6) \
              ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
                last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
-               channel_account = COALESCE(excluded.channel_account, conversations.channel_account) \
-             RETURNING id")
-            .bind(contact).bind(m.channel.as_str()).bind(m.now).bind(&preview).bind(m.account)
+               channel_account = COALESCE(excluded.channel_account, conversations.channel_account), \
+               last_customer_at = ", latest_customer_at!(), " RETURNING id"))
+            .bind(contact).bind(m.channel.as_str()).bind(m.now).bind(&preview).bind(m.account).bind(m.customer_at)
             .fetch_one(&mut *$tx).await?;
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
@@ -265,6 +287,7 @@ impl Store {
                     .bind(m.media_type)
                     .bind(m.media_id)
                     .bind(m.platform_message_id)
+                    .bind(m.customer_at)
                     .fetch_optional(p)
                     .await?;
                 Ok(row.map(|(message_id, conversation_id)| Ingested {
@@ -473,9 +496,23 @@ impl Store {
 
     /// Stores an outbound message (operator or system) and queues it for delivery, atomically.
     pub async fn queue_outbound(&self, m: &NewMessage<'_>) -> Result<i64, sqlx::Error> {
+        self.queue_outbound_with(m, None).await
+    }
+
+    /// [`Store::queue_outbound`], sent as the WhatsApp template `template` describes
+    /// (`domain::templates::TemplateCall` JSON) when given.
+    pub async fn queue_outbound_with(
+        &self,
+        m: &NewMessage<'_>,
+        template: Option<&str>,
+    ) -> Result<i64, sqlx::Error> {
         with_write!(self, p => {
             let mut tx = p.begin().await?;
             let id = insert_message_in!(tx, m).ok_or(sqlx::Error::RowNotFound)?;
+            if template.is_some() {
+                sqlx::query("UPDATE messages SET template = $1 WHERE id = $2")
+                    .bind(template).bind(id).execute(&mut *tx).await?;
+            }
             sqlx::query("INSERT INTO outbox (message_id, attempts, next_attempt_at, state, created_at, updated_at) \
                          VALUES ($1, 0, $2, 'pending', $2, $2)")
                 .bind(id).bind(m.created_at).execute(&mut *tx).await?;
@@ -498,7 +535,7 @@ impl Store {
         let list = id_list(&ids);
         let sql = format!(
             "SELECT o.id AS outbox_id, o.message_id, m.conversation_id, o.attempts, c.channel, ct.external_id AS recipient, \
-               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body \
+               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template \
              FROM outbox o JOIN messages m ON m.id = o.message_id \
              JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id \
              LEFT JOIN users u ON u.id = m.author_id \
@@ -527,7 +564,7 @@ impl Store {
             .collect();
         let mark = format!(
             "UPDATE messages SET platform_message_id = COALESCE(CASE id{platform_ids} END, platform_message_id), \
-             delivery_status = 'sent', delivery_error = NULL WHERE id IN ({}) AND {RANK_SQL} < 2 RETURNING id",
+             delivery_status = 'sent', delivery_error = NULL, delivery_error_kind = NULL WHERE id IN ({}) AND {RANK_SQL} < 2 RETURNING id",
             id_list(&message_ids)
         );
         let done = format!(
@@ -595,19 +632,22 @@ impl Store {
             .bind(now).bind(channel.as_str()).bind(external_id).execute(p).await.map(|r| r.rows_affected()))
     }
 
+    /// Records a send that failed for good, with the reason (`kind`: why, as data).
     pub async fn outbox_failed(
         &self,
         outbox_id: i64,
         message_id: i64,
         error: &str,
+        kind: Option<FailureKind>,
         now: i64,
     ) -> Result<(), sqlx::Error> {
         with_write!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("UPDATE outbox SET state = 'failed', last_error = $1, updated_at = $2 WHERE id = $3")
                 .bind(error).bind(now).bind(outbox_id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE messages SET delivery_status = 'failed', delivery_error = $1 WHERE id = $2")
-                .bind(error).bind(message_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE messages SET delivery_status = 'failed', delivery_error = $1, \
+                         delivery_error_kind = $2 WHERE id = $3")
+                .bind(error).bind(kind.map(FailureKind::as_str)).bind(message_id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -625,7 +665,8 @@ impl Store {
                                  WHERE message_id = $2 AND state = 'failed'")
                 .bind(now).bind(message_id).execute(&mut *tx).await?.rows_affected();
             if n > 0 {
-                sqlx::query("UPDATE messages SET delivery_status = 'sending', delivery_error = NULL WHERE id = $1")
+                sqlx::query("UPDATE messages SET delivery_status = 'sending', delivery_error = NULL, \
+                             delivery_error_kind = NULL WHERE id = $1")
                     .bind(message_id).execute(&mut *tx).await?;
             }
             tx.commit().await?;
@@ -633,21 +674,24 @@ impl Store {
         })
     }
 
-    /// Applies a platform delivery receipt; states only move forward. Returns the message id
-    /// and conversation id when something changed.
+    /// Applies a platform delivery receipt; states only move forward. `kind` is why a `failed`
+    /// one failed, as data. Returns the message id and conversation id when something changed.
     pub async fn apply_receipt(
         &self,
         channel: Channel,
         platform_id: &str,
         status: &str,
         error: Option<&str>,
+        kind: Option<FailureKind>,
     ) -> Result<Option<(i64, i64)>, sqlx::Error> {
         let sql = format!(
-            "UPDATE messages SET delivery_status = $1, delivery_error = COALESCE($2, delivery_error) \
+            "UPDATE messages SET delivery_status = $1, delivery_error = COALESCE($2, delivery_error), \
+             delivery_error_kind = COALESCE($6, delivery_error_kind) \
              WHERE channel = $3 AND platform_message_id = $4 AND {RANK_SQL} < $5 RETURNING id, conversation_id"
         );
         with_write!(self, p => sqlx::query_as::<_, (i64, i64)>(&sql)
             .bind(status).bind(error).bind(channel.as_str()).bind(platform_id).bind(status_rank(status))
+            .bind(kind.map(FailureKind::as_str))
             .fetch_optional(p).await)
     }
 
@@ -762,6 +806,7 @@ mod tests {
             media_type: None,
             media_id: None,
             now,
+            customer_at: now,
         }
     }
 

@@ -30,6 +30,7 @@ struct MessageRow {
     bot_confidence: Option<f64>,
     delivery_status: Option<String>,
     delivery_error: Option<String>,
+    delivery_error_kind: Option<String>,
     created_at: i64,
     system_line: Option<String>,
     note: bool,
@@ -48,6 +49,10 @@ impl MessageRow {
             bot_confidence: self.bot_confidence,
             delivery_status: self.delivery_status,
             delivery_error: self.delivery_error,
+            delivery_error_kind: self
+                .delivery_error_kind
+                .as_deref()
+                .and_then(crate::domain::delivery::FailureKind::parse),
             created_at: self.created_at,
             system_line: self
                 .system_line
@@ -60,7 +65,7 @@ impl MessageRow {
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, m.sender, u.display_name AS author_name, \
     m.body, m.media_type, m.media_url, m.media_id, m.bot_confidence, m.delivery_status, m.delivery_error, \
-    m.created_at, m.system_line, m.note FROM messages m LEFT JOIN users u ON u.id = m.author_id";
+    m.delivery_error_kind, m.created_at, m.system_line, m.note FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
 /// `LIKE` pattern for "contains", with the wildcard characters of the text itself escaped.
 pub fn contains_pattern(text: &str) -> String {

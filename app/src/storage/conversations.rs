@@ -75,6 +75,7 @@ pub(crate) struct SummaryRow {
     escalation_reason: Option<String>,
     last_message_at: i64,
     last_message_preview: String,
+    last_customer_at: Option<i64>,
 }
 
 impl SummaryRow {
@@ -82,8 +83,13 @@ impl SummaryRow {
         let anonymous = self.contact_name.is_none() && self.contact_phone.is_none();
         let visitor = (anonymous && self.channel == "web")
             .then(|| self.external_id.chars().take(6).collect::<String>());
+        let channel = Channel::parse(&self.channel).unwrap_or(Channel::Web);
         ConversationSummary {
             id: self.id,
+            reply_window_closes_at: crate::domain::reply_window::closes_at(
+                channel,
+                self.last_customer_at,
+            ),
             contact_name: self.contact_name.or(self.contact_phone).unwrap_or_else(|| {
                 // Widget visitors are anonymous: a short, readable handle.
                 match &visitor {
@@ -92,7 +98,7 @@ impl SummaryRow {
                 }
             }),
             visitor,
-            channel: Channel::parse(&self.channel).unwrap_or(Channel::Web),
+            channel,
             owner: OwnerState::parse(&self.owner).unwrap_or(OwnerState::Bot),
             assignee_id: self.assignee_id,
             assignee_name: self.assignee_name,
@@ -108,8 +114,8 @@ impl SummaryRow {
 
 pub(crate) const SUMMARY_SELECT: &str = "SELECT c.id, ct.name AS contact_name, ct.phone AS contact_phone, \
     ct.external_id, c.channel, c.owner, c.assignee_id, u.display_name AS assignee_name, c.ai_enabled, \
-    c.waiting_since, c.assigned_at, c.escalation_reason, c.last_message_at, c.last_message_preview \
-    FROM conversations c JOIN contacts ct ON ct.id = c.contact_id \
+    c.waiting_since, c.assigned_at, c.escalation_reason, c.last_message_at, c.last_message_preview, \
+    c.last_customer_at FROM conversations c JOIN contacts ct ON ct.id = c.contact_id \
     LEFT JOIN users u ON u.id = c.assignee_id";
 
 /// Inside an open transaction `$tx`: inserts message `$m` (skipping a redelivered platform id)
@@ -235,6 +241,15 @@ impl Store {
              ON CONFLICT (contact_id) DO UPDATE SET updated_at = conversations.updated_at \
              RETURNING id")
             .bind(contact_id).bind(channel.as_str()).bind(now).fetch_one(p).await)
+    }
+
+    /// Records that the customer wrote at `at` (unix ms) unless a later message is known: the
+    /// WhatsApp reply window counts from it. Ingestion does this itself; demo data calls it.
+    pub async fn customer_wrote(&self, conversation_id: i64, at: i64) -> Result<(), sqlx::Error> {
+        with_write!(self, p => sqlx::query(
+            "UPDATE conversations SET last_customer_at = $1 WHERE id = $2 \
+             AND (last_customer_at IS NULL OR last_customer_at < $1)")
+            .bind(at).bind(conversation_id).execute(p).await.map(|_| ()))
     }
 
     /// Stores a message and moves the conversation's "last message" along, in one transaction.

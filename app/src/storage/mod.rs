@@ -14,6 +14,7 @@ pub mod chat;
 pub mod conversations;
 pub mod limits;
 pub mod queue;
+pub mod templates;
 pub mod users;
 pub mod widget;
 

@@ -2,6 +2,7 @@
 //! translation files' `errors` group; [`crate::error::AppError`]'s `Display` (logs, API bodies)
 //! is the English of the same words.
 
+use crate::domain::delivery::FailureKind;
 use crate::domain::ownership::{Change, OwnerState};
 use crate::domain::problem::Problem;
 use crate::error::AppError;
@@ -213,7 +214,54 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         P::PushHostNotPublic { host, ip } => {
             td_string!(l, errors.push_host_not_public, host = host, ip = ip).to_string()
         }
+        P::ReplyWindowClosed => td_string!(l, errors.reply_window_closed).to_string(),
+        P::SendFailed { reason: kind } => send_failed(l, *kind).to_string(),
+        P::TemplateNameInvalid { max } => {
+            td_string!(l, errors.template_name_invalid, max = max).to_string()
+        }
+        P::TemplateLanguageInvalid => td_string!(l, errors.template_language_invalid).to_string(),
+        P::TemplateCategoryUnknown => td_string!(l, errors.template_category_unknown).to_string(),
+        P::TemplateBodyMissing => td_string!(l, errors.template_body_missing).to_string(),
+        P::TemplateBodyTooLong { max } => {
+            td_string!(l, errors.template_body_too_long, max = max).to_string()
+        }
+        P::TemplateParamMalformed { text } => {
+            td_string!(l, errors.template_param_malformed, text = text).to_string()
+        }
+        P::TemplateParamGap { param } => td_string!(
+            l,
+            errors.template_param_gap,
+            first = crate::domain::templates::placeholder(1),
+            param = param
+        )
+        .to_string(),
+        P::TemplateParamMissing { n } => {
+            td_string!(l, errors.template_param_missing, n = n).to_string()
+        }
+        P::TemplateParamOneLine { n } => {
+            td_string!(l, errors.template_param_one_line, n = n).to_string()
+        }
+        P::TemplateParamCount { expected, got } => td_string!(
+            l,
+            errors.template_param_count,
+            expected = expected,
+            got = got
+        )
+        .to_string(),
+        P::TemplateGone => td_string!(l, errors.template_gone).to_string(),
+        P::TemplateNotWhatsapp => td_string!(l, errors.template_not_whatsapp).to_string(),
         P::Unreachable => td_string!(l, errors.unreachable).to_string(),
+    }
+}
+
+/// Why a platform refused a message, for the operator who sent it.
+fn send_failed(l: Locale, k: FailureKind) -> &'static str {
+    match k {
+        FailureKind::WindowClosed => td_string!(l, errors.send_failed.window_closed),
+        FailureKind::Undeliverable => td_string!(l, errors.send_failed.undeliverable),
+        FailureKind::UnsupportedType => td_string!(l, errors.send_failed.unsupported_type),
+        FailureKind::TemplateParams => td_string!(l, errors.send_failed.template_params),
+        FailureKind::TemplateMissing => td_string!(l, errors.send_failed.template_missing),
     }
 }
 
@@ -324,6 +372,36 @@ mod tests {
         assert_eq!(
             problem(Locale::es, &p),
             "Disparador 2: el patrón \"(abc\" no es una expresión regular válida (unclosed group)."
+        );
+    }
+
+    #[test]
+    fn whatsapp_refusals_read_as_plain_sentences_in_both_languages() {
+        for kind in FailureKind::ALL {
+            let p = Problem::SendFailed { reason: kind };
+            let (en, es) = (problem(Locale::en, &p), problem(Locale::es, &p));
+            assert!(en.ends_with('.') && es.ends_with('.'), "{en} / {es}");
+            assert_ne!(en, es);
+        }
+        assert_eq!(
+            problem(
+                Locale::en,
+                &Problem::SendFailed {
+                    reason: FailureKind::WindowClosed
+                }
+            ),
+            "Not delivered: the customer last wrote more than 24 hours ago. Send a template instead."
+        );
+        let gap = Problem::TemplateParamGap {
+            param: "{{2}}".into(),
+        };
+        assert_eq!(
+            problem(Locale::en, &gap),
+            "Number the parameters from {{1}} without gaps: {{2}} is missing."
+        );
+        assert_eq!(
+            problem(Locale::es, &gap),
+            "Numera los parámetros desde {{1}} sin saltos: falta {{2}}."
         );
     }
 }

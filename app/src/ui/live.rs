@@ -296,6 +296,7 @@ mod tests {
                         last_message_at: 0,
                         preview: String::new(),
                         visitor: None,
+                        reply_window_closes_at: None,
                     },
                 },
             };

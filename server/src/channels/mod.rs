@@ -13,6 +13,8 @@ pub struct StatusUpdate {
     pub platform_message_id: String,
     pub status: String,
     pub error: Option<String>,
+    /// Why a `failed` one failed, when the platform's code is one operators are told about.
+    pub error_kind: Option<app::domain::delivery::FailureKind>,
 }
 
 /// Everything one webhook call carried.

@@ -5,7 +5,8 @@
 use crate::config::ChannelsConfig;
 use crate::redact::{describe, Redactor};
 use app::bus::cluster::Cluster;
-use app::domain::delivery::{classify_status, SendOutcome};
+use app::domain::delivery::{classify_status, with_whatsapp_code, SendOutcome};
+use app::domain::templates::TemplateCall;
 use app::services::delivery::{ChannelSender, SendFuture};
 use app::services::widget::WidgetHub;
 use app::storage::bot::OutboxItem;
@@ -57,6 +58,10 @@ impl ChannelClients {
         match outcome {
             SendOutcome::Transient(t) => SendOutcome::Transient(self.redactor.clean(&t)),
             SendOutcome::Permanent(t) => SendOutcome::Permanent(self.redactor.clean(&t)),
+            SendOutcome::Refused { kind, detail } => SendOutcome::Refused {
+                kind,
+                detail: self.redactor.clean(&detail),
+            },
             sent => sent,
         }
     }
@@ -96,18 +101,27 @@ impl ChannelClients {
             );
         };
         let url = format!("{}/{account}/messages", cfg.api_base);
-        let body = json!({
+        let mut body = json!({
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": item.recipient,
-            "type": "text",
-            "text": { "body": item.body },
         });
+        let content = match item.template.as_deref() {
+            None => json!({ "type": "text", "text": { "body": item.body } }),
+            Some(t) => match serde_json::from_str::<TemplateCall>(t).ok() {
+                Some(call) => whatsapp_template(&call),
+                None => return SendOutcome::Permanent("the stored template is unreadable".into()),
+            },
+        };
+        if let (Some(body), serde_json::Value::Object(content)) = (body.as_object_mut(), content) {
+            body.extend(content);
+        }
         match self.post(&url, Some(&cfg.access_token), body).await {
             (SendOutcome::Sent { .. }, json) => SendOutcome::Sent {
                 platform_id: json["messages"][0]["id"].as_str().map(str::to_string),
             },
-            (other, _) => other,
+            // Errors operators are told about in words (131047: the window closed, ...).
+            (other, json) => with_whatsapp_code(other, json["error"]["code"].as_i64()),
         }
     }
 
@@ -154,6 +168,21 @@ impl ChannelClients {
             SendOutcome::Away
         }
     }
+}
+
+/// A WhatsApp template message's `type` and `template` (the body's parameters in order; no
+/// components for a template without parameters).
+fn whatsapp_template(call: &TemplateCall) -> serde_json::Value {
+    let mut template = json!({ "name": call.name, "language": { "code": call.language } });
+    if !call.params.is_empty() {
+        let parameters: Vec<_> = call
+            .params
+            .iter()
+            .map(|p| json!({ "type": "text", "text": p }))
+            .collect();
+        template["components"] = json!([{ "type": "body", "parameters": parameters }]);
+    }
+    json!({ "type": "template", "template": template })
 }
 
 impl ChannelSender for ChannelClients {

@@ -145,6 +145,8 @@ pub fn parse(body: &[u8], bot_id: &str) -> Result<Parsed, serde_json::Error> {
         platform_message_id: key,
         text,
         media,
+        // Telegram has no reply window: counted from when Baton received it.
+        sent_at: None,
     });
     Ok(out.storable())
 }

@@ -1,6 +1,8 @@
 //! WhatsApp Cloud API: webhook signature, payload parsing and the send call.
 
 use super::{Parsed, StatusUpdate};
+use app::domain::delivery::FailureKind;
+use app::domain::reply_window::platform_seconds_to_ms;
 use app::dto::Channel;
 use app::services::ingest::{IncomingMessage, Media};
 use hmac::{Hmac, Mac};
@@ -79,6 +81,7 @@ struct Status {
 
 #[derive(Deserialize)]
 struct StatusError {
+    code: Option<i64>,
     title: Option<String>,
     message: Option<String>,
 }
@@ -164,17 +167,19 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
                 platform_message_id: id.to_string(),
                 text,
                 media,
+                sent_at: str_at(m, &["timestamp"]).and_then(platform_seconds_to_ms),
             });
         }
         for s in value.statuses {
-            let error = s
-                .errors
-                .first()
-                .map(|e| e.message.clone().or(e.title.clone()).unwrap_or_default());
+            let first = s.errors.first();
+            let error = first.map(|e| e.message.clone().or(e.title.clone()).unwrap_or_default());
             out.statuses.push(StatusUpdate {
                 platform_message_id: s.id,
                 status: s.status,
                 error,
+                error_kind: first
+                    .and_then(|e| e.code)
+                    .and_then(FailureKind::from_whatsapp_code),
             });
         }
     }
@@ -299,6 +304,7 @@ mod tests {
                 platform_message_id: "wamid.O".into(),
                 status: "read".into(),
                 error: Some(String::new()),
+                error_kind: None,
             }]
         );
         assert_eq!(p.ignored, 3);

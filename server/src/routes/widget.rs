@@ -297,6 +297,7 @@ async fn handle(state: &AppState, visitor: &str, frame: &str) -> serde_json::Val
         platform_message_id: visitors::message_key(visitor, &m.client_id),
         text: text.to_string(),
         media: None,
+        sent_at: None,
     };
     match ingest::receive(state, &incoming).await {
         Ok(stored) => {

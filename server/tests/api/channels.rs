@@ -65,13 +65,18 @@ pub fn sign(body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// A WhatsApp text message from `from` with id `id`.
+/// A WhatsApp text message from `from` with id `id`, sent just now.
 pub fn wa_text(from: &str, id: &str, text: &str) -> String {
+    wa_text_at(from, id, text, app::services::now_ms() / 1000)
+}
+
+/// [`wa_text`] sent at `seconds` (unix time, WhatsApp's `timestamp`).
+pub fn wa_text_at(from: &str, id: &str, text: &str, seconds: i64) -> String {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
         "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": from}],
-        "messages": [{"from": from, "id": id, "timestamp": "1749416383", "type": "text", "text": {"body": text}}]
+        "messages": [{"from": from, "id": id, "timestamp": seconds.to_string(), "type": "text", "text": {"body": text}}]
     }}]}]})
     .to_string()
 }

@@ -85,6 +85,7 @@ pub fn customer_message(external_id: &str, id: &str, text: &str) -> IncomingMess
         platform_message_id: id.into(),
         text: text.into(),
         media: None,
+        sent_at: None,
     }
 }
 

@@ -20,6 +20,7 @@ mod operators;
 mod pages;
 mod push;
 mod queue;
+mod reply_window;
 mod robust;
 mod roles;
 mod scenarios;

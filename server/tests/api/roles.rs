@@ -153,6 +153,23 @@ const TABLE: &[(&str, Form, Role)] = &[
     ("devices/remove", &[("id", "999999")], Role::Operator),
     ("devices/test", &[("id", "999999")], Role::Operator),
     ("queue/overview", &[], Role::Operator),
+    ("templates/list", &[], Role::Operator),
+    (
+        "templates/save",
+        &[
+            ("name", "order_update"),
+            ("language", "es"),
+            ("category", "UTILITY"),
+            ("body", "Hola {{1}}"),
+        ],
+        Role::Admin,
+    ),
+    ("templates/delete", &[("id", "999999")], Role::Admin),
+    (
+        "conversations/send_template",
+        &[("id", "999999"), ("template_id", "999999"), ("params[0]", "Ana")],
+        Role::Operator,
+    ),
     ("settings/queue", &[], Role::Admin),
     (
         "settings/save_queue",

@@ -158,6 +158,7 @@ both_databases! {
             bot_confidence: None,
             delivery_status: None,
             delivery_error: None,
+            delivery_error_kind: None,
             created_at: 0,
             system_line: None,
             note: false,

@@ -44,6 +44,7 @@ fn incoming<'a>(who: &'a str, id: &'a str) -> IncomingRow<'a> {
         media_type: None,
         media_id: None,
         now: 10,
+        customer_at: 10,
     }
 }
 

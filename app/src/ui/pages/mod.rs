@@ -12,6 +12,7 @@ pub mod not_found;
 pub mod operators;
 pub mod scenarios;
 pub mod settings;
+pub mod templates;
 
 use crate::error::AppError;
 use crate::i18n::*;

@@ -1,4 +1,5 @@
-//! Deployment settings (admins only): the bot's handoff rules and the pause switch.
+//! Deployment settings (admins only): the bot's handoff rules, the pause switch, the queue and
+//! WhatsApp templates (`super::templates`).
 
 use super::load_error;
 use crate::api::queue::{get_queue_settings, SaveQueueSettings};
@@ -50,6 +51,7 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Transition>
             <super::canned::CannedEditor shared=true editing=canned/>
+            <super::templates::TemplatesSection/>
             <div class="card">
                 <h2>{t!(i18n, settings.account.title)}</h2>
                 <p class="muted">{t!(i18n, settings.account.text, <link> = <a href="/account" />)}</p>

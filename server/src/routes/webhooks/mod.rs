@@ -37,6 +37,7 @@ async fn accept(s: &ServerState, channel: Channel, parsed: Parsed) -> Response {
             st.platform_message_id.as_str(),
             &st.status,
             st.error.as_deref(),
+            st.error_kind,
         )
         .await
         {

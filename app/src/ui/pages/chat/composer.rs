@@ -2,12 +2,13 @@
 //! a private note for colleagues (the `Note` switch; the only choice for someone not holding it).
 //! Typing `/` opens the canned replies (see [`CannedList`]).
 
+use super::templates::TemplatePicker;
 use super::{action_error, insert_once, scroll_to_bottom};
 use crate::api::canned::canned_for_composer;
 use crate::api::conversations::{AddNote, SendReply};
 use crate::domain::canned::{fill, query, rank};
 use crate::domain::ownership::OwnerState;
-use crate::dto::{CannedReply, ConversationSummary, MessageDto};
+use crate::dto::{CannedReply, Channel, ConversationSummary, MessageDto};
 use crate::i18n::*;
 use leptos::prelude::*;
 
@@ -16,17 +17,23 @@ pub(super) fn Composer(
     id: i64,
     summary: RwSignal<ConversationSummary>,
     can_send: Signal<bool>,
+    /// WhatsApp's 24-hour window has closed: only templates are offered.
+    window_closed: Signal<bool>,
     messages: RwSignal<Vec<MessageDto>>,
     scroller: NodeRef<leptos::html::Div>,
     agent: String,
 ) -> impl IntoView {
     let send = ServerAction::<SendReply>::new();
     let note = ServerAction::<AddNote>::new();
+    // A memo, so a conversation update does not redraw (and close) an open template picker.
+    let whatsapp = Memo::new(move |_| summary.with(|s| s.channel == Channel::Whatsapp));
     let i18n = use_i18n();
     let text = RwSignal::new(String::new());
     let note_chosen = RwSignal::new(false);
-    // Someone who does not hold the conversation can only leave a note.
-    let note_mode = move || note_chosen.get() || !can_send.get();
+    // Someone who does not hold the conversation can only leave a note; past WhatsApp's window
+    // the holder can too (the customer gets only templates, from the picker).
+    let note_only = move || !can_send.get() || window_closed.get();
+    let note_mode = move || note_chosen.get() || note_only();
     for action in [send.value(), note.value()] {
         Effect::new(move |_| {
             if let Some(Ok(m)) = action.get() {
@@ -51,7 +58,8 @@ pub(super) fn Composer(
         if body.trim().is_empty() || pending() {
             return;
         }
-        if note_chosen.get_untracked() || !can_send.get_untracked() {
+        if note_chosen.get_untracked() || !can_send.get_untracked() || window_closed.get_untracked()
+        {
             note.dispatch(AddNote { id, text: body });
         } else {
             send.dispatch(SendReply { id, text: body });
@@ -91,6 +99,9 @@ pub(super) fn Composer(
         <Show when=move || !can_send.get()>
             <p class="composer-hint muted small">{hint}</p>
         </Show>
+        <Show when=move || can_send.get() && whatsapp.get()>
+            <TemplatePicker id messages scroller/>
+        </Show>
         <form class="composer" class:note-mode=note_mode on:submit=move |ev| { ev.prevent_default(); submit(); }
             method="post" action=move || if note_mode() { "/api/conversations/note" } else { "/api/conversations/send" }>
             <input type="hidden" name="id" value=id.to_string()/>
@@ -99,7 +110,7 @@ pub(super) fn Composer(
                 <span class="switch">
                     <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, toolkit.note)
                         prop:checked=note_mode
-                        disabled=move || !can_send.get()
+                        disabled=note_only
                         on:change=move |ev| note_chosen.set(event_target_checked(&ev))/>
                     <span class="slider"></span>
                 </span>

@@ -93,9 +93,14 @@ pub(super) fn Message(m: MessageDto, can_retry: Signal<bool>) -> impl IntoView {
             </div>
             {failed.then(|| view! {
                 <div class="msg-failed" role="alert">
-                    <span class="small">{match m.delivery_error.clone() {
-                        Some(e) => e.into_any(),
-                        None => t!(i18n, chat.not_delivered).into_any(),
+                    <span class="small">{match (m.delivery_error_kind, m.delivery_error.clone()) {
+                        // Why, in the reader's language, when the platform said.
+                        (Some(kind), _) => (move || crate::text::errors::problem(
+                            i18n.get_locale(),
+                            &crate::domain::problem::Problem::SendFailed { reason: kind },
+                        )).into_any(),
+                        (None, Some(e)) => e.into_any(),
+                        (None, None) => t!(i18n, chat.not_delivered).into_any(),
                     }}</span>
                     <Show when=move || can_retry.get()>
                         <button type="button" class="btn small" on:click=move |_| { retry.dispatch(RetryMessage { message_id: id }); }>

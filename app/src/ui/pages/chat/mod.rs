@@ -5,6 +5,7 @@
 mod composer;
 mod header;
 mod message;
+mod templates;
 
 use super::load_error;
 use crate::api::conversations::{earlier_messages, open_conversation};
@@ -108,10 +109,12 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
             message_id,
             delivery_status,
             error,
+            error_kind,
         } if *conversation_id == id => messages.update(|list| {
             if let Some(m) = list.iter_mut().find(|m| m.id == *message_id) {
                 m.delivery_status = Some(delivery_status.clone());
                 m.delivery_error = error.clone();
+                m.delivery_error_kind = *error_kind;
             }
         }),
         LiveEventKind::ConversationUpdated { conversation } if conversation.id == id => {
@@ -146,6 +149,12 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
     let is_admin = me.is_admin();
     let can_send =
         move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
+    // WhatsApp: past 24 hours since the customer last wrote, only templates go out.
+    let clock = expect_context::<crate::ui::live::Clock>();
+    let window_closed = Signal::derive(move || {
+        let now = clock.now(server_now);
+        summary.with(|s| !crate::domain::reply_window::is_open(s.reply_window_closes_at, now))
+    });
 
     view! {
         <article class="chat" aria-labelledby="chat-title">
@@ -163,7 +172,8 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                     </For>
                 </ol>
             </div>
-            <Composer id summary can_send=Signal::derive(can_send) messages scroller agent=me.display_name.clone()/>
+            <templates::WindowClosedBanner closed=window_closed/>
+            <Composer id summary can_send=Signal::derive(can_send) window_closed messages scroller agent=me.display_name.clone()/>
         </article>
     }
 }
@@ -250,6 +260,7 @@ mod tests {
             bot_confidence: None,
             delivery_status: None,
             delivery_error: None,
+            delivery_error_kind: None,
             created_at: id,
             system_line: line,
             note: false,
