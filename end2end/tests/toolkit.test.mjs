@@ -23,7 +23,8 @@ test('canned replies, private notes and mentions', async () => {
   await editor.getByLabel('Text').fill('Hola {{name}}, soy {{agent}}. ¿En qué te ayudo?');
   await editor.getByRole('button', { name: 'Add reply' }).click();
   await editor.locator('.canned-item', { hasText: '/hola' }).waitFor();
-  await admin.screenshot({ path: shot('desktop-canned-replies'), fullPage: true });
+  await editor.scrollIntoViewIfNeeded();
+  await admin.screenshot({ path: shot('desktop-canned-replies') });
   await adminCtx.close();
 
   // Ben is signed in elsewhere: the title counts who waits, and he will be mentioned.

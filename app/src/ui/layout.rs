@@ -221,16 +221,12 @@ fn AvailabilitySwitch(initial: bool) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <label class="presence" data-available=move || on.get().to_string()>
-            <span class="switch">
-                <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, layout.available)
-                    prop:checked=move || on.get()
-                    on:change=move |ev| {
-                        let v = event_target_checked(&ev);
-                        on.set(v);
-                        set.dispatch(SetAvailable { available: v });
-                    }/>
-                <span class="slider"></span>
-            </span>
+            <super::switch::Switch label=Signal::derive(move || t_string!(i18n, layout.available).to_string())
+                checked=on
+                on_change=move |v| {
+                    on.set(v);
+                    set.dispatch(SetAvailable { available: v });
+                }/>
             <span class="presence-label">{move || if on.get() { t_string!(i18n, layout.available) } else { t_string!(i18n, layout.away) }}</span>
         </label>
     }

@@ -5,6 +5,7 @@ pub mod layout;
 pub mod live;
 pub mod pages;
 pub mod sound;
+pub mod switch;
 
 use crate::api::auth::{get_me, SignIn, SignOut};
 use crate::dto::UserDto;

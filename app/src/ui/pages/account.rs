@@ -126,19 +126,15 @@ fn SoundChoice() -> impl IntoView {
         <section class="card" aria-labelledby="sound-title">
             <h2 id="sound-title">{t!(i18n, toolkit.sound_title)}</h2>
             <label class="toggle-row">
-                <span class="switch">
-                    <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, toolkit.sound)
-                        prop:checked=move || on.get()
-                        on:change=move |ev| {
-                            let v = event_target_checked(&ev);
-                            on.set(v);
-                            crate::ui::sound::set_enabled(v);
-                            if v {
-                                crate::ui::sound::chime();
-                            }
-                        }/>
-                    <span class="slider"></span>
-                </span>
+                <crate::ui::switch::Switch label=Signal::derive(move || t_string!(i18n, toolkit.sound).to_string())
+                    checked=on
+                    on_change=move |v| {
+                        on.set(v);
+                        crate::ui::sound::set_enabled(v);
+                        if v {
+                            crate::ui::sound::chime();
+                        }
+                    }/>
                 <span aria-hidden="true">{t!(i18n, toolkit.sound)}</span>
             </label>
             <p class="muted small">{t!(i18n, toolkit.sound_help)}</p>

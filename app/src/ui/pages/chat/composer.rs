@@ -107,13 +107,10 @@ pub(super) fn Composer(
             <input type="hidden" name="id" value=id.to_string()/>
             <CannedList state=list on_pick=picked/>
             <label class="note-toggle small">
-                <span class="switch">
-                    <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, toolkit.note)
-                        prop:checked=note_mode
-                        disabled=note_only
-                        on:change=move |ev| note_chosen.set(event_target_checked(&ev))/>
-                    <span class="slider"></span>
-                </span>
+                <crate::ui::switch::Switch label=Signal::derive(move || t_string!(i18n, toolkit.note).to_string())
+                    checked=Signal::derive(note_mode)
+                    disabled=Signal::derive(note_only)
+                    on_change=move |v| note_chosen.set(v)/>
                 <span aria-hidden="true">{t!(i18n, toolkit.note)}</span>
             </label>
             <label for="composer-text" class="sr-only">

@@ -139,15 +139,10 @@ pub(super) fn ChatHeader(
                     </button>
                 </Show>
                 <label class="ai-toggle">
-                    <span class="switch">
-                        <input type="checkbox" role="switch" aria-label=move || t_string!(i18n, chat.ai_bot)
-                            prop:checked=move || summary.with(|s| s.ai_enabled)
-                            disabled=move || !ai_allowed()
-                            on:change=move |ev| {
-                                ai.dispatch(SetConversationAi { id: id(), on: event_target_checked(&ev) });
-                            }/>
-                        <span class="slider"></span>
-                    </span>
+                    <crate::ui::switch::Switch label=Signal::derive(move || t_string!(i18n, chat.ai_bot).to_string())
+                        checked=Signal::derive(move || summary.with(|s| s.ai_enabled))
+                        disabled=Signal::derive(move || !ai_allowed())
+                        on_change=move |on| { ai.dispatch(SetConversationAi { id: id(), on }); }/>
                     <span aria-hidden="true">{t!(i18n, chat.ai_bot)}</span>
                 </label>
             </div>
