@@ -156,7 +156,15 @@ fn SignedIn(user: UserDto) -> impl IntoView {
             });
         }
     });
-    Effect::new(move |_| set_app_badge(live.waiting_count().unwrap_or(0)));
+    // Effects run only in the browser: the server's page says "Baton".
+    Effect::new(move |_| {
+        let waiting = live.waiting_count();
+        set_app_badge(waiting.unwrap_or(0));
+        #[cfg(feature = "hydrate")]
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&page_title(waiting));
+        }
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = session.sign_out.value().get() {
@@ -287,6 +295,16 @@ fn EscalationBanner() -> impl IntoView {
     }
 }
 
+/// "(3) Baton" while three conversations wait, so a background tab says so.
+#[cfg(any(feature = "hydrate", test))]
+fn page_title(waiting: Option<usize>) -> String {
+    match waiting {
+        Some(n) if n >= crate::dto::WAITING_COUNTED => "(999+) Baton".to_string(),
+        Some(n) if n > 0 => format!("({n}) Baton"),
+        _ => "Baton".to_string(),
+    }
+}
+
 /// The installed app's icon badge shows how many conversations wait (Badging API, where the
 /// browser has it).
 fn set_app_badge(_count: usize) {
@@ -409,5 +427,21 @@ pub fn Forbidden() -> impl IntoView {
             <p>{t!(i18n, layout.forbidden.body)}</p>
             <A href="/conversations" attr:class="btn">{t!(i18n, layout.forbidden.back)}</A>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_title;
+
+    #[test]
+    fn the_title_counts_who_waits() {
+        assert_eq!(page_title(None), "Baton");
+        assert_eq!(page_title(Some(0)), "Baton");
+        assert_eq!(page_title(Some(3)), "(3) Baton");
+        assert_eq!(
+            page_title(Some(crate::dto::WAITING_COUNTED)),
+            "(999+) Baton"
+        );
     }
 }

@@ -172,7 +172,9 @@ impl LiveState {
 
     /// How many conversations wait (`None` until known).
     pub fn waiting_count(self) -> Option<usize> {
-        self.waiting.with(|w| w.as_ref().map(|set| set.len()))
+        self.waiting
+            .try_with(|w| w.as_ref().map(|set| set.len()))
+            .flatten()
     }
 
     /// Opens the socket once per page; later calls do nothing. Only runs in the browser.

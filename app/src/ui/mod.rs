@@ -47,15 +47,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// "(3) Baton" while three conversations wait, so a background tab says so.
-fn page_title(waiting: Option<usize>) -> String {
-    match waiting {
-        Some(n) if n >= crate::dto::WAITING_COUNTED => "(999+) Baton".to_string(),
-        Some(n) if n > 0 => format!("({n}) Baton"),
-        _ => "Baton".to_string(),
-    }
-}
-
 /// Who is signed in, refetched whenever someone signs in or out.
 #[derive(Clone, Copy)]
 pub struct Session {
@@ -79,13 +70,12 @@ pub fn App() -> impl IntoView {
         sign_out,
     });
     live::provide_live();
-    let live = expect_context::<live::LiveState>();
 
     let html = provide_language();
     view! {
         {html}
         <FollowUserLanguage/>
-        <Title text=move || page_title(live.waiting_count())/>
+        <Title text="Baton"/>
         <Meta name="description" content=move || t_string!(use_i18n(), common.description)/>
         <Link rel="preload" href="/icons/icon-192.png" as_="image"/>
         <Router>
