@@ -97,8 +97,12 @@ pub fn CannedEditor(shared: bool, editing: CannedEditing) -> impl IntoView {
                                     let reply = c.clone();
                                     let rid = c.id;
                                     let name = format!("/{}", c.shortcut);
-                                    let edit_label = format!("{} {name}", t_string!(i18n, toolkit.edit));
-                                    let delete_label = format!("{} {name}", t_string!(i18n, toolkit.delete));
+                                    // Worded when rendered, not when the list arrives: a discarded
+                                    // copy of this `Suspend` may finish after the request.
+                                    let edit_name = name.clone();
+                                    let edit_label = move || format!("{} {edit_name}", t_string!(i18n, toolkit.edit));
+                                    let delete_name = name.clone();
+                                    let delete_label = move || format!("{} {delete_name}", t_string!(i18n, toolkit.delete));
                                     view! {
                                         <li class="canned-item">
                                             <code class="canned-shortcut">{name.clone()}</code>
