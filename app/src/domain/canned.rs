@@ -8,7 +8,7 @@ use super::users::FieldError;
 /// The longest shortcut.
 pub const MAX_SHORTCUT_CHARS: usize = 32;
 /// The longest reply text (a reply's own limit).
-pub const MAX_BODY_CHARS: usize = 4096;
+pub const MAX_BODY_CHARS: usize = super::MAX_REPLY_CHARS;
 /// How many replies one owner (the shared set, or one operator) may keep.
 pub const MAX_PER_OWNER: i64 = 200;
 
@@ -80,13 +80,8 @@ pub fn query(text: &str) -> Option<&str> {
     (!rest.contains(char::is_whitespace)).then_some(rest)
 }
 
-/// Whether a reply answers `query`: its shortcut starts with it or its text contains it, ignoring
-/// case. Shortcut matches rank first (see [`rank`]).
-pub fn matches(shortcut: &str, body: &str, query: &str) -> bool {
-    rank(shortcut, body, query).is_some()
-}
-
-/// 0 for a shortcut that starts with `query`, 1 for a text that contains it.
+/// Whether a reply answers `query`, ignoring case: `Some(0)` when its shortcut starts with it,
+/// `Some(1)` when its text contains it (shortcut matches list first), `None` otherwise.
 pub fn rank(shortcut: &str, body: &str, query: &str) -> Option<u8> {
     let q = query.to_lowercase();
     if shortcut.to_lowercase().starts_with(&q) {
@@ -160,6 +155,6 @@ mod tests {
     fn shortcuts_rank_before_texts() {
         assert_eq!(rank("hours", "We open at 9", "HO"), Some(0));
         assert_eq!(rank("open", "Opening hours", "hours"), Some(1));
-        assert!(!matches("price", "It costs 5", "hours"));
+        assert_eq!(rank("price", "It costs 5", "hours"), None);
     }
 }

@@ -35,3 +35,7 @@ pub mod reply_window;
 pub mod templates;
 pub mod users;
 pub mod widget;
+
+/// The longest reply an operator can send (WhatsApp's own limit is 4096 characters); a canned
+/// reply's text is held to it too, since it becomes a reply.
+pub const MAX_REPLY_CHARS: usize = 4096;

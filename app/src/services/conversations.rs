@@ -287,8 +287,7 @@ pub async fn earlier(state: &AppState, id: i64, before: i64) -> Result<MessagePa
     })
 }
 
-/// The longest reply an operator can send (WhatsApp's own limit is 4096 characters).
-pub const MAX_REPLY_CHARS: usize = 4096;
+pub use crate::domain::MAX_REPLY_CHARS;
 
 /// An operator's reply: only the operator holding the conversation may write, and on WhatsApp
 /// only within the 24-hour window (past it, a template); it is stored and queued for delivery
