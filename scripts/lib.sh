@@ -8,7 +8,8 @@ BINARYEN_VERSION="132"           # npm's build of wasm-opt (Debian's older one b
 TOOLS="$ROOT/.tools"
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 
-say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+# Each step says how long the run has taken so far (minutes:seconds), so a slow step shows in CI logs.
+say() { printf '\033[1;34m==>\033[0m [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 ensure_rust_tools() {
