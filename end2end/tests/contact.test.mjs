@@ -20,8 +20,9 @@ test('typing both ways, then the contact panel with the earlier conversation', a
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.locator('.msg.system', { hasText: 'Accepted by' }).waitFor();
 
-  // The visitor types (without sending): the operator sees it.
-  await cust.page.getByLabel('Type your message').fill('un momento, busco el número');
+  // The visitor types (without sending), key by key for a few seconds (the widget says so at most
+  // every 2.5 s, and it said so while they typed their last message): the operator sees it.
+  await cust.page.getByLabel('Type your message').pressSequentially('un momento, busco el número', { delay: 120 });
   await page.locator('p.typing', { hasText: 'is typing' }).waitFor({ timeout: 10_000 });
   await page.screenshot({ path: shot('phone-customer-typing') });
   // The operator types: the visitor sees their name.
@@ -43,8 +44,9 @@ test('typing both ways, then the contact panel with the earlier conversation', a
   await page.getByRole('button', { name: 'Contact', exact: true }).click();
   const panel = page.getByRole('complementary', { name: 'Contact' });
   const past = panel.getByRole('region', { name: 'Previous conversations' });
-  const item = past.getByRole('button', { name: /quiero hablar con un humano/ });
+  const item = past.getByRole('button', { name: /“hola”/ });
   await item.waitFor({ timeout: 10_000 });
+  assert.equal(await past.getByRole('button').count(), 1, 'one earlier conversation');
   assert.match(await item.innerText(), /With Ana/);
   await page.screenshot({ path: shot('phone-contact-panel') });
   await item.click();

@@ -61,7 +61,7 @@ pub(super) fn Composer(
     let clock = expect_context::<crate::ui::live::Clock>();
     let told_typing = StoredValue::new(None::<i64>);
     let tell_typing = move || {
-        let now = clock.now(0);
+        let now = clock.now_untracked(0);
         if note_mode()
             || told_typing
                 .get_value()

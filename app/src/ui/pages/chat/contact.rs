@@ -81,13 +81,14 @@ fn ContactBody(card: ContactCard) -> impl IntoView {
             ev.prevent_default();
             save.dispatch(SaveContact { id, name: name.get_untracked(), notes: notes.get_untracked() });
         }>
-            <label class="field">
-                {t!(i18n, contact.name)}
-                <input type="text" name="name" autocomplete="off" maxlength="100"
+            <div class="field">
+                <label for="contact-name">{t!(i18n, contact.name)}</label>
+                <input id="contact-name" type="text" name="name" autocomplete="off" maxlength="100"
+                    aria-describedby="contact-name-hint"
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                <span class="hint muted small">{t!(i18n, contact.name_hint)}</span>
+                <span id="contact-name-hint" class="hint muted small">{t!(i18n, contact.name_hint)}</span>
                 {field_error(save.value(), "name")}
-            </label>
+            </div>
             <dl class="contact-facts">
                 {reach.map(|(phone, value)| view! {
                     <dt>{move || if phone { t_string!(i18n, contact.phone) } else { t_string!(i18n, contact.handle) }}</dt>
@@ -98,13 +99,14 @@ fn ContactBody(card: ContactCard) -> impl IntoView {
                 <dt>{t!(i18n, contact.first_seen)}</dt>
                 <dd>{move || day(i18n.get_locale(), first_seen, clock.now(first_seen))}</dd>
             </dl>
-            <label class="field">
-                {t!(i18n, contact.notes)}
-                <textarea name="notes" rows="4" maxlength="2000"
+            <div class="field">
+                <label for="contact-notes">{t!(i18n, contact.notes)}</label>
+                <textarea id="contact-notes" name="notes" rows="4" maxlength="2000"
+                    aria-describedby="contact-notes-hint"
                     prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
-                <span class="hint muted small">{t!(i18n, contact.notes_hint)}</span>
+                <span id="contact-notes-hint" class="hint muted small">{t!(i18n, contact.notes_hint)}</span>
                 {field_error(save.value(), "notes")}
-            </label>
+            </div>
             <div class="row-actions">
                 <button type="submit" class="btn primary" disabled=move || save.pending().get()>
                     {t!(i18n, contact.save)}

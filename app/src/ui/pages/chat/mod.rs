@@ -104,7 +104,7 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
 
     live.on_event(move |ev| match &ev.kind {
         LiveEventKind::Typing { conversation_id } if *conversation_id == id => {
-            typing_until.set(clock.now(server_now) + TYPING_SHOWN_MS)
+            typing_until.set(clock.now_untracked(server_now) + TYPING_SHOWN_MS)
         }
         LiveEventKind::MessageCreated { message } if message.conversation_id == id => {
             if message.sender == Sender::Customer {
