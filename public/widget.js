@@ -3,7 +3,8 @@
  * No dependencies. Talks to Baton over a WebSocket (/widget/ws), so bot and operator replies
  * arrive live. The server issues this visitor's identity (a random token, kept in localStorage
  * and presented on every connection); messages typed while offline are sent on reconnect, each
- * with a client id, so a resend is never stored twice.
+ * with a client id, so a resend is never stored twice. While the visitor types, the widget says
+ * so (at most every 2.5 s) and operators see it; an operator's typing shows here the same way.
  */
 (function () {
   'use strict';
@@ -46,6 +47,7 @@
     '.bw-who{display:block;font-size:11px;color:#59636e;margin-bottom:2px}' +
     '.bw-pending{opacity:.6}' +
     '.bw-notice{align-self:center;font-size:12px;color:#9a6700;text-align:center}' +
+    '.bw-typing{min-height:18px;padding:2px 12px;font-size:12px;font-style:italic;color:#59636e}' +
     '.bw-form{display:flex;gap:8px;padding:10px;border-top:1px solid #d1d9e0;background:#fff}' +
     '.bw-input{flex:1;min-height:44px;border:1px solid #d1d9e0;border-radius:10px;padding:0 12px;font:inherit}' +
     '.bw-send{min-height:44px;min-width:64px;border:0;border-radius:10px;background:#1f6feb;color:#fff;font-weight:700;cursor:pointer}' +
@@ -83,6 +85,14 @@
   head.appendChild(close);
   var log = el('div', 'bw-log');
   log.setAttribute('aria-live', 'polite');
+  var typing = el('div', 'bw-typing');
+  typing.setAttribute('aria-live', 'polite');
+  var typingTimer = null;
+  function showTyping(author) {
+    typing.textContent = author ? author + ' is typing\u2026' : '';
+    clearTimeout(typingTimer);
+    if (author) typingTimer = setTimeout(function () { showTyping(null); }, 6000);
+  }
   var form = el('form', 'bw-form');
   var input = el('input', 'bw-input');
   input.setAttribute('aria-label', 'Type your message');
@@ -95,6 +105,7 @@
   form.appendChild(send);
   panel.appendChild(head);
   panel.appendChild(log);
+  panel.appendChild(typing);
   panel.appendChild(form);
   document.body.appendChild(panel);
   document.body.appendChild(bubble);
@@ -161,7 +172,11 @@
         outbox.forEach(transmit);
       }
       if (data.type === 'history') data.messages.forEach(render);
-      if (data.type === 'message') render(data.message);
+      if (data.type === 'message') {
+        if (data.message.from !== 'customer') showTyping(null);
+        render(data.message);
+      }
+      if (data.type === 'typing') showTyping(data.author || 'Someone');
       if (data.type === 'ack') {
         outbox = outbox.filter(function (m) {
           return m.client_id !== data.client_id;
@@ -190,6 +205,13 @@
   close.addEventListener('click', function () {
     panel.classList.remove('bw-open');
     bubble.setAttribute('aria-label', 'Open chat');
+  });
+  var toldTyping = 0;
+  input.addEventListener('input', function () {
+    var now = Date.now();
+    if (!input.value.trim() || now - toldTyping < 2500 || !ws || ws.readyState !== 1) return;
+    toldTyping = now;
+    ws.send(JSON.stringify({ type: 'typing' }));
   });
   form.addEventListener('submit', function (e) {
     e.preventDefault();

@@ -17,8 +17,11 @@ trap 'rm -rf "$WORK"' EXIT
 if [ -z "${BATON_BIN:-}" ] && [ -x target/release/baton ] && [ -x target/release/baton-bench ]; then
   BATON_BIN=target/release/baton; BENCH=target/release/baton-bench
 else
-  say "building the debug binaries (Baton, the crash driver)"
-  cargo build -q -p server -p baton-bench
+  # scripts/test.sh built them already (BATON_BUILT).
+  if [ -z "${BATON_BUILT:-}" ]; then
+    say "building the debug binaries (Baton, the crash driver)"
+    cargo build -q -p server -p baton-bench
+  fi
   BATON_BIN="${BATON_BIN:-target/debug/baton}"; BENCH=target/debug/baton-bench
 fi
 

@@ -5,8 +5,8 @@
 # connections. Reports responses per status, p99 and max latency, responses over 5 s and the
 # "panicked" lines in Baton's log; exits non-zero on any panic, 5xx, broken response or one over 5 s.
 #   scripts/load_pages.sh [REQUESTS] [CONNECTIONS]   (defaults 20000 and 16; 800 16 is a smoke run)
-# LOAD_PROFILE=debug uses the debug build the tests already made (CI's smoke run) instead of a
-# release build. LOAD_ABANDON_MS=N hangs up on every request after N ms (most renders are then
+# LOAD_PROFILE=debug uses the debug build (CI's smoke run: BATON_BUILT=1, test.sh built it) instead
+# of a release build. LOAD_ABANDON_MS=N hangs up on every request after N ms (most renders are then
 # abandoned midway): broken responses are expected and not counted as failures; panics, 5xx and a
 # Baton that stops answering still are.
 source "$(dirname "$0")/lib.sh"
@@ -21,7 +21,9 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 PROFILE="${LOAD_PROFILE:-release}"
 say "building $PROFILE binaries (Baton and the load generator)"
-if [ "$PROFILE" = debug ]; then
+if [ -n "${BATON_BUILT:-}" ]; then
+  say "(built by scripts/test.sh)"
+elif [ "$PROFILE" = debug ]; then
   cargo build -p server -p baton-bench
 else
   cargo build --release -p server -p baton-bench

@@ -241,6 +241,11 @@ pub enum LiveEventKind {
         #[serde(default)]
         error_kind: Option<crate::domain::delivery::FailureKind>,
     },
+    /// A widget visitor is typing in conversation `conversation_id` (sent to the sockets open now;
+    /// not numbered or kept for replay).
+    Typing {
+        conversation_id: i64,
+    },
     /// `by` mentioned `user_id` in a private note (only that person's sockets get it).
     Mentioned {
         user_id: i64,
@@ -369,6 +374,38 @@ pub struct ConversationDetail {
     pub contact_phone: Option<String>,
     pub page: MessagePage,
     pub now: i64,
+}
+
+/// The contact panel: who the customer is, what operators noted about them, and their earlier
+/// conversations (newest first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactCard {
+    pub conversation_id: i64,
+    /// The name shown for them (`None`: the channel gave none and nobody set one).
+    pub name: Option<String>,
+    /// Whether an operator set `name` (the channel's own name no longer replaces it).
+    pub name_set: bool,
+    pub phone: Option<String>,
+    /// How the channel knows them when it is not a phone number: a Telegram chat id, a web
+    /// visitor's short handle.
+    pub handle: Option<String>,
+    pub channel: Channel,
+    /// When Baton first heard from them (unix ms).
+    pub first_seen: i64,
+    pub notes: String,
+    pub past: Vec<PastConversation>,
+}
+
+/// One earlier, closed conversation with a contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PastConversation {
+    pub start: i64,
+    pub end: i64,
+    /// Messages from the customer, the bot and operators (not history lines or notes).
+    pub messages: i64,
+    pub handled_by: Vec<String>,
+    /// The customer's first words in it (cut short).
+    pub opening: Option<String>,
 }
 
 /// An operator as the transfer picker and monitoring show them.

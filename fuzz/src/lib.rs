@@ -125,11 +125,14 @@ pub mod targets {
     }
 
     /// Widget socket frames: `app::domain::widget::parse_frame` accepts exactly the frames the spec
-    /// allows (a `message` with 1..=4096 characters of trimmed text and a 1..=64 character client_id,
+    /// allows (`typing`, or a `message` with 1..=4096 characters of trimmed text and a 1..=64
+    /// character client_id,
     /// U+0000 dropped from the text and refused in the client_id),
     /// checked against an independent reading of the same JSON.
     pub fn widget_frame(data: &[u8]) {
-        use app::domain::widget::{parse_frame, FrameError, CLIENT_ID_MAX_CHARS, TEXT_MAX_CHARS};
+        use app::domain::widget::{
+            parse_frame, Frame, FrameError, CLIENT_ID_MAX_CHARS, TEXT_MAX_CHARS,
+        };
         use serde_json::Value;
 
         let Ok(frame) = std::str::from_utf8(data) else {
@@ -150,7 +153,10 @@ pub mod targets {
         let id_ok = (1..=CLIENT_ID_MAX_CHARS).contains(&client_id.chars().count())
             && !client_id.contains('\0');
         match &result {
-            Ok(f) => {
+            Ok(Frame::Typing) => {
+                assert!(kind == Some("typing"), "read as typing: {frame:?}");
+            }
+            Ok(Frame::Message(f)) => {
                 assert!(
                     json.as_ref().is_some_and(Value::is_object),
                     "accepted a non-object"

@@ -481,6 +481,13 @@ impl EventBus for Broker {
         }
     }
 
+    fn flash(&self, kind: LiveEventKind) {
+        self.log.announce(kind.clone());
+        self.send(Signal::Flash {
+            event: Box::new(kind),
+        });
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.log.subscribe()
     }
@@ -618,6 +625,10 @@ fn apply(state: &AppState, broker: &Broker, env: Envelope) {
             }
         }
         Signal::WidgetDelivered { id } => broker.widget_delivered(id),
+        Signal::WidgetFlash { visitor, frame } => {
+            state.widget_hub.push(&visitor, &frame);
+        }
+        Signal::Flash { event } => broker.log.announce(*event),
         Signal::BotHealth { down } => state.bot_health.set(down),
     }
 }

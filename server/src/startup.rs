@@ -117,6 +117,14 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         }
     }
 
+    // One set of channel clients sends replies (the delivery worker) and tells customers' apps
+    // that an operator read their messages or is typing.
+    let sender = Arc::new(ChannelClients::new(
+        channels.clone(),
+        state.widget_hub.clone(),
+        state.cluster.clone(),
+    ));
+    state.channel_signals = Some(sender.clone());
     push(config, &mut state).await?;
 
     if config.demo
@@ -151,11 +159,6 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         service_worker: assets::service_worker_script(&config.site_root, &bundle).into(),
     };
     // Workers start with the router, so work stored before a restart is picked up at once.
-    let sender = Arc::new(ChannelClients::new(
-        channels,
-        state.widget_hub.clone(),
-        state.cluster.clone(),
-    ));
     let mut workers = vec![
         crate::workers::spawn_bot(state.clone()),
         crate::workers::spawn_delivery(state.clone(), sender),

@@ -102,6 +102,21 @@ pub async fn add_note(id: i64, text: String) -> Result<MessageDto, AppError> {
     )
 }
 
+/// The signed-in operator is typing a reply in conversation `id` (which they hold): the customer
+/// sees it. The composer says so at most every few seconds.
+#[server(endpoint = "conversations/typing")]
+pub async fn typing(id: i64) -> Result<(), AppError> {
+    use super::ctx::*;
+    use crate::domain::users::Role;
+    respond(
+        async {
+            let (state, me) = require(Role::Operator).await?;
+            crate::services::signals::operator_typing(&state, &me, id).await
+        }
+        .await,
+    )
+}
+
 #[server(endpoint = "conversations/retry")]
 pub async fn retry_message(message_id: i64) -> Result<(), AppError> {
     use super::ctx::*;

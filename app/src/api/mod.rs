@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod canned;
+pub mod contacts;
 pub mod conversations;
 pub mod devices;
 pub mod operators;

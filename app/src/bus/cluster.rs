@@ -17,7 +17,7 @@ pub enum Worker {
     Notify,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "signal", rename_all = "snake_case")]
 pub enum Signal {
     /// Work for `worker` was stored: whichever instance is free takes it.
@@ -47,6 +47,16 @@ pub enum Signal {
     WidgetDelivered {
         id: u64,
     },
+    /// A frame for a widget visitor that nobody waits on (an operator is typing): an instance
+    /// with one of their tabs open delivers it.
+    WidgetFlash {
+        visitor: String,
+        frame: String,
+    },
+    /// An event for the sockets open now on every instance (see `EventBus::flash`).
+    Flash {
+        event: Box<crate::dto::LiveEventKind>,
+    },
     /// The external bot went down (since when, the error) or came back (`None`).
     BotHealth {
         down: Option<(i64, String)>,
@@ -54,7 +64,7 @@ pub enum Signal {
 }
 
 /// A signal with the instance that sent it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     pub from: String,
     #[serde(flatten)]

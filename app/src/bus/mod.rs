@@ -35,6 +35,10 @@ pub trait EventBus: Send + Sync + 'static {
     /// Publishes an event to every subscriber (on every instance, with a broker). Its number is
     /// given where the events are put in order: at once here, by the broker in a cluster.
     fn publish(&self, kind: LiveEventKind);
+    /// Delivers an event to the sockets open now, here and on every instance, unnumbered and not
+    /// kept for replay: news that is stale in seconds (someone is typing), which a phone coming
+    /// back need not catch up on and which must not push real events out of the replay log.
+    fn flash(&self, kind: LiveEventKind);
     /// Subscribers share one copy of each event (a thousand sockets do not clone or encode it
     /// a thousand times).
     fn subscribe(&self) -> broadcast::Receiver<Arc<Published>>;
@@ -168,6 +172,10 @@ impl EventBus for LocalBus {
         self.log.append(kind);
     }
 
+    fn flash(&self, kind: LiveEventKind) {
+        self.log.announce(kind);
+    }
+
     fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.log.subscribe()
     }
@@ -205,6 +213,25 @@ mod tests {
             "{}",
             b.json
         );
+    }
+
+    #[tokio::test]
+    async fn flashed_events_reach_subscribers_but_are_not_numbered_or_kept() {
+        let bus = LocalBus::new(4);
+        let mut rx = bus.subscribe();
+        bus.publish(LiveEventKind::OperatorsChanged);
+        bus.flash(LiveEventKind::Typing { conversation_id: 7 });
+        bus.publish(LiveEventKind::OperatorsChanged);
+        let seqs: Vec<u64> = [rx.recv().await, rx.recv().await, rx.recv().await]
+            .into_iter()
+            .map(|e| e.unwrap().event.seq)
+            .collect();
+        assert_eq!(seqs, vec![1, 0, 2]);
+        let kept = bus.log.since(0).unwrap();
+        assert!(kept
+            .iter()
+            .all(|e| e.event.kind == LiveEventKind::OperatorsChanged));
+        assert_eq!(kept.len(), 2);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! - [`delivery`]: what follows an outbound send attempt (retry with backoff, or give up).
 //! - [`widget`]: the frames a visitor's widget may send, checked.
 //! - [`canned`]: canned replies: their checks, placeholders and the composer's `/` lookup.
+//! - [`contact`]: the contact panel: a name and notes operators keep, earlier conversations.
 //! - [`notes`]: private notes between operators and who a note's `@name` mentions.
 //! - [`client_ip`]: the client's address behind trusted proxies (`X-Forwarded-For`).
 //! - [`reply_window`]: WhatsApp's 24-hour customer service window.
@@ -22,6 +23,7 @@
 pub mod bot;
 pub mod canned;
 pub mod client_ip;
+pub mod contact;
 pub mod delivery;
 pub mod devices;
 pub mod history;

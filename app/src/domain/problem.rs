@@ -89,6 +89,9 @@ pub enum Problem {
     NoteTooLong {
         max: i64,
     },
+    ContactNotesTooLong {
+        max: i64,
+    },
 
     // Canned replies.
     ShortcutMissing,

@@ -1,6 +1,7 @@
 //! What a visitor's tab may send over the widget socket (`/widget/ws`), checked without I/O.
 //!
-//! The only frame the widget sends is a customer message:
+//! The widget sends `{"type": "typing"}` while the visitor types (operators see it), and customer
+//! messages:
 //! `{"type": "message", "text": "...", "client_id": "..."}`. The text is trimmed and must then hold
 //! 1 to [`TEXT_MAX_CHARS`] characters; the `client_id` (the tab's own id for the message, echoed in
 //! the `ack` so the widget can mark it sent, and the exactly-once key of the message) must hold 1 to
@@ -21,6 +22,14 @@ pub struct WidgetFrame {
     pub text: String,
     /// 1 to [`CLIENT_ID_MAX_CHARS`] characters.
     pub client_id: String,
+}
+
+/// What a frame from the widget asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    Message(WidgetFrame),
+    /// The visitor is typing.
+    Typing,
 }
 
 /// Why a frame was refused, as the sentence the widget gets back.
@@ -59,11 +68,14 @@ struct FromWidget {
 }
 
 /// Reads and checks one text frame from the widget.
-pub fn parse_frame(frame: &str) -> Result<WidgetFrame, FrameError> {
+pub fn parse_frame(frame: &str) -> Result<Frame, FrameError> {
     // Read as JSON first, all of it: the typed reading alone skips fields it does not know without
     // checking them (a lone surrogate escape there passed), and a frame is strict JSON or nothing.
     let json = serde_json::from_str::<serde_json::Value>(frame).map_err(|_| FrameError::NotJson)?;
     let m = serde_json::from_value::<FromWidget>(json).map_err(|_| FrameError::NotJson)?;
+    if m.kind == "typing" {
+        return Ok(Frame::Typing);
+    }
     // PostgreSQL `text` cannot hold U+0000: dropped from the text, refused in the client_id (the
     // widget finds its message again by the exact client_id the ack echoes).
     let text: String = m.text.chars().filter(|&c| c != '\0').collect();
@@ -77,16 +89,32 @@ pub fn parse_frame(frame: &str) -> Result<WidgetFrame, FrameError> {
     if id_chars == 0 || id_chars > CLIENT_ID_MAX_CHARS || m.client_id.contains('\0') {
         return Err(FrameError::ClientId);
     }
-    Ok(WidgetFrame {
+    Ok(Frame::Message(WidgetFrame {
         text: text.to_string(),
         client_id: m.client_id,
-    })
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn message(f: &str) -> Result<WidgetFrame, FrameError> {
+        match parse_frame(f)? {
+            Frame::Message(m) => Ok(m),
+            Frame::Typing => panic!("read as typing: {f}"),
+        }
+    }
+
+    #[test]
+    fn typing_is_its_own_frame() {
+        assert_eq!(parse_frame(r#"{"type":"typing"}"#), Ok(Frame::Typing));
+        assert!(matches!(
+            parse_frame(r#"{"type":"typed","text":"x","client_id":"c"}"#),
+            Err(FrameError::Text { .. })
+        ));
+    }
 
     fn frame(kind: &str, text: &str, client_id: &str) -> String {
         json!({ "type": kind, "text": text, "client_id": client_id }).to_string()
@@ -97,15 +125,15 @@ mod tests {
         // Found by the fuzz smoke (`server/tests/api/fuzz_smoke.rs`): an invalid escape in an
         // unknown field used to pass.
         let f = r#"{"type":"message","text":"hola","client_id":"c-1","x":"\ud800"}"#;
-        assert_eq!(parse_frame(f), Err(FrameError::NotJson));
+        assert_eq!(message(f), Err(FrameError::NotJson));
         let ok = r#"{"type":"message","text":"hola","client_id":"c-1","x":"\ud83d\ude00"}"#;
-        assert!(parse_frame(ok).is_ok());
+        assert!(message(ok).is_ok());
     }
 
     #[test]
     fn a_message_frame_is_read_with_its_text_trimmed() {
         assert_eq!(
-            parse_frame(&frame("message", "  hola \n", "c-1")),
+            message(&frame("message", "  hola \n", "c-1")),
             Ok(WidgetFrame {
                 text: "hola".into(),
                 client_id: "c-1".into()
@@ -116,16 +144,16 @@ mod tests {
     #[test]
     fn text_is_counted_in_characters_after_trimming() {
         let max = "ñ".repeat(TEXT_MAX_CHARS);
-        assert_eq!(parse_frame(&frame("message", &max, "c")).unwrap().text, max);
+        assert_eq!(message(&frame("message", &max, "c")).unwrap().text, max);
         assert_eq!(
-            parse_frame(&frame("message", &format!("  {max}  "), "c"))
+            message(&frame("message", &format!("  {max}  "), "c"))
                 .unwrap()
                 .text,
             max
         );
         let over = format!("{max}a");
         assert_eq!(
-            parse_frame(&frame("message", &over, "c")),
+            message(&frame("message", &over, "c")),
             Err(FrameError::Text {
                 client_id: "c".into()
             })
@@ -137,10 +165,10 @@ mod tests {
         for f in [
             frame("message", "", "c-2"),
             frame("message", " \t\n ", "c-2"),
-            frame("typing", "hola", "c-2"),
+            frame("seen", "hola", "c-2"),
             json!({ "type": "message", "client_id": "c-2" }).to_string(),
         ] {
-            let err = parse_frame(&f).unwrap_err();
+            let err = message(&f).unwrap_err();
             assert_eq!(err.client_id(), Some("c-2"), "{f}");
             assert_eq!(
                 err.to_string(),
@@ -151,30 +179,30 @@ mod tests {
 
     #[test]
     fn the_client_id_must_be_one_to_64_characters() {
-        assert!(parse_frame(&frame("message", "hi", &"é".repeat(64))).is_ok());
+        assert!(message(&frame("message", "hi", &"é".repeat(64))).is_ok());
         for id in [String::new(), "x".repeat(65)] {
-            let err = parse_frame(&frame("message", "hi", &id)).unwrap_err();
+            let err = message(&frame("message", "hi", &id)).unwrap_err();
             assert_eq!(err, FrameError::ClientId);
             assert_eq!(err.client_id(), None);
             assert_eq!(err.to_string(), "client_id must be 1 to 64 characters");
         }
         let missing = json!({ "type": "message", "text": "hi" }).to_string();
-        assert_eq!(parse_frame(&missing), Err(FrameError::ClientId));
+        assert_eq!(message(&missing), Err(FrameError::ClientId));
     }
 
     /// PostgreSQL `text` cannot store U+0000: such a message used to fail its insert.
     #[test]
     fn nul_is_dropped_from_the_text_and_refused_in_the_client_id() {
-        let ok = parse_frame(&frame("message", " ho\0la\0 ", "c")).unwrap();
+        let ok = message(&frame("message", " ho\0la\0 ", "c")).unwrap();
         assert_eq!(ok.text, "hola");
         assert_eq!(
-            parse_frame(&frame("message", "\0 \0", "c")),
+            message(&frame("message", "\0 \0", "c")),
             Err(FrameError::Text {
                 client_id: "c".into()
             })
         );
         assert_eq!(
-            parse_frame(&frame("message", "hola", "c\0")),
+            message(&frame("message", "hola", "c\0")),
             Err(FrameError::ClientId)
         );
     }
@@ -189,7 +217,7 @@ mod tests {
             r#"{"type": 1, "text": "hi", "client_id": "c"}"#,
             r#"{"type": "message", "text": 5, "client_id": "c"}"#,
         ] {
-            let err = parse_frame(f).unwrap_err();
+            let err = message(f).unwrap_err();
             assert_eq!(err, FrameError::NotJson, "{f}");
             assert_eq!(err.client_id(), None);
             assert_eq!(err.to_string(), "not a JSON message");

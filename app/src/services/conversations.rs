@@ -267,6 +267,7 @@ pub async fn open(state: &AppState, id: i64) -> Result<ConversationDetail, AppEr
         .await?
         .ok_or_else(not_found)?;
     let (messages, has_earlier) = state.store.message_page(id, None, PAGE).await?;
+    super::signals::opened(state, id);
     Ok(ConversationDetail {
         summary,
         contact_phone: state.store.contact_phone(id).await?,

@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod bot;
 pub mod canned;
+pub mod contacts;
 pub mod conversations;
 pub mod delivery;
 pub mod demo;
@@ -26,6 +27,7 @@ pub mod operators;
 pub mod queue;
 pub mod scenarios;
 pub mod settings;
+pub mod signals;
 pub mod state;
 pub mod templates;
 pub mod widget;

@@ -257,6 +257,9 @@ pub struct AppState {
     pub bot_health: Arc<BotHealth>,
     /// Woken when notifications are queued, so the notification worker sends at once.
     pub notify_wakeup: Arc<tokio::sync::Notify>,
+    /// Tells customers' apps that messages were read or an operator is typing (implemented by
+    /// the server's channel clients).
+    pub channel_signals: Option<Arc<dyn super::signals::ChannelSignals>>,
     /// Sends alerts to devices (implemented by the server's push clients).
     pub pusher: Option<Arc<dyn super::notifications::DevicePusher>>,
     /// What browsers and native wrappers need to subscribe.
@@ -339,6 +342,7 @@ impl AppState {
             bot_health: Arc::default(),
             notify_wakeup: Arc::default(),
             pusher: None,
+            channel_signals: None,
             push_info: Arc::default(),
             ingest_writer: None,
             test_push_limits: Arc::new(Mutex::new(AttemptLimiter::new(

@@ -179,11 +179,10 @@ macro_rules! latest_customer_at {
 /// statement. `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview,
 /// `$7` account, `$8` body, `$9` media type, `$10` media id, `$11` platform message id, `$12`
 /// when the customer wrote (the platform's time).
-const INGEST_POSTGRES: &str = concat!("WITH ct AS ( \
-       INSERT INTO contacts (channel, external_id, name, phone, created_at) VALUES ($1, $2, $3, $4, $5) \
-       ON CONFLICT (channel, external_id) DO UPDATE SET \
-         name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
-       RETURNING id), \
+const INGEST_POSTGRES: &str = concat!(
+    "WITH ct AS (",
+    super::conversations::upsert_contact_sql!(),
+    "), \
      cv AS ( \
        INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
          last_message_preview, channel_account, created_at, updated_at, last_customer_at) \

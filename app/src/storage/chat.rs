@@ -157,6 +157,25 @@ impl Store {
         ))
     }
 
+    /// The messages of a conversation written from `start` to `end` (unix ms), oldest first, at
+    /// most `limit`: one earlier conversation of the thread, as the contact panel opens it.
+    pub async fn messages_between(
+        &self,
+        conversation_id: i64,
+        start: i64,
+        end: i64,
+        limit: i64,
+    ) -> Result<Vec<MessageDto>, sqlx::Error> {
+        let sql = format!(
+            "{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.created_at >= $2 AND m.created_at <= $3 \
+             ORDER BY m.id LIMIT $4"
+        );
+        let rows = with_pool!(self, p => sqlx::query_as::<_, MessageRow>(&sql)
+            .bind(conversation_id).bind(start).bind(end).bind(limit)
+            .fetch_all(p).await)?;
+        Ok(rows.into_iter().map(MessageRow::into_dto).collect())
+    }
+
     pub async fn message(&self, id: i64) -> Result<Option<MessageDto>, sqlx::Error> {
         let sql = format!("{MESSAGE_SELECT} WHERE m.id = $1");
         let row = with_pool!(self, p => sqlx::query_as::<_, MessageRow>(&sql)

@@ -205,12 +205,21 @@ pub(crate) fn preview(body: &str, media_type: Option<&str>) -> String {
     }
 }
 
-/// Gets or creates a contact by channel identity, keeping known name and phone: one statement,
-/// safe under concurrency.
-pub(crate) const UPSERT_CONTACT: &str = "INSERT INTO contacts (channel, external_id, name, phone, created_at) \
-    VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, external_id) DO UPDATE SET \
-    name = COALESCE(excluded.name, contacts.name), phone = COALESCE(excluded.phone, contacts.phone) \
-    RETURNING id";
+/// Gets or creates a contact by channel identity (`$1` channel, `$2` external id, `$3` name, `$4`
+/// phone, `$5` now), keeping a known name and phone, and a name an operator gave them
+/// (`name_locked`): one statement, safe under concurrency. A macro so ingest's single statement
+/// on PostgreSQL can embed the same text.
+macro_rules! upsert_contact_sql {
+    () => {
+        "INSERT INTO contacts (channel, external_id, name, phone, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, external_id) DO UPDATE SET \
+         name = CASE WHEN contacts.name_locked THEN contacts.name \
+           ELSE COALESCE(excluded.name, contacts.name) END, \
+         phone = COALESCE(excluded.phone, contacts.phone) RETURNING id"
+    };
+}
+pub(crate) use upsert_contact_sql;
+pub(crate) const UPSERT_CONTACT: &str = upsert_contact_sql!();
 
 impl Store {
     /// Gets or creates the contact for a channel identity in one statement (safe under concurrency).

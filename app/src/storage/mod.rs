@@ -5,12 +5,13 @@
 //!
 //! Layout: [`users`] (accounts and sessions), [`conversations`] (contacts, conversations, messages,
 //! events), [`bot`] (ingestion, the bot's queue, the delivery outbox, scenarios, settings),
-//! [`canned`] (canned replies), [`chat`] (the console's list and chat pages), [`queue`] (queue state, routing candidates,
+//! [`canned`] (canned replies), [`contacts`] (the contact panel), [`chat`] (the console's list and chat pages), [`queue`] (queue state, routing candidates,
 //! devices, the notification outbox).
 
 pub mod bot;
 pub mod canned;
 pub mod chat;
+pub mod contacts;
 pub mod conversations;
 pub mod limits;
 pub mod queue;

@@ -111,6 +111,9 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         }
         P::NoteEmpty => td_string!(l, errors.note_empty).to_string(),
         P::NoteTooLong { max } => td_string!(l, errors.note_too_long, max = max).to_string(),
+        P::ContactNotesTooLong { max } => {
+            td_string!(l, errors.contact_notes_too_long, max = max).to_string()
+        }
         P::ShortcutMissing => td_string!(l, errors.shortcut_missing).to_string(),
         P::ShortcutTooLong { max } => {
             td_string!(l, errors.shortcut_too_long, max = max).to_string()

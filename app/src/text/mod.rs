@@ -73,6 +73,23 @@ pub fn ago(locale: Locale, since: i64, now: i64) -> String {
     .to_string()
 }
 
+/// A calendar day in the reader's language and the browser's time zone ("12 Nov 2026"); the
+/// server, which does not know the reader's time zone, says how long ago it was instead.
+pub fn day(locale: Locale, at: i64, now: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = now;
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+        let options = js_sys::Object::new();
+        for (k, v) in [("day", "numeric"), ("month", "short"), ("year", "numeric")] {
+            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+        }
+        String::from(date.to_locale_date_string(leptos_i18n::Locale::as_str(locale), &options))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    ago(locale, at, now)
+}
+
 /// A queue wait as a ticking badge: "42 s", "3:07", then "1 h 5 min".
 pub fn wait_label(locale: Locale, since: i64, now: i64) -> String {
     let secs = (now - since).max(0) / 1000;

@@ -83,6 +83,11 @@ impl Clock {
         self.0.get().unwrap_or(server_now)
     }
 
+    /// [`Self::now`] without subscribing (event handlers).
+    pub fn now_untracked(self, server_now: i64) -> i64 {
+        self.0.get_untracked().unwrap_or(server_now)
+    }
+
     /// Starts ticking (in the browser, once).
     pub fn start(self) {
         #[cfg(feature = "hydrate")]

@@ -2,6 +2,7 @@
 //! [`IncomingMessage`]s and delivery receipts, and send replies back. No business rules here.
 
 pub mod send;
+pub mod signals;
 pub mod telegram;
 pub mod whatsapp;
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub struct ChannelClients {
     http: reqwest::Client,
-    cfg: Arc<ChannelsConfig>,
+    pub(super) cfg: Arc<ChannelsConfig>,
     hub: Arc<WidgetHub>,
     /// The other instances, where a visitor's tab may be open instead.
     cluster: Arc<dyn Cluster>,
@@ -66,7 +66,7 @@ impl ChannelClients {
         }
     }
 
-    async fn post(
+    pub(super) async fn post(
         &self,
         url: &str,
         bearer: Option<&str>,
@@ -130,11 +130,7 @@ impl ChannelClients {
             return SendOutcome::Permanent("the Telegram channel is not configured".into());
         };
         let url = format!("{}/bot{}/sendMessage", cfg.api_base, cfg.bot_token);
-        let chat_id: serde_json::Value = item
-            .recipient
-            .parse::<i64>()
-            .map(Into::into)
-            .unwrap_or_else(|_| item.recipient.clone().into());
+        let chat_id = telegram_chat_id(&item.recipient);
         match self
             .post(&url, None, json!({ "chat_id": chat_id, "text": item.body }))
             .await
@@ -168,6 +164,14 @@ impl ChannelClients {
             SendOutcome::Away
         }
     }
+}
+
+/// A Telegram chat id as the Bot API takes it: a number, or a channel's `@name`.
+pub(super) fn telegram_chat_id(recipient: &str) -> serde_json::Value {
+    recipient
+        .parse::<i64>()
+        .map(Into::into)
+        .unwrap_or_else(|_| recipient.into())
 }
 
 /// A WhatsApp template message's `type` and `template` (the body's parameters in order; no

@@ -8,12 +8,13 @@
 //! customer message is answered with an `ack` or an `error` (`retry_after` when limited).
 
 use crate::state::ServerState;
+use app::domain::widget::{Frame, WidgetFrame};
 use app::dto::Channel;
 use app::error::AppError;
-use app::services::delivery;
 use app::services::ingest::{self, IncomingMessage};
 use app::services::widget::{self as visitors, Visitor};
 use app::services::AppState;
+use app::services::{delivery, signals};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap};
@@ -201,6 +202,10 @@ async fn history(state: &AppState, visitor: &str) -> Vec<serde_json::Value> {
     }
 }
 
+/// How often a visitor's typing is passed on to operators (the widget says so every few seconds
+/// while they type; the console shows it for a few seconds more).
+const TYPING_EVERY: Duration = Duration::from_secs(2);
+
 /// Relays replies to the socket and customer messages from it until either side goes away. The
 /// server pings; a socket silent (no frame, no pong) past the idle timeout is closed.
 async fn live(
@@ -211,14 +216,16 @@ async fn live(
     mut outbox: tokio::sync::mpsc::UnboundedReceiver<String>,
 ) {
     let limits = &state.widget_hub.limits;
+    let mut typing = Typing::default();
     if let Some(frame) = pending {
-        let reply = handle(state, visitor, &frame).await;
-        if socket
-            .send(Message::Text(reply.to_string().into()))
-            .await
-            .is_err()
-        {
-            return;
+        if let Some(reply) = handle(state, visitor, &frame, &mut typing).await {
+            if socket
+                .send(Message::Text(reply.to_string().into()))
+                .await
+                .is_err()
+            {
+                return;
+            }
         }
     }
     let mut last_heard = Instant::now();
@@ -247,7 +254,7 @@ async fn live(
                         return;
                     }
                     Some(Ok(Message::Text(t))) => {
-                        let reply = handle(state, visitor, &t).await;
+                        let Some(reply) = handle(state, visitor, &t, &mut typing).await else { continue };
                         if socket.send(Message::Text(reply.to_string().into())).await.is_err() { return }
                     }
                     Some(Ok(Message::Binary(_))) => {
@@ -269,18 +276,41 @@ async fn live(
     }
 }
 
-/// One frame from the widget: a customer message. Answers with an `ack` or an `error`.
-async fn handle(state: &AppState, visitor: &str, frame: &str) -> serde_json::Value {
-    let m = match app::domain::widget::parse_frame(frame) {
-        Ok(m) => m,
+/// When this socket last passed on that its visitor is typing.
+#[derive(Default)]
+struct Typing(Option<Instant>);
+
+/// One frame from the widget: typing (no answer; passed on at most every [`TYPING_EVERY`]), or
+/// a customer message, answered with an `ack` or an `error`.
+async fn handle(
+    state: &AppState,
+    visitor: &str,
+    frame: &str,
+    typing: &mut Typing,
+) -> Option<serde_json::Value> {
+    match app::domain::widget::parse_frame(frame) {
+        Ok(Frame::Message(m)) => Some(message(state, visitor, m).await),
+        Ok(Frame::Typing) => {
+            if typing.0.is_none_or(|at| at.elapsed() >= TYPING_EVERY) {
+                typing.0 = Some(Instant::now());
+                if let Err(e) = signals::visitor_typing(state, visitor).await {
+                    tracing::warn!(error = %e, "could not pass on that a widget visitor is typing");
+                }
+            }
+            None
+        }
         Err(e) => {
             let mut reply = json!({ "type": "error", "error": e.to_string() });
             if let Some(client_id) = e.client_id() {
                 reply["client_id"] = client_id.into();
             }
-            return reply;
+            Some(reply)
         }
-    };
+    }
+}
+
+/// A customer message from the widget, stored and answered with an `ack` or an `error`.
+async fn message(state: &AppState, visitor: &str, m: WidgetFrame) -> serde_json::Value {
     if let Err(secs) = state.widget_hub.count_message(visitor) {
         return json!({
             "type": "error", "client_id": m.client_id, "retry_after": secs,

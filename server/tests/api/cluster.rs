@@ -221,6 +221,48 @@ async fn an_operator_reply_sent_on_a_reaches_a_widget_visitor_on_b() {
 }
 
 #[tokio::test]
+async fn typing_crosses_between_a_visitor_on_b_and_an_operator_on_a() {
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
+    let (mut visitor, _, _) = crate::widget::visit(&b, None).await;
+    crate::widget::say(&mut visitor, "hola, ¿hay alguien?", "c-1").await;
+    assert_eq!(crate::widget::next_json(&mut visitor).await["type"], "ack");
+    let id = a
+        .app
+        .scalar("SELECT conversation_id FROM messages WHERE body = 'hola, ¿hay alguien?'")
+        .await;
+    let (cookie, ana_id) = session_cookie(&a.app, "ana@x.io", Role::Operator).await;
+    let mut console = open_socket(&a.app, &cookie, "").await;
+    read_until(&mut console, |e| e["type"] == "hello").await;
+    {
+        use futures::SinkExt;
+        let typing = serde_json::json!({"type": "typing"}).to_string();
+        visitor
+            .send(tokio_tungstenite::tungstenite::Message::Text(typing.into()))
+            .await
+            .unwrap();
+    }
+    let seen = read_until(&mut console, |e| e["type"] == "typing").await;
+    assert_eq!(seen.last().unwrap()["conversation_id"].as_i64(), Some(id));
+
+    crate::common::assign(&a.app.state, id, ana_id).await;
+    let ana = crate::common::client_with(&cookie);
+    let r = a
+        .app
+        .call(&ana, "conversations/typing", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    loop {
+        let f = crate::widget::next_json(&mut visitor).await;
+        if f["type"] == "typing" {
+            assert_eq!(f["author"], "ana");
+            break;
+        }
+    }
+}
+
+#[tokio::test]
 async fn an_operator_online_only_on_b_is_offered_what_escalated_on_a() {
     let Some((a, b)) = cluster().await else {
         return;

@@ -295,6 +295,16 @@ macro_rules! both_databases {
     ($($t:tt)*) => { $crate::both_databases_with!($crate::common::spawn; $($t)*); };
 }
 
+/// A client that sends `cookie` (a session from `console::session_cookie`) with every request.
+pub fn client_with(cookie: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", cookie.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 /// Escalates conversation `id` and has `operator` accept it: a conversation a person holds.
 pub async fn assign(state: &AppState, id: i64, operator: i64) {
     use app::domain::ownership::{Actor, Transition};

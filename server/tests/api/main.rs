@@ -12,6 +12,7 @@ mod auth;
 mod channels;
 mod cluster;
 mod console;
+mod contact_panel;
 mod crash;
 mod fuzz_smoke;
 mod health;

@@ -45,6 +45,18 @@ const TABLE: &[(&str, Form, Role)] = &[
         Role::Operator,
     ),
     ("conversations/waiting", &[], Role::Operator),
+    ("conversations/typing", &[("id", "999999")], Role::Operator),
+    ("contacts/card", &[("id", "999999")], Role::Operator),
+    (
+        "contacts/save",
+        &[("id", "999999"), ("name", "Ana"), ("notes", "")],
+        Role::Operator,
+    ),
+    (
+        "contacts/past",
+        &[("id", "999999"), ("start", "0"), ("end", "1")],
+        Role::Operator,
+    ),
     ("canned/composer", &[], Role::Operator),
     ("canned/list", &[("shared", "true")], Role::Operator),
     (

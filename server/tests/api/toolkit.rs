@@ -3,7 +3,7 @@
 //! canned replies (shared ones kept by admins, personal ones by their owner), and the waiting
 //! count behind the page title and the app badge.
 
-use crate::common::{self, TestApp};
+use crate::common::{self, client_with, TestApp};
 use crate::console::{next_event, open_socket, read_until, session_cookie};
 use crate::mock::eventually;
 use crate::push::{answer, Receiver};
@@ -13,16 +13,6 @@ use app::domain::users::Role;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
-
-/// A client that sends `cookie` (a session from [`session_cookie`]) with every request.
-fn client_with(cookie: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("cookie", cookie.parse().unwrap());
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
-}
 
 async fn note(app: &TestApp, c: &reqwest::Client, id: i64, text: &str) -> reqwest::Response {
     app.call(

@@ -12,6 +12,9 @@ use crate::dto::{CannedReply, Channel, ConversationSummary, MessageDto};
 use crate::i18n::*;
 use leptos::prelude::*;
 
+/// How often the composer says that the operator is typing, while they type.
+const TYPING_EVERY_MS: i64 = 3_000;
+
 #[component]
 pub(super) fn Composer(
     id: i64,
@@ -53,6 +56,25 @@ pub(super) fn Composer(
         }
     };
     let pending = move || send.pending().get() || note.pending().get();
+    // The customer sees that their operator is typing: said at most every few seconds while the
+    // holder types a reply (never a note).
+    let clock = expect_context::<crate::ui::live::Clock>();
+    let told_typing = StoredValue::new(None::<i64>);
+    let tell_typing = move || {
+        let now = clock.now_untracked(0);
+        if note_mode()
+            || told_typing
+                .get_value()
+                .is_some_and(|at| now - at < TYPING_EVERY_MS)
+        {
+            return;
+        }
+        told_typing.set_value(Some(now));
+        leptos::task::spawn_local(async move {
+            // Best effort: a missed "typing" costs nothing.
+            let _ = crate::api::conversations::typing(id).await;
+        });
+    };
     let submit = move || {
         let body = text.get_untracked();
         if body.trim().is_empty() || pending() {
@@ -122,7 +144,10 @@ pub(super) fn Composer(
                 aria-controls="canned-list"
                 aria-expanded=move || list.open().to_string()
                 aria-activedescendant=move || list.active_id()
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    tell_typing();
+                }
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                     if list.key(&ev, picked) {
                         return;

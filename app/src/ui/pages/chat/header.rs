@@ -17,6 +17,7 @@ pub(super) fn ChatHeader(
     phone: Option<String>,
     me_id: i64,
     is_admin: bool,
+    contact_open: RwSignal<bool>,
 ) -> impl IntoView {
     let clock = expect_context::<Clock>();
     let i18n = use_i18n();
@@ -109,6 +110,10 @@ pub(super) fn ChatHeader(
                 </div>
             </div>
             <div class="chat-actions">
+                <button type="button" class="btn" aria-expanded=move || contact_open.get().to_string()
+                    on:click=move |_| contact_open.update(|o| *o = !*o)>
+                    {t!(i18n, contact.open)}
+                </button>
                 <Show when=move || summary.with(|s| s.owner == OwnerState::Waiting)>
                     <button type="button" class="btn primary"
                         on:click=move |_| { accept.dispatch(AcceptConversation { id: id() }); }

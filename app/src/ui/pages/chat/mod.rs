@@ -3,6 +3,7 @@
 //! states and ownership changes arrive as they happen, each message shown once.
 
 mod composer;
+mod contact;
 mod header;
 mod message;
 mod templates;
@@ -95,9 +96,20 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
     let messages = RwSignal::new(detail.page.messages);
     let has_earlier = RwSignal::new(detail.page.has_earlier);
     let scroller = NodeRef::<leptos::html::Div>::new();
+    let contact_open = RwSignal::new(false);
+    let clock = expect_context::<crate::ui::live::Clock>();
+    // Until when the customer shows as typing (unix ms): the widget says so every few seconds
+    // while they type; their message, or silence, ends it.
+    let typing_until = RwSignal::new(0_i64);
 
     live.on_event(move |ev| match &ev.kind {
+        LiveEventKind::Typing { conversation_id } if *conversation_id == id => {
+            typing_until.set(clock.now_untracked(server_now) + TYPING_SHOWN_MS)
+        }
         LiveEventKind::MessageCreated { message } if message.conversation_id == id => {
+            if message.sender == Sender::Customer {
+                typing_until.set(0);
+            }
             let follow = near_bottom(scroller);
             messages.update(|list| insert_once(list, message.clone()));
             if follow {
@@ -150,7 +162,6 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
     let can_send =
         move || summary.with(|s| s.owner == OwnerState::Assigned && s.assignee_id == Some(me_id));
     // WhatsApp: past 24 hours since the customer last wrote, only templates go out.
-    let clock = expect_context::<crate::ui::live::Clock>();
     let window_closed = Signal::derive(move || {
         let now = clock.now(server_now);
         summary.with(|s| !crate::domain::reply_window::is_open(s.reply_window_closes_at, now))
@@ -158,7 +169,7 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
 
     view! {
         <article class="chat" aria-labelledby="chat-title">
-            <ChatHeader summary server_now phone me_id is_admin/>
+            <ChatHeader summary server_now phone me_id is_admin contact_open/>
             <div class="messages-scroll" node_ref=scroller>
                 <Show when=move || has_earlier.get()>
                     <button type="button" class="btn small load-earlier" on:click=load_earlier
@@ -172,11 +183,25 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                     </For>
                 </ol>
             </div>
+            <p class="typing" aria-live="polite">
+                {move || (clock.now(server_now) < typing_until.get()).then(|| {
+                    let name = summary.with(|s| crate::text::contact_name(i18n.get_locale(), s));
+                    t_string!(i18n, typing.named, name = name).to_string()
+                })}
+            </p>
             <templates::WindowClosedBanner closed=window_closed/>
             <Composer id summary can_send=Signal::derive(can_send) window_closed messages scroller agent=me.display_name.clone()/>
+            <Show when=move || contact_open.get()>
+                <Suspense fallback=move || view! { <aside class="contact-panel"><p class="muted">{t!(i18n, contact.loading)}</p></aside> }>
+                    {move || Suspend::new(contact::contact_panel(id, contact_open))}
+                </Suspense>
+            </Show>
         </article>
     }
 }
+
+/// How long "… is typing" shows after the widget last said so (it says so every 2-3 s).
+const TYPING_SHOWN_MS: i64 = 6_000;
 
 /// What the history shows: a conversation waiting a long time gets a "Still waiting after N min"
 /// line per alert step; each run of them (with nothing but other history lines between) shows as
