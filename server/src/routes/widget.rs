@@ -217,6 +217,7 @@ async fn live(
 ) {
     let limits = &state.widget_hub.limits;
     let mut typing = Typing::default();
+    let mut frames = FrameBudget::default();
     if let Some(frame) = pending {
         if let Some(reply) = handle(state, visitor, &frame, &mut typing).await {
             if socket
@@ -253,6 +254,11 @@ async fn live(
                         close(socket, CLOSE_TOO_BIG, &reason).await;
                         return;
                     }
+                    Some(Ok(Message::Text(_))) if !frames.count(Instant::now()) => {
+                        let reason = format!("too many frames: at most {FRAMES_PER_MINUTE} a minute");
+                        close(socket, CLOSE_POLICY, &reason).await;
+                        return;
+                    }
                     Some(Ok(Message::Text(t))) => {
                         let Some(reply) = handle(state, visitor, &t, &mut typing).await else { continue };
                         if socket.send(Message::Text(reply.to_string().into())).await.is_err() { return }
@@ -273,6 +279,33 @@ async fn live(
                 }
             },
         }
+    }
+}
+
+/// Text frames one socket may send per minute, whatever they are: messages have their own limit
+/// per visitor, and the widget says "typing" at most every 2.5 s; a socket past this is closed
+/// (1008) rather than parsed frame after frame.
+const FRAMES_PER_MINUTE: u32 = 120;
+
+/// The frames a socket sent in its current minute.
+#[derive(Default)]
+struct FrameBudget {
+    since: Option<Instant>,
+    used: u32,
+}
+
+impl FrameBudget {
+    /// Counts a frame; false when the minute's budget is spent.
+    fn count(&mut self, now: Instant) -> bool {
+        match self.since {
+            Some(at) if now.duration_since(at) < Duration::from_secs(60) => {}
+            _ => {
+                self.since = Some(now);
+                self.used = 0;
+            }
+        }
+        self.used += 1;
+        self.used <= FRAMES_PER_MINUTE
     }
 }
 

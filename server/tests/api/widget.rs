@@ -186,6 +186,23 @@ async fn a_frame_over_the_limit_closes_the_socket_with_1009_and_keeps_what_was_s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_socket_flooding_frames_is_closed() {
+    let app = common::spawn(Db::Sqlite).await.unwrap();
+    let (mut ws, _, _) = visit(&app, None).await;
+    // Typing frames get no answer and are passed on at most every 2 s; a flood of them (or of
+    // anything) past 120 a minute closes the socket.
+    let typing = json!({"type": "typing"}).to_string();
+    for _ in 0..121 {
+        if ws.send(Message::Text(typing.clone().into())).await.is_err() {
+            break;
+        }
+    }
+    let (code, reason) = closed(&mut ws).await;
+    assert_eq!(code, 1008);
+    assert_eq!(reason, "too many frames: at most 120 a minute");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn open_sockets_are_limited_per_address() {
     let app = limited(&[("BATON_WIDGET_SOCKETS_PER_ADDRESS", "2")]).await;
     let (_a, _, _) = visit(&app, None).await;
