@@ -18,6 +18,7 @@
 //! - [`notes`]: private notes between operators and who a note's `@name` mentions.
 //! - [`client_ip`]: the client's address behind trusted proxies (`X-Forwarded-For`).
 //! - [`reply_window`]: WhatsApp's 24-hour customer service window.
+//! - [`waiting`]: the queue position and estimated wait a handoff confirmation may tell.
 //! - [`templates`]: WhatsApp message templates: checked, their `{{1}}` parameters filled.
 
 pub mod bot;
@@ -36,6 +37,7 @@ pub mod ratelimit;
 pub mod reply_window;
 pub mod templates;
 pub mod users;
+pub mod waiting;
 pub mod widget;
 
 /// The longest reply an operator can send (WhatsApp's own limit is 4096 characters); a canned

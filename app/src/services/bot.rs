@@ -76,6 +76,7 @@ pub async fn process_pending(state: &AppState) -> Result<usize, AppError> {
 }
 
 /// What one turn will write, worked out from the decision.
+#[derive(Clone)]
 struct Outcome {
     text: Option<String>,
     confidence: Option<f64>,
@@ -274,6 +275,29 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
     Ok(settled + escalated.into_iter().filter(|e| *e).count())
 }
 
+/// The handoff confirmation with `{{position}}` and `{{wait}}` filled in (see
+/// `domain::waiting`): the customer's place among those waiting now, and how long recent
+/// customers waited for a person. Read only when the confirmation asks for them.
+async fn told_about_the_wait(
+    state: &AppState,
+    m: &PendingMessage,
+    o: &Outcome,
+    now: i64,
+) -> Result<Outcome, AppError> {
+    use crate::domain::waiting;
+    let mut o = o.clone();
+    if let Some(text) = o.text.as_deref().filter(|t| waiting::needs_queue(t)) {
+        let position = state.store.waiting_count().await? + 1;
+        let waits = state
+            .store
+            .recent_waits(now - waiting::RECENT_WINDOW_MS, waiting::RECENT_WAITS)
+            .await?;
+        let wait = waiting::wait_phrase(looks_spanish(&m.body), waiting::median(waits));
+        o.text = Some(waiting::fill(text, position, &wait));
+    }
+    Ok(o)
+}
+
 /// Writes one escalation turn with its queue start; `false` when it lost a race (decided again
 /// next round).
 async fn escalate(
@@ -312,6 +336,7 @@ async fn escalate(
         queue: Some(&queue),
         now,
     };
+    let o = told_about_the_wait(state, m, o, now).await?;
     let turn = o.turn(m, ctx, Some(ownership), now);
     let written = state
         .store

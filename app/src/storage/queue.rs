@@ -259,6 +259,25 @@ pub enum DeviceHealth<'a> {
 }
 
 impl Store {
+    /// How many conversations wait for an operator now.
+    pub async fn waiting_count(&self) -> Result<i64, sqlx::Error> {
+        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM conversations WHERE owner = 'waiting'").fetch_one(p).await)
+    }
+
+    /// How long (ms) the last `limit` customers served by a person since `since` waited: from
+    /// their conversation's latest escalation to its acceptance (or an admin's take-over).
+    pub async fn recent_waits(&self, since: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+        let rows = with_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT a.created_at - (SELECT MAX(e.created_at) FROM conversation_events e \
+               WHERE e.conversation_id = a.conversation_id AND e.kind = 'escalated' \
+                 AND e.created_at <= a.created_at) \
+             FROM conversation_events a WHERE a.kind IN ('accepted', 'taken_over') AND a.created_at >= $1 \
+             ORDER BY a.created_at DESC LIMIT $2")
+            .bind(since).bind(limit).fetch_all(p).await)?;
+        Ok(rows.into_iter().flatten().collect())
+    }
+
     /// Every active account with its load and when it was last offered a conversation, oldest
     /// account first.
     pub async fn queue_candidates(&self) -> Result<Vec<CandidateRow>, sqlx::Error> {

@@ -30,4 +30,5 @@ mod security;
 mod sessions;
 mod storage;
 mod toolkit;
+mod waiting;
 mod widget;

@@ -185,6 +185,11 @@ fn HandoffForm(h: HandoffSettings, save: ServerAction<SaveHandoff>) -> impl Into
                     <input type="text" name="confirmation_en" value=h.confirmation_en.clone()/>
                     {err("confirmation_en")}
                 </label>
+                <p class="hint">
+                    {t!(i18n, settings.handoff.confirmation_hint,
+                        position = crate::domain::waiting::POSITION,
+                        wait = crate::domain::waiting::WAIT)}
+                </p>
                 {status}
                 <button type="submit" class="btn primary">{t!(i18n, settings.handoff.save)}</button>
             </ActionForm>
