@@ -24,6 +24,8 @@ pub(super) fn WindowClosedBanner(closed: Signal<bool>) -> impl IntoView {
     }
 }
 
+/// `Send template`: opens the picker, whose code loads when first opened (a split chunk: only
+/// WhatsApp chats use it).
 #[component]
 pub(super) fn TemplatePicker(
     id: i64,
@@ -32,8 +34,45 @@ pub(super) fn TemplatePicker(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let open = RwSignal::new(false);
-    // Read when the picker first opens (in the browser only).
+    view! {
+        <div class="template-send">
+            <button type="button" class="btn small template-open" aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                {t!(i18n, chat.templates.open)}
+            </button>
+            <Show when=move || open.get()>
+                <Suspense fallback=move || view! { <p class="muted small">{t!(i18n, chat.templates.loading)}</p> }>
+                    {move || Suspend::new(template_form(id, messages, scroller, open))}
+                </Suspense>
+            </Show>
+        </div>
+    }
+}
+
+/// The picker's form, from its own chunk of the browser bundle.
+#[lazy]
+fn template_form(
+    id: i64,
+    messages: RwSignal<Vec<MessageDto>>,
+    scroller: NodeRef<leptos::html::Div>,
+    open: RwSignal<bool>,
+) -> AnyView {
+    view! { <TemplateForm id messages scroller open/> }.into_any()
+}
+
+#[component]
+fn TemplateForm(
+    id: i64,
+    messages: RwSignal<Vec<MessageDto>>,
+    scroller: NodeRef<leptos::html::Div>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    // Read when the picker opens (in the browser only).
     let templates = RwSignal::new(None::<Result<Vec<WhatsappTemplate>, AppError>>);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move { templates.set(Some(list_templates().await)) });
+    });
     let chosen = RwSignal::new(None::<WhatsappTemplate>);
     let params = RwSignal::new(Vec::<String>::new());
     let send = ServerAction::<SendTemplate>::new();
@@ -54,12 +93,6 @@ pub(super) fn TemplatePicker(
             scroll_to_bottom(scroller);
         }
     });
-    let toggle = move |_| {
-        open.update(|o| *o = !*o);
-        if open.get_untracked() && templates.with_untracked(Option::is_none) {
-            leptos::task::spawn_local(async move { templates.set(Some(list_templates().await)) });
-        }
-    };
     let choose = move |ev| {
         let picked: Option<i64> = event_target_value(&ev).parse().ok();
         let t = templates.with_untracked(|ts| {
@@ -137,12 +170,6 @@ pub(super) fn TemplatePicker(
     }
     };
     view! {
-        <div class="template-send">
-            <button type="button" class="btn small template-open" aria-expanded=move || open.get().to_string()
-                on:click=toggle>
-                {t!(i18n, chat.templates.open)}
-            </button>
-            <Show when=move || open.get()>
                 <form class="template-picker" on:submit=submit>
                     <h2 class="template-title">{t!(i18n, chat.templates.title)}</h2>
                     {options}
@@ -164,7 +191,5 @@ pub(super) fn TemplatePicker(
                         </button>
                     </div>
                 </form>
-            </Show>
-        </div>
     }
 }
