@@ -25,6 +25,7 @@ pub mod client_ip;
 pub mod delivery;
 pub mod devices;
 pub mod history;
+pub mod media;
 pub mod net;
 pub mod notes;
 pub mod ownership;

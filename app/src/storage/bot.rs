@@ -18,6 +18,12 @@ pub struct IncomingRow<'a> {
     pub body: &'a str,
     pub media_type: Option<&'a str>,
     pub media_id: Option<&'a str>,
+    /// `pending` for a file Baton fetches (due at `now`), else `None`.
+    pub media_state: Option<&'a str>,
+    pub media_mime: Option<&'a str>,
+    pub media_name: Option<&'a str>,
+    /// A voice note's transcript: `pending` (the bot waits) or `off`.
+    pub transcript_state: Option<&'a str>,
     pub now: i64,
     /// When the customer wrote: the platform's timestamp of the message, else `now` (the
     /// 24-hour reply window counts from it).
@@ -37,6 +43,10 @@ pub struct PendingMessage {
     pub id: i64,
     pub conversation_id: i64,
     pub body: String,
+    pub media_type: Option<String>,
+    /// A voice note's transcript (what the bot reads once it is there).
+    pub transcript: Option<String>,
+    pub transcript_state: Option<String>,
 }
 
 /// What the bot needs to know about a conversation to decide.
@@ -195,8 +205,9 @@ const INGEST_POSTGRES: &str = concat!("WITH ct AS ( \
     latest_customer_at!(),
     " RETURNING id) \
      INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
-       platform_message_id, processed, created_at) \
-     SELECT id, $1, 'customer', $8, $9, $10, $11, FALSE, $5 FROM cv \
+       platform_message_id, processed, created_at, media_state, media_mime, media_name, media_due_at, \
+       transcript_state) \
+     SELECT id, $1, 'customer', $8, $9, $10, $11, FALSE, $5, $13, $14, $15, $5, $16 FROM cv \
      ON CONFLICT (channel, platform_message_id) DO NOTHING \
      RETURNING id, conversation_id"
 );
@@ -223,11 +234,13 @@ macro_rules! ingest_row_in {
             .fetch_one(&mut *$tx).await?;
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
-               platform_message_id, processed, created_at) \
-             VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7) \
+               platform_message_id, processed, created_at, media_state, media_mime, media_name, \
+               media_due_at, transcript_state) \
+             VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7, $8, $9, $10, $7, $11) \
              ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
             .bind(conversation).bind(m.channel.as_str()).bind(m.body).bind(m.media_type).bind(m.media_id)
-            .bind(m.platform_message_id).bind(m.now)
+            .bind(m.platform_message_id).bind(m.now).bind(m.media_state).bind(m.media_mime)
+            .bind(m.media_name).bind(m.transcript_state)
             .fetch_optional(&mut *$tx).await?
             .map(|message_id| Ingested { conversation_id: conversation, message_id })
     }};
@@ -288,6 +301,10 @@ impl Store {
                     .bind(m.media_id)
                     .bind(m.platform_message_id)
                     .bind(m.customer_at)
+                    .bind(m.media_state)
+                    .bind(m.media_mime)
+                    .bind(m.media_name)
+                    .bind(m.transcript_state)
                     .fetch_optional(p)
                     .await?;
                 Ok(row.map(|(message_id, conversation_id)| Ingested {
@@ -365,7 +382,13 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<PendingMessage>, sqlx::Error> {
         with_pool!(self, p => sqlx::query_as::<_, PendingMessage>(
-            "SELECT id, conversation_id, body FROM messages WHERE processed = FALSE ORDER BY id LIMIT $1")
+            // A voice note waiting for its transcript holds back its conversation's later messages
+            // too, so the bot reads them in order.
+            "SELECT id, conversation_id, body, media_type, transcript, transcript_state FROM messages m \
+             WHERE processed = FALSE AND NOT EXISTS (SELECT 1 FROM messages w \
+               WHERE w.conversation_id = m.conversation_id AND w.processed = FALSE \
+                 AND w.transcript_state = 'pending' AND w.id <= m.id) \
+             ORDER BY id LIMIT $1")
             .bind(limit).fetch_all(p).await)
     }
 
@@ -805,6 +828,10 @@ mod tests {
             body: "hola",
             media_type: None,
             media_id: None,
+            media_state: None,
+            media_mime: None,
+            media_name: None,
+            transcript_state: None,
             now,
             customer_at: now,
         }

@@ -13,6 +13,7 @@ pub mod canned;
 pub mod chat;
 pub mod conversations;
 pub mod limits;
+pub mod media;
 pub mod queue;
 pub mod templates;
 pub mod users;

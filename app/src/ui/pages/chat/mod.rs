@@ -264,6 +264,7 @@ mod tests {
             created_at: id,
             system_line: line,
             note: false,
+            media: None,
         }
     }
 
