@@ -6,6 +6,7 @@ pub mod auth;
 pub mod canned;
 pub mod conversations;
 pub mod devices;
+pub mod media;
 pub mod operators;
 pub mod queue;
 pub mod scenarios;

@@ -114,6 +114,13 @@ pub struct OutboxItem {
     /// For a WhatsApp template message: what to send instead of the text
     /// (`domain::templates::TemplateCall` JSON).
     pub template: Option<String>,
+    /// An attachment: its kind (`image`, `document`), where it is stored, its type and name,
+    /// and the widget's capability token for it.
+    pub media_type: Option<String>,
+    pub media_key: Option<String>,
+    pub media_mime: Option<String>,
+    pub media_name: Option<String>,
+    pub media_token: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -146,6 +153,10 @@ pub struct TranscriptRow {
     pub author_name: Option<String>,
     pub platform_message_id: Option<String>,
     pub created_at: i64,
+    /// An attachment the widget may show (an operator's, or the visitor's own upload).
+    pub media_type: Option<String>,
+    pub media_name: Option<String>,
+    pub media_token: Option<String>,
 }
 
 /// Delivery states only move forward: a late "sent" never overwrites "read".
@@ -558,7 +569,8 @@ impl Store {
         let list = id_list(&ids);
         let sql = format!(
             "SELECT o.id AS outbox_id, o.message_id, m.conversation_id, o.attempts, c.channel, ct.external_id AS recipient, \
-               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template \
+               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template, \
+               m.media_type, m.media_key, m.media_mime, m.media_name, m.media_token \
              FROM outbox o JOIN messages m ON m.id = o.message_id \
              JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id \
              LEFT JOIN users u ON u.id = m.author_id \
@@ -726,8 +738,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<TranscriptRow>, sqlx::Error> {
         with_pool!(self, p => sqlx::query_as::<_, TranscriptRow>(
-            "SELECT id, sender, body, author_name, platform_message_id, created_at FROM ( \
-               SELECT m.id, m.sender, m.body, u.display_name AS author_name, m.platform_message_id, m.created_at \
+            "SELECT id, sender, body, author_name, platform_message_id, created_at, media_type, media_name, \
+               media_token FROM ( \
+               SELECT m.id, m.sender, m.body, u.display_name AS author_name, m.platform_message_id, m.created_at, \
+                 m.media_type, m.media_name, m.media_token \
                FROM messages m JOIN conversations c ON c.id = m.conversation_id \
                JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN users u ON u.id = m.author_id \
                WHERE ct.channel = $1 AND ct.external_id = $2 AND m.sender <> 'system' AND m.note = FALSE \

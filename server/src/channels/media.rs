@@ -189,3 +189,113 @@ impl Transcriber for HttpTranscriber {
         })
     }
 }
+
+/// The WhatsApp message content for an attachment: the file is uploaded first
+/// (`POST {base}/{phone_number_id}/media`, multipart `file`, `type`, `messaging_product`), then
+/// sent by the id WhatsApp gave it, with its caption (and a document's file name).
+pub(crate) async fn whatsapp_content(
+    http: &reqwest::Client,
+    cfg: &crate::config::WhatsappConfig,
+    account: &str,
+    item: &app::storage::bot::OutboxItem,
+    bytes: Vec<u8>,
+) -> Result<serde_json::Value, app::domain::delivery::SendOutcome> {
+    use app::domain::delivery::{classify_status, SendOutcome};
+    let mime = item.media_mime.clone().unwrap_or_else(|| "application/octet-stream".into());
+    let name = item.media_name.clone().unwrap_or_else(|| "file".into());
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.clone())
+        .mime_str(&mime)
+        .map_err(|_| SendOutcome::Permanent("the attachment's type is unusable".into()))?;
+    let form = reqwest::multipart::Form::new()
+        .text("messaging_product", "whatsapp")
+        .text("type", mime.clone())
+        .part("file", part);
+    let res = http
+        .post(format!("{}/{account}/media", cfg.api_base))
+        .bearer_auth(&cfg.access_token)
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| SendOutcome::Transient(format!("media upload: {}", describe(&e))))?;
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap_or_default();
+    let id = match classify_status(status, &text) {
+        SendOutcome::Sent { .. } => serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|j| j["id"].as_str().map(str::to_string))
+            .ok_or_else(|| SendOutcome::Transient("media upload: no id in the answer".into()))?,
+        other => return Err(other),
+    };
+    let kind = if item.media_type.as_deref() == Some("image") { "image" } else { "document" };
+    let mut media = serde_json::json!({ "id": id });
+    if !item.body.trim().is_empty() {
+        media["caption"] = item.body.clone().into();
+    }
+    if kind == "document" {
+        media["filename"] = name.into();
+    }
+    Ok(serde_json::json!({ "type": kind, kind: media }))
+}
+
+/// Telegram `sendPhoto` / `sendDocument` (multipart: `chat_id`, the file, `caption`).
+pub(crate) async fn telegram_send(
+    http: &reqwest::Client,
+    cfg: &crate::config::TelegramConfig,
+    item: &app::storage::bot::OutboxItem,
+    bytes: Vec<u8>,
+) -> (app::domain::delivery::SendOutcome, serde_json::Value) {
+    use app::domain::delivery::{classify_status, SendOutcome};
+    let (method, field) = if item.media_type.as_deref() == Some("image") {
+        ("sendPhoto", "photo")
+    } else {
+        ("sendDocument", "document")
+    };
+    let mime = item.media_mime.clone().unwrap_or_else(|| "application/octet-stream".into());
+    let part = match reqwest::multipart::Part::bytes(bytes)
+        .file_name(item.media_name.clone().unwrap_or_else(|| "file".into()))
+        .mime_str(&mime)
+    {
+        Ok(p) => p,
+        Err(_) => {
+            return (
+                SendOutcome::Permanent("the attachment's type is unusable".into()),
+                serde_json::Value::Null,
+            )
+        }
+    };
+    let mut form = reqwest::multipart::Form::new()
+        .text("chat_id", item.recipient.clone())
+        .part(field, part);
+    if !item.body.trim().is_empty() {
+        form = form.text("caption", item.body.clone());
+    }
+    // Never `{e}` or the URL: it holds the bot token.
+    match http
+        .post(format!("{}/bot{}/{method}", cfg.api_base, cfg.bot_token))
+        .multipart(form)
+        .send()
+        .await
+    {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
+            let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+            (classify_status(status, &text), json)
+        }
+        Err(e) => (
+            SendOutcome::Transient(format!("network error: {}", describe(&e))),
+            serde_json::Value::Null,
+        ),
+    }
+}
+
+/// What the widget shows of an attachment: its kind, name, and the capability URL it fetches.
+pub(crate) fn widget_media(item: &app::storage::bot::OutboxItem) -> Option<serde_json::Value> {
+    let token = item.media_token.as_deref()?;
+    Some(serde_json::json!({
+        "kind": item.media_type.as_deref().unwrap_or("document"),
+        "name": item.media_name,
+        "url": format!("/widget/media/{token}"),
+    }))
+}
