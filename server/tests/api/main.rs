@@ -15,6 +15,7 @@ mod console;
 mod crash;
 mod fuzz_smoke;
 mod health;
+mod media;
 mod mock;
 mod operators;
 mod pages;
