@@ -48,6 +48,9 @@
     '.bw-notice{align-self:center;font-size:12px;color:#9a6700;text-align:center}' +
     '.bw-form{display:flex;gap:8px;padding:10px;border-top:1px solid #d1d9e0;background:#fff}' +
     '.bw-input{flex:1;min-height:44px;border:1px solid #d1d9e0;border-radius:10px;padding:0 12px;font:inherit}' +
+    '.bw-img{display:block;max-width:100%;max-height:240px;border-radius:10px;margin-top:4px}' +
+    '.bw-doc{display:block;color:inherit;font-weight:600;margin-top:4px}' +
+    '.bw-attach{min-height:44px;min-width:44px;border:1px solid #d1d9e0;border-radius:10px;background:none;color:inherit;font-size:18px;cursor:pointer}' +
     '.bw-send{min-height:44px;min-width:64px;border:0;border-radius:10px;background:#1f6feb;color:#fff;font-weight:700;cursor:pointer}' +
     '@media (prefers-color-scheme:dark){.bw-panel{background:#161b22;color:#e6edf3}.bw-log{background:#0d1117}' +
     '.bw-bot,.bw-operator{background:#161b22;border-color:#30363d}.bw-form{background:#161b22;border-color:#30363d}' +
@@ -91,6 +94,17 @@
   input.maxLength = 4000;
   var send = el('button', 'bw-send', 'Send');
   send.type = 'submit';
+  // Attach an image: uploaded over HTTP with this visitor's token (limited in size, type, rate).
+  var attach = el('button', 'bw-attach', '\ud83d\udcce');
+  attach.type = 'button';
+  attach.setAttribute('aria-label', 'Attach');
+  var file = el('input');
+  file.type = 'file';
+  file.accept = 'image/jpeg,image/png,image/webp,image/gif';
+  file.hidden = true;
+  file.setAttribute('aria-label', 'Attach an image');
+  form.appendChild(attach);
+  form.appendChild(file);
   form.appendChild(input);
   form.appendChild(send);
   panel.appendChild(head);
@@ -113,11 +127,46 @@
     if (m.id && shown['id' + m.id]) return;
     var b = el('div', 'bw-msg bw-' + m.from + (m.pending ? ' bw-pending' : ''));
     if (m.from === 'operator' && m.author) b.appendChild(el('span', 'bw-who', m.author));
-    b.appendChild(document.createTextNode(m.text));
+    if (m.text) b.appendChild(document.createTextNode(m.text));
+    if (m.media) b.appendChild(media(m.media));
     log.appendChild(b);
     shown[key] = b;
     if (m.id) shown['id' + m.id] = b;
     log.scrollTop = log.scrollHeight;
+  }
+
+  // An image inline, anything else as a named link; fetched by its per-message capability URL.
+  function media(x) {
+    var url = origin + x.url;
+    var a = el('a', x.kind === 'image' ? null : 'bw-doc', x.kind === 'image' ? null : '\ud83d\udcc4 ' + (x.name || 'file'));
+    a.href = url;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    if (x.kind === 'image') {
+      var img = el('img', 'bw-img');
+      img.src = url;
+      img.alt = x.name || 'Image';
+      a.appendChild(img);
+    }
+    return a;
+  }
+
+  function upload(f) {
+    var caption = input.value.trim();
+    input.value = '';
+    var body = new FormData();
+    body.append('token', token || '');
+    body.append('text', caption);
+    body.append('file', f, f.name);
+    fetch(origin + '/widget/upload', { method: 'POST', body: body })
+      .then(function (r) {
+        return r.json().then(function (j) { return { ok: r.ok, j: j }; });
+      })
+      .then(function (res) {
+        if (res.ok) render({ id: res.j.id, from: 'customer', text: caption, media: { kind: 'image', name: f.name, url: res.j.url } });
+        else say(res.j.error || 'The image could not be sent.');
+      })
+      .catch(function () { say('The image could not be sent.'); });
   }
 
   var notice = null;
@@ -190,6 +239,11 @@
   close.addEventListener('click', function () {
     panel.classList.remove('bw-open');
     bubble.setAttribute('aria-label', 'Open chat');
+  });
+  attach.addEventListener('click', function () { file.click(); });
+  file.addEventListener('change', function () {
+    if (file.files && file.files[0]) upload(file.files[0]);
+    file.value = '';
   });
   form.addEventListener('submit', function (e) {
     e.preventDefault();

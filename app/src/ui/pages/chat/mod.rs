@@ -4,6 +4,7 @@
 
 mod composer;
 mod header;
+mod media;
 mod message;
 mod templates;
 
@@ -117,6 +118,13 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                 m.delivery_error_kind = *error_kind;
             }
         }),
+        LiveEventKind::MediaUpdated { message } if message.conversation_id == id => {
+            messages.update(|list| {
+                if let Some(m) = list.iter_mut().find(|m| m.id == message.id) {
+                    m.media = message.media.clone();
+                }
+            })
+        }
         LiveEventKind::ConversationUpdated { conversation } if conversation.id == id => {
             summary.set(conversation.clone())
         }
@@ -167,7 +175,7 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                     </button>
                 </Show>
                 <ol class="messages" aria-label=move || t_string!(i18n, chat.history) aria-live="polite">
-                    <For each=move || messages.with(|list| shown(list)) key=|m| (m.id, m.delivery_status.clone()) let:m>
+                    <For each=move || messages.with(|list| shown(list)) key=|m| (m.id, m.delivery_status.clone(), m.media.as_ref().map(|x| (x.state, x.attempts, x.transcript_state))) let:m>
                         <Message m can_retry=Signal::derive(can_send)/>
                     </For>
                 </ol>
