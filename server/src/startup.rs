@@ -197,7 +197,9 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
     let limits = config.media.limits;
     let upload_routes = Router::new()
         .route("/api/media/upload", post(media::upload))
-        .layer(DefaultBodyLimit::max(limits.max_upload as usize + 64 * 1024))
+        .layer(DefaultBodyLimit::max(
+            limits.max_upload as usize + 64 * 1024,
+        ))
         .merge(
             Router::new()
                 .route("/widget/upload", post(media::widget_upload))

@@ -540,9 +540,7 @@ impl EscalationReason {
             Self::BotFailed(e) => format!("the bot failed: {e}"),
             Self::Paused => "the bot is paused".to_string(),
             Self::AiOff => "AI is off for this conversation".to_string(),
-            Self::VoiceNote { failed: false } => {
-                "a voice note (transcription is off)".to_string()
-            }
+            Self::VoiceNote { failed: false } => "a voice note (transcription is off)".to_string(),
             Self::VoiceNote { failed: true } => {
                 "a voice note that could not be transcribed".to_string()
             }

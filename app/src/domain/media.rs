@@ -225,7 +225,8 @@ pub const MAX_ATTEMPTS: i64 = 4;
 /// How long after failed attempt `attempt` (1-based) the next is due: `base`, then three times
 /// longer each time (5 s, 15 s, 45 s with the default base); `None` when it was the last.
 pub fn retry_after_ms(attempt: i64, base_ms: i64) -> Option<i64> {
-    (attempt < MAX_ATTEMPTS).then(|| base_ms.saturating_mul(3_i64.saturating_pow((attempt - 1).max(0) as u32)))
+    (attempt < MAX_ATTEMPTS)
+        .then(|| base_ms.saturating_mul(3_i64.saturating_pow((attempt - 1).max(0) as u32)))
 }
 
 /// A file name safe to show, to put in a header and to store: the last path part, control
@@ -237,7 +238,12 @@ pub fn sanitize_file_name(name: &str) -> String {
     let mut clean: String = last
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | ':' | '|' | '?' | '*' | ';' | '%' | '`' | '$') {
+            if c.is_control()
+                || matches!(
+                    c,
+                    '"' | '\'' | '<' | '>' | ':' | '|' | '?' | '*' | ';' | '%' | '`' | '$'
+                )
+            {
                 '_'
             } else {
                 c
@@ -278,7 +284,11 @@ pub fn content_disposition(kind: MediaKind, name: &str) -> String {
             }
         })
         .collect();
-    let how = if kind.inline() { "inline" } else { "attachment" };
+    let how = if kind.inline() {
+        "inline"
+    } else {
+        "attachment"
+    };
     format!("{how}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
@@ -310,10 +320,14 @@ pub fn check_upload(mime: &str, size: u64, max: u64, types: &[&str]) -> Result<(
         return Err(UploadRefusal::Empty);
     }
     if size > max {
-        return Err(UploadRefusal::TooLarge { max_mb: megabytes(max) });
+        return Err(UploadRefusal::TooLarge {
+            max_mb: megabytes(max),
+        });
     }
     if !types.contains(&essence(mime).as_str()) {
-        return Err(UploadRefusal::Type { mime: essence(mime) });
+        return Err(UploadRefusal::Type {
+            mime: essence(mime),
+        });
     }
     Ok(())
 }
@@ -357,15 +371,29 @@ mod tests {
             MediaKind::Document,
             "a photo sent as a file stays a download"
         );
-        assert_eq!(MediaKind::for_mime(Some(MediaKind::Image), "text/html"), MediaKind::Document);
+        assert_eq!(
+            MediaKind::for_mime(Some(MediaKind::Image), "text/html"),
+            MediaKind::Document
+        );
         assert!(MediaKind::Image.inline() && !MediaKind::Document.inline());
-        for k in [MediaKind::Image, MediaKind::Voice, MediaKind::Audio, MediaKind::Video, MediaKind::Document] {
+        for k in [
+            MediaKind::Image,
+            MediaKind::Voice,
+            MediaKind::Audio,
+            MediaKind::Video,
+            MediaKind::Document,
+        ] {
             assert_eq!(MediaKind::parse(k.as_str()), Some(k));
         }
         for s in [MediaState::Pending, MediaState::Ready, MediaState::Failed] {
             assert_eq!(MediaState::parse(s.as_str()), Some(s));
         }
-        for s in [TranscriptState::Pending, TranscriptState::Done, TranscriptState::Failed, TranscriptState::Off] {
+        for s in [
+            TranscriptState::Pending,
+            TranscriptState::Done,
+            TranscriptState::Failed,
+            TranscriptState::Off,
+        ] {
             assert_eq!(TranscriptState::parse(s.as_str()), Some(s));
         }
     }
@@ -375,7 +403,11 @@ mod tests {
         assert_eq!(served_type(Some("image/JPEG")), "image/jpeg");
         assert_eq!(served_type(Some("audio/ogg; codecs=opus")), "audio/ogg");
         assert_eq!(served_type(Some("text/html")), "application/octet-stream");
-        assert_eq!(served_type(Some("image/svg+xml")), "application/octet-stream", "SVG can run script");
+        assert_eq!(
+            served_type(Some("image/svg+xml")),
+            "application/octet-stream",
+            "SVG can run script"
+        );
         assert_eq!(served_type(None), "application/octet-stream");
         assert!(operator_may_send("image/png") && operator_may_send("application/pdf"));
         assert!(!operator_may_send("audio/ogg") && !operator_may_send("text/html"));
@@ -384,14 +416,19 @@ mod tests {
     #[test]
     fn uploads_are_checked_for_size_then_type() {
         assert_eq!(check_upload("image/png", 10, 100, VISITOR_TYPES), Ok(()));
-        assert_eq!(check_upload("image/png", 0, 100, VISITOR_TYPES), Err(UploadRefusal::Empty));
+        assert_eq!(
+            check_upload("image/png", 0, 100, VISITOR_TYPES),
+            Err(UploadRefusal::Empty)
+        );
         assert_eq!(
             check_upload("image/png", 5 * MB + 1, 5 * MB, VISITOR_TYPES),
             Err(UploadRefusal::TooLarge { max_mb: 5 })
         );
         assert_eq!(
             check_upload("application/pdf", 10, 100, VISITOR_TYPES),
-            Err(UploadRefusal::Type { mime: "application/pdf".into() })
+            Err(UploadRefusal::Type {
+                mime: "application/pdf".into()
+            })
         );
         assert!(sniff_matches("image/png", b"\x89PNG\r\n\x1a\nrest"));
         assert!(!sniff_matches("image/png", b"<html>"));
@@ -401,7 +438,10 @@ mod tests {
     #[test]
     fn file_names_are_made_safe() {
         assert_eq!(sanitize_file_name("../../etc/passwd"), "passwd");
-        assert_eq!(sanitize_file_name("C:\\Users\\ana\\invoice.pdf"), "invoice.pdf");
+        assert_eq!(
+            sanitize_file_name("C:\\Users\\ana\\invoice.pdf"),
+            "invoice.pdf"
+        );
         assert_eq!(sanitize_file_name("a\"b\r\nc.pdf"), "a_b__c.pdf");
         assert_eq!(sanitize_file_name(".htaccess"), "htaccess");
         assert_eq!(sanitize_file_name("..."), "file");
@@ -423,7 +463,10 @@ mod tests {
             content_disposition(MediaKind::Document, "año \"x\".pdf"),
             "attachment; filename=\"a_o _x_.pdf\"; filename*=UTF-8''a%C3%B1o%20_x_.pdf"
         );
-        assert_eq!(default_name(MediaKind::Voice, "audio/ogg; codecs=opus"), "voice.ogg");
+        assert_eq!(
+            default_name(MediaKind::Voice, "audio/ogg; codecs=opus"),
+            "voice.ogg"
+        );
     }
 
     #[test]

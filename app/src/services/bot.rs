@@ -96,7 +96,11 @@ fn unreadable_voice(m: &PendingMessage) -> Option<bool> {
     if m.media_type.as_deref() != Some(MediaKind::Voice.as_str()) {
         return None;
     }
-    match m.transcript_state.as_deref().and_then(TranscriptState::parse) {
+    match m
+        .transcript_state
+        .as_deref()
+        .and_then(TranscriptState::parse)
+    {
         Some(TranscriptState::Done) => None,
         Some(TranscriptState::Failed) => Some(true),
         _ => Some(false),

@@ -11,8 +11,8 @@ use super::auth::{random_hex, token_hash};
 use super::{conversations, now_ms, AppState};
 use crate::domain::media::{
     check_upload, default_name, essence, operator_may_send, retry_after_ms, sanitize_file_name,
-    served_type, sniff_matches, MediaKind, MediaLimits, MediaState, TranscriptState,
-    UploadRefusal, ALLOWED_TYPES, VISITOR_TYPES,
+    served_type, sniff_matches, MediaKind, MediaLimits, MediaState, TranscriptState, UploadRefusal,
+    ALLOWED_TYPES, VISITOR_TYPES,
 };
 use crate::domain::problem::Problem;
 use crate::domain::ratelimit::{secs_ceil, AttemptLimiter};
@@ -135,7 +135,10 @@ impl MediaKit {
 
 impl Default for MediaKit {
     fn default() -> Self {
-        Self::new(Arc::new(DirStore::new("data/media")), MediaLimits::default())
+        Self::new(
+            Arc::new(DirStore::new("data/media")),
+            MediaLimits::default(),
+        )
     }
 }
 
@@ -374,7 +377,12 @@ fn refused(r: UploadRefusal) -> AppError {
 
 /// Checks an upload: size, then type (against `types` and `also`), then that an image's bytes
 /// are that image type.
-fn check(up: &Upload, max: u64, types: &[&str], also: impl Fn(&str) -> bool) -> Result<String, AppError> {
+fn check(
+    up: &Upload,
+    max: u64,
+    types: &[&str],
+    also: impl Fn(&str) -> bool,
+) -> Result<String, AppError> {
     let mime = essence(&up.mime);
     check_upload(&mime, up.bytes.len() as u64, max, types).map_err(refused)?;
     if !also(&mime) || !sniff_matches(&mime, &up.bytes) {
@@ -405,7 +413,12 @@ pub async fn attach(
             },
         ));
     }
-    let mime = check(&up, state.media.limits.max_upload, ALLOWED_TYPES, operator_may_send)?;
+    let mime = check(
+        &up,
+        state.media.limits.max_upload,
+        ALLOWED_TYPES,
+        operator_may_send,
+    )?;
     let summary = conversations::held_by(state, me, id).await?;
     let now = now_ms();
     if !crate::domain::reply_window::is_open(summary.reply_window_closes_at, now) {
@@ -493,7 +506,10 @@ pub async fn visitor_upload(
         contact_name: None,
         phone: None,
         account: None,
-        platform_message_id: super::widget::message_key(&visitor, &format!("upload-{}", random_hex(8))),
+        platform_message_id: super::widget::message_key(
+            &visitor,
+            &format!("upload-{}", random_hex(8)),
+        ),
         text: caption,
         media: Some(super::ingest::Media {
             kind: MediaKind::Image.as_str().into(),

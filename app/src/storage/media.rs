@@ -17,7 +17,11 @@ pub(crate) struct MediaColumns<'a> {
 }
 
 /// The chat's view of a message's file; `None` for messages without a file Baton handles.
-pub(crate) fn media_dto(id: i64, media_type: Option<&str>, c: MediaColumns<'_>) -> Option<MediaDto> {
+pub(crate) fn media_dto(
+    id: i64,
+    media_type: Option<&str>,
+    c: MediaColumns<'_>,
+) -> Option<MediaDto> {
     let state = MediaState::parse(c.state?)?;
     let named = media_type.and_then(MediaKind::parse);
     let kind = match &c.mime {
@@ -72,7 +76,8 @@ pub struct StoredFile {
     pub media_name: Option<String>,
 }
 
-const STORED_FILE: &str = "SELECT id, conversation_id, sender, note, media_type, media_state, media_key, \
+const STORED_FILE: &str =
+    "SELECT id, conversation_id, sender, note, media_type, media_state, media_key, \
     media_mime, media_name FROM messages";
 
 /// The file of an operator's attachment (see [`Store::insert_attachment`]).
@@ -150,7 +155,11 @@ impl Store {
         retry_at: Option<i64>,
         error: &str,
     ) -> Result<(), sqlx::Error> {
-        let state = if retry_at.is_some() { "pending" } else { "failed" };
+        let state = if retry_at.is_some() {
+            "pending"
+        } else {
+            "failed"
+        };
         with_write!(self, p => sqlx::query(
             "UPDATE messages SET media_state = $1, media_due_at = $2, media_error = $3, \
                media_attempts = media_attempts + 1, \
@@ -191,7 +200,10 @@ impl Store {
     }
 
     /// The stored file behind a widget capability token.
-    pub async fn stored_file_by_token(&self, token: &str) -> Result<Option<StoredFile>, sqlx::Error> {
+    pub async fn stored_file_by_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<StoredFile>, sqlx::Error> {
         let sql = format!("{STORED_FILE} WHERE media_token = $1");
         with_pool!(self, p => sqlx::query_as::<_, StoredFile>(&sql).bind(token).fetch_optional(p).await)
     }

@@ -25,12 +25,22 @@ fn client(timeout: Duration) -> reqwest::Client {
 /// Reads a response body, refusing one past `max` bytes (by its length header, or as it comes).
 pub(crate) async fn body_within(mut res: reqwest::Response, max: u64) -> Result<Vec<u8>, String> {
     if res.content_length().is_some_and(|n| n > max) {
-        return Err(format!("the file is larger than the {} MB limit", app::domain::media::megabytes(max)));
+        return Err(format!(
+            "the file is larger than the {} MB limit",
+            app::domain::media::megabytes(max)
+        ));
     }
     let mut out = Vec::new();
-    while let Some(chunk) = res.chunk().await.map_err(|e| format!("the download broke off: {}", describe(&e)))? {
+    while let Some(chunk) = res
+        .chunk()
+        .await
+        .map_err(|e| format!("the download broke off: {}", describe(&e)))?
+    {
         if (out.len() + chunk.len()) as u64 > max {
-            return Err(format!("the file is larger than the {} MB limit", app::domain::media::megabytes(max)));
+            return Err(format!(
+                "the file is larger than the {} MB limit",
+                app::domain::media::megabytes(max)
+            ));
         }
         out.extend_from_slice(&chunk);
     }
@@ -41,7 +51,9 @@ pub(crate) async fn body_within(mut res: reqwest::Response, max: u64) -> Result<
 fn plain_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 512
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }
 
 pub struct HttpMediaFetcher {
@@ -77,47 +89,81 @@ impl HttpMediaFetcher {
     }
 
     async fn whatsapp(&self, media_id: &str, max: u64) -> Result<Fetched, String> {
-        let cfg = self.cfg.whatsapp.as_ref().ok_or("the WhatsApp channel is not configured")?;
+        let cfg = self
+            .cfg
+            .whatsapp
+            .as_ref()
+            .ok_or("the WhatsApp channel is not configured")?;
         let meta: serde_json::Value = self
-            .get(&format!("{}/{media_id}", cfg.api_base), Some(&cfg.access_token))
+            .get(
+                &format!("{}/{media_id}", cfg.api_base),
+                Some(&cfg.access_token),
+            )
             .await
             .map_err(|e| format!("WhatsApp media lookup: {e}"))?
             .json()
             .await
             .map_err(|e| format!("WhatsApp media lookup: {}", describe(&e)))?;
-        let url = meta["url"].as_str().filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        let url = meta["url"]
+            .as_str()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
             .ok_or("WhatsApp media lookup: no download URL in the answer")?;
         let res = self
             .get(url, Some(&cfg.access_token))
             .await
             .map_err(|e| format!("WhatsApp media download: {e}"))?;
-        let header_mime = res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header_mime = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let bytes = body_within(res, max).await?;
         Ok(Fetched {
             bytes,
-            mime: meta["mime_type"].as_str().map(str::to_string).or(header_mime),
+            mime: meta["mime_type"]
+                .as_str()
+                .map(str::to_string)
+                .or(header_mime),
             name: None,
         })
     }
 
     async fn telegram(&self, file_id: &str, max: u64) -> Result<Fetched, String> {
-        let cfg = self.cfg.telegram.as_ref().ok_or("the Telegram channel is not configured")?;
+        let cfg = self
+            .cfg
+            .telegram
+            .as_ref()
+            .ok_or("the Telegram channel is not configured")?;
         let meta: serde_json::Value = self
-            .get(&format!("{}/bot{}/getFile?file_id={file_id}", cfg.api_base, cfg.bot_token), None)
+            .get(
+                &format!(
+                    "{}/bot{}/getFile?file_id={file_id}",
+                    cfg.api_base, cfg.bot_token
+                ),
+                None,
+            )
             .await
             .map_err(|e| format!("Telegram getFile: {e}"))?
             .json()
             .await
             .map_err(|e| format!("Telegram getFile: {}", describe(&e)))?;
-        let path = meta["result"]["file_path"].as_str().ok_or("Telegram getFile: no file_path in the answer")?;
+        let path = meta["result"]["file_path"]
+            .as_str()
+            .ok_or("Telegram getFile: no file_path in the answer")?;
         if path.contains("..") || path.starts_with('/') || path.contains(['?', '#', '\\']) {
             return Err("Telegram getFile: an unexpected file_path".into());
         }
         let res = self
-            .get(&format!("{}/file/bot{}/{path}", cfg.api_base, cfg.bot_token), None)
+            .get(
+                &format!("{}/file/bot{}/{path}", cfg.api_base, cfg.bot_token),
+                None,
+            )
             .await
             .map_err(|e| format!("Telegram file download: {e}"))?;
-        let mime = res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        let mime = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
             .map(str::to_string)
             // Telegram answers octet-stream; the webhook's type (kept by the caller) wins then.
             .filter(|m| !m.starts_with("application/octet-stream"));
@@ -131,7 +177,12 @@ impl HttpMediaFetcher {
 }
 
 impl MediaFetcher for HttpMediaFetcher {
-    fn fetch<'a>(&'a self, channel: Channel, media_id: &'a str, max_bytes: u64) -> BoxFuture<'a, Result<Fetched, String>> {
+    fn fetch<'a>(
+        &'a self,
+        channel: Channel,
+        media_id: &'a str,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Fetched, String>> {
         Box::pin(async move {
             if !plain_id(media_id) {
                 return Err("the platform's media id is malformed".into());
@@ -139,7 +190,10 @@ impl MediaFetcher for HttpMediaFetcher {
             let r = match channel {
                 Channel::Whatsapp => self.whatsapp(media_id, max_bytes).await,
                 Channel::Telegram => self.telegram(media_id, max_bytes).await,
-                other => Err(format!("{} media are uploaded, not fetched", other.as_str())),
+                other => Err(format!(
+                    "{} media are uploaded, not fetched",
+                    other.as_str()
+                )),
             };
             r.map_err(|e| self.redactor.clean(&e))
         })
@@ -166,7 +220,12 @@ impl HttpTranscriber {
 }
 
 impl Transcriber for HttpTranscriber {
-    fn transcribe<'a>(&'a self, bytes: &'a [u8], mime: &'a str, name: &'a str) -> BoxFuture<'a, Result<String, String>> {
+    fn transcribe<'a>(
+        &'a self,
+        bytes: &'a [u8],
+        mime: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<String, String>> {
         Box::pin(async move {
             let part = reqwest::multipart::Part::bytes(bytes.to_vec())
                 .file_name(name.to_string())
@@ -180,12 +239,21 @@ impl Transcriber for HttpTranscriber {
                 req = req.bearer_auth(k);
             }
             // Not `{e}`: the URL may hold a credential.
-            let res = req.send().await.map_err(|e| format!("transcription: {}", describe(&e)))?;
+            let res = req
+                .send()
+                .await
+                .map_err(|e| format!("transcription: {}", describe(&e)))?;
             if !res.status().is_success() {
                 return Err(format!("transcription: HTTP {}", res.status().as_u16()));
             }
-            let json: serde_json::Value = res.json().await.map_err(|e| format!("transcription: {}", describe(&e)))?;
-            json["text"].as_str().map(str::to_string).ok_or_else(|| "transcription: no text in the answer".into())
+            let json: serde_json::Value = res
+                .json()
+                .await
+                .map_err(|e| format!("transcription: {}", describe(&e)))?;
+            json["text"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| "transcription: no text in the answer".into())
         })
     }
 }
@@ -201,7 +269,10 @@ pub(crate) async fn whatsapp_content(
     bytes: Vec<u8>,
 ) -> Result<serde_json::Value, app::domain::delivery::SendOutcome> {
     use app::domain::delivery::{classify_status, SendOutcome};
-    let mime = item.media_mime.clone().unwrap_or_else(|| "application/octet-stream".into());
+    let mime = item
+        .media_mime
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
     let name = item.media_name.clone().unwrap_or_else(|| "file".into());
     let part = reqwest::multipart::Part::bytes(bytes)
         .file_name(name.clone())
@@ -227,7 +298,11 @@ pub(crate) async fn whatsapp_content(
             .ok_or_else(|| SendOutcome::Transient("media upload: no id in the answer".into()))?,
         other => return Err(other),
     };
-    let kind = if item.media_type.as_deref() == Some("image") { "image" } else { "document" };
+    let kind = if item.media_type.as_deref() == Some("image") {
+        "image"
+    } else {
+        "document"
+    };
     let mut media = serde_json::json!({ "id": id });
     if !item.body.trim().is_empty() {
         media["caption"] = item.body.clone().into();
@@ -251,7 +326,10 @@ pub(crate) async fn telegram_send(
     } else {
         ("sendDocument", "document")
     };
-    let mime = item.media_mime.clone().unwrap_or_else(|| "application/octet-stream".into());
+    let mime = item
+        .media_mime
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
     let part = match reqwest::multipart::Part::bytes(bytes)
         .file_name(item.media_name.clone().unwrap_or_else(|| "file".into()))
         .mime_str(&mime)

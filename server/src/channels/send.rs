@@ -68,7 +68,10 @@ impl ChannelClients {
             return Ok(None);
         };
         store.get(key).await.map(Some).map_err(|e| {
-            SendOutcome::Permanent(format!("the attachment's file cannot be read: {}", e.kind()))
+            SendOutcome::Permanent(format!(
+                "the attachment's file cannot be read: {}",
+                e.kind()
+            ))
         })
     }
 

@@ -36,23 +36,35 @@ async fn signed_in(s: &ServerState, headers: &HeaderMap) -> Result<UserRow, AppE
 fn file_response(f: ServedFile) -> Response {
     let mut res = (StatusCode::OK, f.bytes).into_response();
     let h = res.headers_mut();
-    let value = |v: &str| HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let value = |v: &str| {
+        HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+    };
     h.insert(header::CONTENT_TYPE, value(&f.content_type));
     if let Ok(v) = HeaderValue::from_str(&f.disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     // A file is never a page: nothing in it runs, even opened directly.
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
     // A message's file never changes; only this browser keeps it.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
     res
 }
 
-pub async fn file(State(s): State<ServerState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+pub async fn file(
+    State(s): State<ServerState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
     let result = async {
         let me = signed_in(&s, &headers).await?;
         media::file_for_user(&s.app, &me, id).await
@@ -80,7 +92,11 @@ struct Form {
 
 /// Reads a multipart upload; a body past the limit is a 413 that names the limit.
 async fn read_form(mut mp: Multipart, max: u64) -> Result<Form, AppError> {
-    let too_big = || AppError::TooLarge(Problem::FileTooLarge { max_mb: megabytes(max) });
+    let too_big = || {
+        AppError::TooLarge(Problem::FileTooLarge {
+            max_mb: megabytes(max),
+        })
+    };
     let bad = |e: MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             too_big()
@@ -120,8 +136,14 @@ pub async fn upload(State(s): State<ServerState>, headers: HeaderMap, mp: Multip
             .get("id")
             .and_then(|v| v.trim().parse().ok())
             .ok_or_else(|| AppError::BadRequest("the conversation id is missing".into()))?;
-        let file = form.file.ok_or(AppError::field("file", Problem::FileMissing))?;
-        let text = form.fields.get("text").map(String::as_str).unwrap_or_default();
+        let file = form
+            .file
+            .ok_or(AppError::field("file", Problem::FileMissing))?;
+        let text = form
+            .fields
+            .get("text")
+            .map(String::as_str)
+            .unwrap_or_default();
         media::attach(&s.app, &me, id, text, file).await
     }
     .await;
@@ -131,17 +153,33 @@ pub async fn upload(State(s): State<ServerState>, headers: HeaderMap, mp: Multip
     }
 }
 
-pub async fn widget_upload(State(s): State<ServerState>, headers: HeaderMap, mp: Multipart) -> Response {
+pub async fn widget_upload(
+    State(s): State<ServerState>,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Response {
     let hub = &s.app.widget_hub;
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string);
-    if !hub.limits.origin_allowed(origin.as_deref(), s.app.settings.public_origin.as_deref()) {
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if !hub
+        .limits
+        .origin_allowed(origin.as_deref(), s.app.settings.public_origin.as_deref())
+    {
         return AppError::Forbidden.into_response();
     }
     let result = async {
         let form = read_form(mp, s.app.media.limits.max_visitor_upload).await?;
         let token = form.fields.get("token").cloned().unwrap_or_default();
-        let file = form.file.ok_or(AppError::field("file", Problem::FileMissing))?;
-        let text = form.fields.get("text").map(String::as_str).unwrap_or_default();
+        let file = form
+            .file
+            .ok_or(AppError::field("file", Problem::FileMissing))?;
+        let text = form
+            .fields
+            .get("text")
+            .map(String::as_str)
+            .unwrap_or_default();
         media::visitor_upload(&s.app, &token, text, file).await
     }
     .await;
@@ -151,8 +189,10 @@ pub async fn widget_upload(State(s): State<ServerState>, headers: HeaderMap, mp:
     };
     // The widget runs on the shop's page: it may read the answer.
     if let Some(v) = origin.and_then(|o| HeaderValue::from_str(&o).ok()) {
-        res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
-        res.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+        res.headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        res.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Origin"));
     }
     res
 }

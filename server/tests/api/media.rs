@@ -20,11 +20,11 @@ use std::sync::{Arc, Mutex};
 
 /// A tiny valid PNG (1x1) and a JPEG-looking file.
 pub const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
-    0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8,
-    0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00,
-    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0fake-jpeg-bytes";
 const OGG: &[u8] = b"OggS\0fake-voice-note";
@@ -137,7 +137,9 @@ impl Platforms {
             seen: Arc::default(),
             transcript: Arc::new(Mutex::new("quiero hablar con un operador".into())),
         };
-        let app = axum::Router::new().fallback(handle).with_state(mock.clone());
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(mock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         *mock.addr.lock().unwrap() = format!("http://{addr}");
@@ -178,7 +180,10 @@ impl Platforms {
             ("BATON_WIDGET_UPLOADS_PER_HOUR", "3".into()),
         ];
         if transcribe {
-            env.push(("BATON_TRANSCRIBE_URL", format!("{}/v1/audio/transcriptions", self.url())));
+            env.push((
+                "BATON_TRANSCRIBE_URL",
+                format!("{}/v1/audio/transcriptions", self.url()),
+            ));
             env.push(("BATON_TRANSCRIBE_KEY", "sk-transcribe".into()));
         }
         env
@@ -253,16 +258,32 @@ impl M {
     }
 
     async fn last_message(&self) -> i64 {
-        self.count("SELECT MAX(id) FROM messages WHERE sender = 'customer'").await
+        self.count("SELECT MAX(id) FROM messages WHERE sender = 'customer'")
+            .await
     }
 
     async fn wait_media(&self, id: i64, state: &str) {
-        let sql = format!("SELECT COUNT(*) FROM messages WHERE id = {id} AND media_state = '{state}'");
-        eventually(&format!("media {state}"), || async { self.count(&sql).await == 1 }).await;
+        let sql =
+            format!("SELECT COUNT(*) FROM messages WHERE id = {id} AND media_state = '{state}'");
+        eventually(&format!("media {state}"), || async {
+            self.count(&sql).await == 1
+        })
+        .await;
     }
 
-    async fn upload(&self, c: &reqwest::Client, id: i64, text: &str, name: &str, mime: &str, bytes: &[u8]) -> reqwest::Response {
-        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()).mime_str(mime).unwrap();
+    async fn upload(
+        &self,
+        c: &reqwest::Client,
+        id: i64,
+        text: &str,
+        name: &str,
+        mime: &str,
+        bytes: &[u8],
+    ) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+            .file_name(name.to_string())
+            .mime_str(mime)
+            .unwrap();
         let form = reqwest::multipart::Form::new()
             .text("id", id.to_string())
             .text("text", text.to_string())
@@ -283,8 +304,17 @@ async fn said(r: reqwest::Response) -> String {
 }
 
 /// A visitor's upload to `/widget/upload`.
-async fn visitor_upload(app: &TestApp, token: &str, name: &str, mime: &str, bytes: Vec<u8>) -> reqwest::Response {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).unwrap();
+async fn visitor_upload(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_string())
+        .mime_str(mime)
+        .unwrap();
     let form = reqwest::multipart::Form::new()
         .text("token", token.to_string())
         .part("file", part);

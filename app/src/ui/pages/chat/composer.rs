@@ -55,8 +55,7 @@ pub(super) fn Composer(
             send_error()
         }
     };
-    let pending =
-        move || send.pending().get() || note.pending().get() || attach.sending.get();
+    let pending = move || send.pending().get() || note.pending().get() || attach.sending.get();
     let submit = move || {
         let body = text.get_untracked();
         // A chosen file goes with the text as its caption; notes never carry files.
@@ -174,7 +173,8 @@ pub(super) fn Composer(
 }
 
 /// What the `Attach` picker offers: images and documents the channels take.
-const ATTACH_TYPES: &str = "image/jpeg,image/png,image/webp,application/pdf,text/plain,.doc,.docx,.xls,.xlsx,.ppt,.pptx";
+const ATTACH_TYPES: &str =
+    "image/jpeg,image/png,image/webp,application/pdf,text/plain,.doc,.docx,.xls,.xlsx,.ppt,.pptx";
 
 /// A file chosen with `Attach`, sent with the composer's text as its caption
 /// (`POST /api/media/upload`, multipart).
@@ -252,8 +252,8 @@ async fn upload(
     caption: &str,
     file: &web_sys::File,
 ) -> Result<MessageDto, crate::error::AppError> {
-    use crate::error::AppError;
     use crate::domain::problem::Problem;
+    use crate::error::AppError;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let unreachable = || AppError::Conflict(Problem::Unreachable);
@@ -266,11 +266,12 @@ async fn upload(
     init.set_body(&form);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
     let window = web_sys::window().ok_or_else(unreachable)?;
-    let res: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init("/api/media/upload", &init))
-        .await
-        .map_err(|_| unreachable())?
-        .dyn_into()
-        .map_err(|_| unreachable())?;
+    let res: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init("/api/media/upload", &init))
+            .await
+            .map_err(|_| unreachable())?
+            .dyn_into()
+            .map_err(|_| unreachable())?;
     let text = JsFuture::from(res.text().map_err(|_| unreachable())?)
         .await
         .ok()

@@ -118,13 +118,12 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                 m.delivery_error_kind = *error_kind;
             }
         }),
-        LiveEventKind::MediaUpdated { message } if message.conversation_id == id => {
-            messages.update(|list| {
+        LiveEventKind::MediaUpdated { message } if message.conversation_id == id => messages
+            .update(|list| {
                 if let Some(m) = list.iter_mut().find(|m| m.id == message.id) {
                     m.media = message.media.clone();
                 }
-            })
-        }
+            }),
         LiveEventKind::ConversationUpdated { conversation } if conversation.id == id => {
             summary.set(conversation.clone())
         }
