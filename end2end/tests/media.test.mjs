@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startBaton, launchBrowser, signIn, waitHydrated, shot, customerOn, OPERATOR, PHONE,
+  startBaton, launchBrowser, signIn, waitHydrated, shot, customerOn, OPERATOR, PHONE, SIGN_IN_WORDS,
 } from './harness.mjs';
 
 const APP_SECRET = 'e2e-wa-secret';
@@ -194,7 +194,7 @@ test('a voice note plays with its transcript, a photo shows, and an attached ima
   // The same chat in Spanish.
   const es = await env.chrome.browser.newContext({ viewport: PHONE, locale: 'es-ES' });
   const esPage = await es.newPage();
-  await signIn(esPage, env.baton.url, OPERATOR);
+  await signIn(esPage, env.baton.url, OPERATOR, SIGN_IN_WORDS.es);
   await esPage.goto(page.url());
   await waitHydrated(esPage);
   await esPage.locator('.media-audio .transcript-label', { hasText: 'Transcripción' }).waitFor();

@@ -127,9 +127,10 @@ pub(super) fn Composer(
                     on_change=move |v| note_chosen.set(v)/>
                 <span aria-hidden="true">{t!(i18n, toolkit.note)}</span>
             </label>
+            // Reached through `Attach` only: hidden from the accessibility tree, so the button is
+            // the one control with that name.
             <input type="file" id="composer-file" class="sr-only" tabindex="-1" node_ref=attach.input
-                accept=ATTACH_TYPES
-                aria-label=move || t_string!(i18n, media.attach_file)
+                accept=ATTACH_TYPES aria-hidden="true"
                 on:change=move |_| attach.chosen()/>
             <button type="button" class="btn attach-btn" disabled=note_mode
                 aria-label=move || t_string!(i18n, media.attach)
