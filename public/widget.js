@@ -50,7 +50,7 @@
     '.bw-input{flex:1;min-height:44px;border:1px solid #d1d9e0;border-radius:10px;padding:0 12px;font:inherit}' +
     '.bw-img{display:block;max-width:100%;max-height:240px;border-radius:10px;margin-top:4px}' +
     '.bw-doc{display:block;color:inherit;font-weight:600;margin-top:4px}' +
-    '.bw-attach{min-height:44px;min-width:44px;border:1px solid #d1d9e0;border-radius:10px;background:none;color:inherit;font-size:18px;cursor:pointer}' +
+    '.bw-attach{min-height:44px;min-width:44px;border:1px solid #d1d9e0;border-radius:10px;background:none;color:inherit;cursor:pointer;display:grid;place-items:center}' +
     '.bw-send{min-height:44px;min-width:64px;border:0;border-radius:10px;background:#1f6feb;color:#fff;font-weight:700;cursor:pointer}' +
     '@media (prefers-color-scheme:dark){.bw-panel{background:#161b22;color:#e6edf3}.bw-log{background:#0d1117}' +
     '.bw-bot,.bw-operator{background:#161b22;border-color:#30363d}.bw-form{background:#161b22;border-color:#30363d}' +
@@ -95,8 +95,11 @@
   var send = el('button', 'bw-send', 'Send');
   send.type = 'submit';
   // Attach an image: uploaded over HTTP with this visitor's token (limited in size, type, rate).
-  var attach = el('button', 'bw-attach', '\ud83d\udcce');
+  var attach = el('button', 'bw-attach');
   attach.type = 'button';
+  attach.innerHTML =
+    '<svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" ' +
+    'stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"/></svg>';
   attach.setAttribute('aria-label', 'Attach');
   var file = el('input');
   file.type = 'file';
@@ -138,7 +141,7 @@
   // An image inline, anything else as a named link; fetched by its per-message capability URL.
   function media(x) {
     var url = origin + x.url;
-    var a = el('a', x.kind === 'image' ? null : 'bw-doc', x.kind === 'image' ? null : '\ud83d\udcc4 ' + (x.name || 'file'));
+    var a = el('a', x.kind === 'image' ? null : 'bw-doc', x.kind === 'image' ? null : (x.name || 'file'));
     a.href = url;
     a.target = '_blank';
     a.rel = 'noopener';
@@ -146,6 +149,7 @@
       var img = el('img', 'bw-img');
       img.src = url;
       img.alt = x.name || 'Image';
+      img.onload = function () { log.scrollTop = log.scrollHeight; };
       a.appendChild(img);
     }
     return a;

@@ -136,7 +136,10 @@ pub(super) fn Composer(
                 aria-label=move || t_string!(i18n, media.attach)
                 title=move || if note_mode() { t_string!(i18n, media.notes_no_files) } else { t_string!(i18n, media.attach_file) }
                 on:click=move |_| attach.pick()>
-                <span aria-hidden="true">"📎"</span>
+                <svg class="icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+                    <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"/>
+                </svg>
             </button>
             {move || attach.name.get().map(|name| view! {
                 <p class="attachment-chip small">

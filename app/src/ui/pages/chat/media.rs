@@ -140,7 +140,11 @@ fn ready(media: MediaDto, url: String) -> impl IntoView {
             view! {
                 <a class="media-doc" href=url download=name.clone()
                     aria-label=move || t_string!(i18n, media.download, name = label.clone()).to_string()>
-                    <span class="media-doc-icon" aria-hidden="true">"📄"</span>
+                    <svg class="media-doc-icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
+                        stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+                        <path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z"/>
+                        <path d="M14 2v6h6"/>
+                    </svg>
                     <span class="media-doc-name">{name.clone()}</span>
                     <span class="small muted">{move || size_text(i18n.get_locale(), size)}</span>
                 </a>
