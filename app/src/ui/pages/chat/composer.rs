@@ -116,7 +116,7 @@ pub(super) fn Composer(
         <Show when=move || can_send.get() && whatsapp.get()>
             <TemplatePicker id messages scroller/>
         </Show>
-        <form class="composer" class:note-mode=note_mode on:submit=move |ev| { ev.prevent_default(); submit(); }
+        <form class="composer" class:note-mode=note_mode class:has-attach=move || !note_mode() on:submit=move |ev| { ev.prevent_default(); submit(); }
             method="post" action=move || if note_mode() { "/api/conversations/note" } else { "/api/conversations/send" }>
             <input type="hidden" name="id" value=id.to_string()/>
             <CannedList state=list on_pick=picked/>
@@ -132,16 +132,19 @@ pub(super) fn Composer(
             <input type="file" id="composer-file" class="sr-only" tabindex="-1" node_ref=attach.input
                 accept=ATTACH_TYPES aria-hidden="true"
                 on:change=move |_| attach.chosen()/>
-            <button type="button" class="btn attach-btn" disabled=note_mode
-                aria-label=move || t_string!(i18n, media.attach)
-                title=move || if note_mode() { t_string!(i18n, media.notes_no_files) } else { t_string!(i18n, media.attach_file) }
-                on:click=move |_| attach.pick()>
-                <svg class="icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
-                    stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
-                    <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"/>
-                </svg>
-            </button>
-            {move || attach.name.get().map(|name| view! {
+            // Notes never carry files: no `Attach` in note mode.
+            <Show when=move || !note_mode()>
+                <button type="button" class="btn attach-btn"
+                    aria-label=move || t_string!(i18n, media.attach)
+                    title=move || t_string!(i18n, media.attach_file)
+                    on:click=move |_| attach.pick()>
+                    <svg class="icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
+                        stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+                        <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"/>
+                    </svg>
+                </button>
+            </Show>
+            {move || attach.name.get().filter(|_| !note_mode()).map(|name| view! {
                 <p class="attachment-chip small">
                     <span>{t_string!(i18n, media.attached, name = name).to_string()}</span>
                     <button type="button" class="btn small" aria-label=move || t_string!(i18n, media.remove_attachment)
