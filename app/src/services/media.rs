@@ -142,9 +142,10 @@ impl Default for MediaKit {
     }
 }
 
-/// A new storage key: the message id and randomness (nothing a person chose).
-fn new_key(message_id: i64) -> String {
-    format!("m{message_id}-{}", random_hex(12))
+/// A new storage key: a number (the message id, or the upload time) and randomness; nothing a
+/// person chose.
+fn new_key(number: i64) -> String {
+    format!("m{number}-{}", random_hex(12))
 }
 
 /// Tells the chat about a message's file (stored, retrying, failed, transcribed).
@@ -194,7 +195,9 @@ async fn download(state: &AppState, kit: &MediaKit, job: &MediaJob) -> Result<()
                 job.transcript_state.as_deref() == Some(TranscriptState::Pending.as_str());
             announce(state, job.id).await?;
             if voice_waits {
-                transcribe(state, kit, job.id, &bytes, &mime, &name).await?;
+                // Named by its type (Telegram's `.oga` is a name transcription services refuse).
+                let file_name = default_name(MediaKind::Voice, &mime);
+                transcribe(state, kit, job.id, &bytes, &mime, &file_name).await?;
             }
         }
         Err(error) => {
