@@ -2,7 +2,7 @@
 // from a local stand-in of the Graph API, transcribed by a local stand-in of the transcription
 // endpoint (the spoken "operador" hands it to a person), and plays in the chat with its
 // transcript under it; the customer's photo shows inline and enlarges; and an operator attaches
-// an image that the web widget's visitor sees.
+// an image that the web widget's visitor sees, and the visitor attaches one the operator sees.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -145,7 +145,7 @@ async function post(w) {
   assert.equal(r.status, 200);
 }
 
-test('a voice note plays with its transcript, a photo shows, and an attached image reaches the widget', async () => {
+test('a voice note plays with its transcript, a photo shows, and images go both ways with the widget', async () => {
   await post(webhook('wamid.voice1', 'audio', { id: 'VOICE1', mime_type: 'audio/wav', voice: true }));
   await post(webhook('wamid.photo1', 'image', { id: 'PHOTO1', mime_type: 'image/png', caption: 'Así llegó la caja' }));
 
@@ -231,6 +231,18 @@ test('a voice note plays with its transcript, a photo shows, and an attached ima
   await cust.page.locator('.bw-operator', { hasText: 'Aquí tienes la foto del pedido' }).waitFor();
   await cust.page.screenshot({ path: shot('phone-widget-media') });
   await page.screenshot({ path: shot('phone-media-sent') });
+
+  // The visitor attaches a photo with the widget's `Attach`; the operator sees it in the chat.
+  const [visitorChooser] = await Promise.all([
+    cust.page.waitForEvent('filechooser'),
+    cust.page.getByRole('button', { name: 'Attach' }).click(),
+  ]);
+  await visitorChooser.setFiles({ name: 'roto.png', mimeType: 'image/png', buffer: png(160, 100) });
+  await cust.page.locator('.bw-customer img.bw-img').waitFor({ timeout: 10_000 });
+  const fromVisitor = page.locator('.msg.customer .media-image img');
+  await fromVisitor.waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('.msg.customer .media-image img')?.naturalWidth > 0);
+  assert.equal(await fromVisitor.evaluate((i) => i.naturalWidth), 160);
 
   await cust.ctx.close();
   await ctx.close();
