@@ -50,6 +50,9 @@
     '.bw-typing{min-height:18px;padding:2px 12px;font-size:12px;font-style:italic;color:#59636e}' +
     '.bw-form{display:flex;gap:8px;padding:10px;border-top:1px solid #d1d9e0;background:#fff}' +
     '.bw-input{flex:1;min-height:44px;border:1px solid #d1d9e0;border-radius:10px;padding:0 12px;font:inherit}' +
+    '.bw-img{display:block;max-width:100%;max-height:240px;border-radius:10px;margin-top:4px}' +
+    '.bw-doc{display:block;color:inherit;font-weight:600;margin-top:4px}' +
+    '.bw-attach{min-height:44px;min-width:44px;border:1px solid #d1d9e0;border-radius:10px;background:none;color:inherit;cursor:pointer;display:grid;place-items:center}' +
     '.bw-send{min-height:44px;min-width:64px;border:0;border-radius:10px;background:#1f6feb;color:#fff;font-weight:700;cursor:pointer}' +
     '@media (prefers-color-scheme:dark){.bw-panel{background:#161b22;color:#e6edf3}.bw-log{background:#0d1117}' +
     '.bw-bot,.bw-operator{background:#161b22;border-color:#30363d}.bw-form{background:#161b22;border-color:#30363d}' +
@@ -101,6 +104,20 @@
   input.maxLength = 4000;
   var send = el('button', 'bw-send', 'Send');
   send.type = 'submit';
+  // Attach an image: uploaded over HTTP with this visitor's token (limited in size, type, rate).
+  var attach = el('button', 'bw-attach');
+  attach.type = 'button';
+  attach.innerHTML =
+    '<svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" ' +
+    'stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"/></svg>';
+  attach.setAttribute('aria-label', 'Attach');
+  var file = el('input');
+  file.type = 'file';
+  file.accept = 'image/jpeg,image/png,image/webp,image/gif';
+  file.hidden = true;
+  file.setAttribute('aria-label', 'Attach an image');
+  form.appendChild(attach);
+  form.appendChild(file);
   form.appendChild(input);
   form.appendChild(send);
   panel.appendChild(head);
@@ -124,11 +141,47 @@
     if (m.id && shown['id' + m.id]) return;
     var b = el('div', 'bw-msg bw-' + m.from + (m.pending ? ' bw-pending' : ''));
     if (m.from === 'operator' && m.author) b.appendChild(el('span', 'bw-who', m.author));
-    b.appendChild(document.createTextNode(m.text));
+    if (m.text) b.appendChild(document.createTextNode(m.text));
+    if (m.media) b.appendChild(media(m.media));
     log.appendChild(b);
     shown[key] = b;
     if (m.id) shown['id' + m.id] = b;
     log.scrollTop = log.scrollHeight;
+  }
+
+  // An image inline, anything else as a named link; fetched by its per-message capability URL.
+  function media(x) {
+    var url = origin + x.url;
+    var a = el('a', x.kind === 'image' ? null : 'bw-doc', x.kind === 'image' ? null : (x.name || 'file'));
+    a.href = url;
+    a.target = '_blank';
+    a.rel = 'noopener';
+    if (x.kind === 'image') {
+      var img = el('img', 'bw-img');
+      img.src = url;
+      img.alt = x.name || 'Image';
+      img.onload = function () { log.scrollTop = log.scrollHeight; };
+      a.appendChild(img);
+    }
+    return a;
+  }
+
+  function upload(f) {
+    var caption = input.value.trim();
+    input.value = '';
+    var body = new FormData();
+    body.append('token', token || '');
+    body.append('text', caption);
+    body.append('file', f, f.name);
+    fetch(origin + '/widget/upload', { method: 'POST', body: body })
+      .then(function (r) {
+        return r.json().then(function (j) { return { ok: r.ok, j: j }; });
+      })
+      .then(function (res) {
+        if (res.ok) render({ id: res.j.id, from: 'customer', text: caption, media: { kind: 'image', name: f.name, url: res.j.url } });
+        else say(res.j.error || 'The image could not be sent.');
+      })
+      .catch(function () { say('The image could not be sent.'); });
   }
 
   var notice = null;
@@ -212,6 +265,11 @@
     if (!input.value.trim() || now - toldTyping < 2500 || !ws || ws.readyState !== 1) return;
     toldTyping = now;
     ws.send(JSON.stringify({ type: 'typing' }));
+  });
+  attach.addEventListener('click', function () { file.click(); });
+  file.addEventListener('change', function () {
+    if (file.files && file.files[0]) upload(file.files[0]);
+    file.value = '';
   });
   form.addEventListener('submit', function (e) {
     e.preventDefault();

@@ -246,6 +246,10 @@ pub enum LiveEventKind {
     Typing {
         conversation_id: i64,
     },
+    /// A message's file was stored, failed, is being retried, or its transcript arrived.
+    MediaUpdated {
+        message: MessageDto,
+    },
     /// `by` mentioned `user_id` in a private note (only that person's sockets get it).
     Mentioned {
         user_id: i64,
@@ -357,6 +361,27 @@ pub struct MessageDto {
     /// A private note between operators (never sent to the customer).
     #[serde(default)]
     pub note: bool,
+    /// The file this message carries, when Baton stores one (see [`MediaDto`]).
+    #[serde(default)]
+    pub media: Option<MediaDto>,
+}
+
+/// A message's file as the chat shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaDto {
+    pub kind: crate::domain::media::MediaKind,
+    pub state: crate::domain::media::MediaState,
+    /// Where a signed-in person fetches it (`/media/<message id>`), once stored.
+    pub url: Option<String>,
+    pub mime: Option<String>,
+    /// The file's name (sanitised).
+    pub name: Option<String>,
+    pub size: Option<i64>,
+    /// Download attempts so far (a pending one past its first attempt is being retried).
+    pub attempts: i64,
+    /// A voice note's transcript and where it stands.
+    pub transcript: Option<String>,
+    pub transcript_state: Option<crate::domain::media::TranscriptState>,
 }
 
 /// A page of a conversation's messages, oldest first.

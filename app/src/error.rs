@@ -21,6 +21,10 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     /// The request was well formed but clashes with the current state (taken, duplicate, ...).
     Conflict(Problem),
+    /// An upload over its size limit (413).
+    TooLarge(Problem),
+    /// An upload of a type that is not accepted (415).
+    UnsupportedType(Problem),
     /// Seconds until another attempt is counted.
     RateLimited(i64),
     /// The request itself could not be read (bad encoding, missing arguments). The text is the
@@ -61,6 +65,8 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Invalid(_) => 422,
             Self::Conflict(_) => 409,
+            Self::TooLarge(_) => 413,
+            Self::UnsupportedType(_) => 415,
             Self::RateLimited(_) => 429,
             Self::BadRequest(_) => 400,
             Self::Internal => 500,

@@ -71,6 +71,60 @@ pub struct Config {
     pub lease: Duration,
     /// Mounts the misbehaving `/__test/*` routes (`BATON_TEST_FAULTS=1`, for tests only).
     pub test_faults: bool,
+    /// Files: where they are kept, their limits, and voice-note transcription.
+    pub media: MediaConfig,
+}
+
+/// `BATON_MEDIA_*`, `BATON_TRANSCRIBE_*` and the widget's upload limits.
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    /// `BATON_MEDIA_DIR` (default `./data/media`).
+    pub dir: PathBuf,
+    pub limits: app::domain::media::MediaLimits,
+    /// The wait after a first failed download (`BATON_MEDIA_RETRY_MS`, default 5000).
+    pub retry_base_ms: i64,
+    /// An OpenAI-compatible `/v1/audio/transcriptions` endpoint (`BATON_TRANSCRIBE_URL`).
+    pub transcribe_url: Option<String>,
+    /// `BATON_TRANSCRIBE_MODEL` (default `whisper-1`).
+    pub transcribe_model: String,
+    /// `BATON_TRANSCRIBE_KEY`: a bearer token, if the endpoint wants one. Never logged.
+    pub transcribe_key: Option<String>,
+}
+
+fn media(get: &impl Fn(&str) -> Option<String>) -> Result<MediaConfig, ConfigError> {
+    use app::domain::media::{MediaLimits, MB};
+    let d = MediaLimits::default();
+    let mb = |var: &'static str, default: u64, max: u64| -> Result<u64, ConfigError> {
+        Ok(number(get, var, default / MB, 1..=max)? * MB)
+    };
+    Ok(MediaConfig {
+        dir: get("BATON_MEDIA_DIR")
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "data/media".into())
+            .into(),
+        limits: MediaLimits {
+            max_inbound: mb("BATON_MEDIA_MAX_INBOUND_MB", d.max_inbound, 100)?,
+            max_upload: mb("BATON_MEDIA_MAX_UPLOAD_MB", d.max_upload, 100)?,
+            max_visitor_upload: mb("BATON_WIDGET_MAX_UPLOAD_MB", d.max_visitor_upload, 50)?,
+            visitor_uploads_per_hour: number(
+                get,
+                "BATON_WIDGET_UPLOADS_PER_HOUR",
+                d.visitor_uploads_per_hour,
+                1..=10_000,
+            )?,
+        },
+        retry_base_ms: number(get, "BATON_MEDIA_RETRY_MS", 5_000, 10..=600_000)?,
+        transcribe_url: get("BATON_TRANSCRIBE_URL")
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| http_url("BATON_TRANSCRIBE_URL", u))
+            .transpose()?,
+        transcribe_model: get("BATON_TRANSCRIBE_MODEL")
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "whisper-1".into()),
+        transcribe_key: get("BATON_TRANSCRIBE_KEY").filter(|k| !k.trim().is_empty()),
+    })
 }
 
 /// The host's name, the default instance id.
@@ -471,6 +525,7 @@ impl Config {
         let broker_url = broker_url(&get, &database_url)?;
         let lease = Duration::from_secs(number(&get, "BATON_LEASE_SECS", 60, 2..=3600)?);
         let test_faults = get("BATON_TEST_FAULTS").as_deref().map(str::trim) == Some("1");
+        let media = media(&get)?;
         Ok(Config {
             database_url,
             db_max_connections,
@@ -490,6 +545,7 @@ impl Config {
             broker_url,
             lease,
             test_faults,
+            media,
         })
     }
 

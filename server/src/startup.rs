@@ -5,7 +5,7 @@ use crate::channels::send::{ChannelClients, HttpExternalBot};
 use crate::cluster::{Broker, Names};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
-use crate::routes::{assets, contain, faults, guard, headers, health, webhooks, widget, ws};
+use crate::routes::{assets, contain, faults, guard, headers, health, media, webhooks, widget, ws};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
 use app::bus::cluster::{Cluster, Solo};
@@ -103,6 +103,24 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         state.ingest_writer = Some(writer);
     }
     let channels = Arc::new(config.channels.clone());
+    let media_store: Arc<dyn app::services::media::MediaStore> =
+        Arc::new(app::services::media::DirStore::new(&config.media.dir));
+    let mut media = app::services::media::MediaKit::new(media_store.clone(), config.media.limits);
+    media.retry_base_ms = config.media.retry_base_ms;
+    media.fetcher = Some(Arc::new(crate::channels::media::HttpMediaFetcher::new(
+        channels.clone(),
+    )));
+    if let Some(url) = &config.media.transcribe_url {
+        media.transcriber = Some(Arc::new(crate::channels::media::HttpTranscriber::new(
+            url.clone(),
+            config.media.transcribe_model.clone(),
+            config.media.transcribe_key.clone(),
+        )));
+        tracing::info!("voice notes are transcribed");
+    } else {
+        tracing::info!("voice notes are not transcribed (BATON_TRANSCRIBE_URL is not set); they go to an operator");
+    }
+    state.media = Arc::new(media);
     if let Some(url) = &channels.bot_webhook_url {
         state.external_bot = Some(Arc::new(HttpExternalBot::new(url.clone())));
     }
@@ -119,11 +137,14 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
 
     // One set of channel clients sends replies (the delivery worker) and tells customers' apps
     // that an operator read their messages or is typing.
-    let sender = Arc::new(ChannelClients::new(
-        channels.clone(),
-        state.widget_hub.clone(),
-        state.cluster.clone(),
-    ));
+    let sender = Arc::new(
+        ChannelClients::new(
+            channels.clone(),
+            state.widget_hub.clone(),
+            state.cluster.clone(),
+        )
+        .with_media(media_store),
+    );
     state.channel_signals = Some(sender.clone());
     push(config, &mut state).await?;
 
@@ -163,6 +184,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         crate::workers::spawn_bot(state.clone()),
         crate::workers::spawn_delivery(state.clone(), sender),
         crate::workers::spawn_session_sweeper(state.clone()),
+        crate::workers::spawn_media(state.clone()),
         crate::workers::notifications::spawn_queue_clock(state.clone()),
         crate::workers::notifications::spawn_sender(state.clone()),
     ];
@@ -178,6 +200,20 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         )
         .route("/webhooks/telegram", post(webhooks::telegram::receive))
         .layer(DefaultBodyLimit::max(webhooks::MAX_BODY));
+    // Uploads: the file's limit plus room for the form around it.
+    let limits = config.media.limits;
+    let upload_routes = Router::new()
+        .route("/api/media/upload", post(media::upload))
+        .layer(DefaultBodyLimit::max(
+            limits.max_upload as usize + 64 * 1024,
+        ))
+        .merge(
+            Router::new()
+                .route("/widget/upload", post(media::widget_upload))
+                .layer(DefaultBodyLimit::max(
+                    limits.max_visitor_upload as usize + 64 * 1024,
+                )),
+        );
     let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -186,7 +222,10 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         .route("/demo", get(widget::demo))
         .route("/sw.js", get(assets::service_worker))
         .nest("/pkg", assets::pkg(&config.site_root, &bundle))
+        .route("/media/{id}", get(media::file))
+        .route("/widget/media/{token}", get(media::widget_file))
         .merge(webhook_routes)
+        .merge(upload_routes)
         .merge(if config.test_faults {
             tracing::warn!(
                 "BATON_TEST_FAULTS=1: the misbehaving /__test/* routes are mounted (tests only)"

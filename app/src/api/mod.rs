@@ -7,6 +7,7 @@ pub mod canned;
 pub mod contacts;
 pub mod conversations;
 pub mod devices;
+pub mod media;
 pub mod operators;
 pub mod queue;
 pub mod scenarios;

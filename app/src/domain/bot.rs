@@ -508,6 +508,8 @@ pub enum EscalationReason {
     Paused,
     /// AI is off for this conversation.
     AiOff,
+    /// A voice note the bot cannot read: transcription is off (`false`) or failed (`true`).
+    VoiceNote { failed: bool },
 }
 
 impl EscalationReason {
@@ -521,6 +523,7 @@ impl EscalationReason {
             Self::BotFailed(_) => "bot_failed",
             Self::Paused => "paused",
             Self::AiOff => "ai_off",
+            Self::VoiceNote { .. } => "voice_note",
         }
     }
 
@@ -537,6 +540,10 @@ impl EscalationReason {
             Self::BotFailed(e) => format!("the bot failed: {e}"),
             Self::Paused => "the bot is paused".to_string(),
             Self::AiOff => "AI is off for this conversation".to_string(),
+            Self::VoiceNote { failed: false } => "a voice note (transcription is off)".to_string(),
+            Self::VoiceNote { failed: true } => {
+                "a voice note that could not be transcribed".to_string()
+            }
         }
     }
 }

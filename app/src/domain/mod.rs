@@ -28,6 +28,7 @@ pub mod contact;
 pub mod delivery;
 pub mod devices;
 pub mod history;
+pub mod media;
 pub mod net;
 pub mod notes;
 pub mod ownership;

@@ -93,6 +93,17 @@ pub enum Problem {
         max: i64,
     },
 
+    // Media.
+    FileMissing,
+    FileTooLarge {
+        max_mb: i64,
+    },
+    FileType {
+        mime: String,
+    },
+    /// The file is not stored (still downloading, failed, or never was).
+    MediaMissing,
+
     // Canned replies.
     ShortcutMissing,
     ShortcutTooLong {

@@ -7,6 +7,7 @@ use crate::domain::bot::{
     confirmation_for, decide, judge_external_reply, looks_spanish, Decision, EscalationReason,
     ExternalReply, HandoffSettings, Inbound,
 };
+use crate::domain::media::{MediaKind, TranscriptState};
 use crate::domain::ownership::{OwnerState, Transition};
 use crate::dto::{LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
@@ -54,7 +55,8 @@ pub async fn process_pending(state: &AppState) -> Result<usize, AppError> {
     let mut handled = 0;
     let mut stalled = 0;
     loop {
-        let pending = state.store.pending_customer_messages(ROUND).await?;
+        let mut pending = state.store.pending_customer_messages(ROUND).await?;
+        pending.iter_mut().for_each(read_transcript);
         if pending.is_empty() {
             return Ok(handled);
         }
@@ -72,6 +74,36 @@ pub async fn process_pending(state: &AppState) -> Result<usize, AppError> {
                 stalled = 0;
             }
         }
+    }
+}
+
+/// A voice note's transcript is what the bot reads (after its caption, if any).
+fn read_transcript(m: &mut PendingMessage) {
+    if m.transcript_state.as_deref() == Some(TranscriptState::Done.as_str()) {
+        if let Some(t) = m.transcript.take() {
+            m.body = if m.body.trim().is_empty() {
+                t
+            } else {
+                format!("{}\n{t}", m.body)
+            };
+        }
+    }
+}
+
+/// `Some(failed)` for a voice note without a transcript to read: transcription is off
+/// (`false`), or the file or its transcription failed (`true`).
+fn unreadable_voice(m: &PendingMessage) -> Option<bool> {
+    if m.media_type.as_deref() != Some(MediaKind::Voice.as_str()) {
+        return None;
+    }
+    match m
+        .transcript_state
+        .as_deref()
+        .and_then(TranscriptState::parse)
+    {
+        Some(TranscriptState::Done) => None,
+        Some(TranscriptState::Failed) => Some(true),
+        _ => Some(false),
     }
 }
 
@@ -211,7 +243,16 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
             unmatched_before: ctx.unmatched_count.max(0) as u32,
             external_bot: state.external_bot.is_some(),
         };
-        decided.push((m, ctx, decide(&handoff, &scenarios, &inbound)));
+        let decision = match unreadable_voice(m) {
+            // A customer who speaks must be heard: a voice note the bot cannot read goes to a
+            // person (when the bot owns the conversation; otherwise a person has it already).
+            Some(failed) if inbound.bot_owns => {
+                Decision::Escalate(EscalationReason::VoiceNote { failed })
+            }
+            Some(_) => Decision::Silent,
+            None => decide(&handoff, &scenarios, &inbound),
+        };
+        decided.push((m, ctx, decision));
     }
     // The external bot is asked about every message that needs it at once.
     let outcomes = futures::future::join_all(decided.into_iter().map(|(m, ctx, d)| {
@@ -385,6 +426,7 @@ fn bot_message(id: i64, m: &NewMessage<'_>) -> MessageDto {
         created_at: m.created_at,
         system_line: None,
         note: false,
+        media: None,
     }
 }
 

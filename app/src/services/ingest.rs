@@ -3,6 +3,7 @@
 //! channel's webhook was answered loses nothing.
 
 use super::{now_ms, AppState};
+use crate::domain::media::MediaKind;
 use crate::dto::{Channel, LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
 use crate::storage::bot::{IncomingRow, Ingested};
@@ -19,6 +20,8 @@ pub struct Media {
     pub id: Option<String>,
     pub mime_type: Option<String>,
     pub url: Option<String>,
+    /// A document's file name, as the customer's app gave it.
+    pub filename: Option<String>,
 }
 
 /// One customer message as a channel adapter parsed it.
@@ -53,12 +56,21 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
     {
         return Ok(None);
     }
+    let transcribe = state.media.transcriber.is_some();
     let stored = match &state.ingest_writer {
-        Some(writer) => writer.store(m, now).await?,
-        None => state.store.ingest_customer_message(&row(m, now)).await?,
+        Some(writer) => writer.store(m, now, transcribe).await?,
+        None => {
+            state
+                .store
+                .ingest_customer_message(&row(m, now, transcribe))
+                .await?
+        }
     };
     if let Some(ingested) = stored {
         state.wake(crate::bus::cluster::Worker::Bot);
+        if m.media.as_ref().is_some_and(|x| x.id.is_some()) {
+            state.media.wakeup.notify_one();
+        }
         state.bus.publish(LiveEventKind::MessageCreated {
             message: MessageDto {
                 id: ingested.message_id,
@@ -78,14 +90,27 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
                 created_at: now,
                 system_line: None,
                 note: false,
+                media: None,
             },
         });
     }
     Ok(stored)
 }
 
-fn row(m: &IncomingMessage, now: i64) -> IncomingRow<'_> {
+fn row(m: &IncomingMessage, now: i64, transcribe: bool) -> IncomingRow<'_> {
+    let media = m.media.as_ref();
+    let kind = media.and_then(|x| MediaKind::parse(&x.kind));
+    // A file Baton fetches: one of the kinds it shows, with the platform's id to fetch it by.
+    let fetch = kind.is_some() && media.is_some_and(|x| x.id.is_some());
     IncomingRow {
+        media_state: fetch.then_some("pending"),
+        media_mime: media.and_then(|x| x.mime_type.as_deref()),
+        media_name: media.and_then(|x| x.filename.as_deref()),
+        transcript_state: (kind == Some(MediaKind::Voice)).then_some(if transcribe && fetch {
+            "pending"
+        } else {
+            "off"
+        }),
         channel: m.channel,
         external_id: &m.external_id,
         contact_name: m.contact_name.as_deref(),
@@ -114,6 +139,7 @@ pub struct IngestWriter {
 struct Job {
     message: IncomingMessage,
     now: i64,
+    transcribe: bool,
     done: oneshot::Sender<Result<Option<Ingested>, AppError>>,
 }
 
@@ -129,16 +155,25 @@ impl IngestWriter {
         (Self { jobs, store }, task)
     }
 
-    async fn store(&self, m: &IncomingMessage, now: i64) -> Result<Option<Ingested>, AppError> {
+    async fn store(
+        &self,
+        m: &IncomingMessage,
+        now: i64,
+        transcribe: bool,
+    ) -> Result<Option<Ingested>, AppError> {
         let (done, answer) = oneshot::channel();
         let job = Job {
             message: m.clone(),
             now,
+            transcribe,
             done,
         };
         if self.jobs.send(job).await.is_err() {
             // The writer task is gone (shutting down): store it here rather than lose it.
-            return Ok(self.store.ingest_customer_message(&row(m, now)).await?);
+            return Ok(self
+                .store
+                .ingest_customer_message(&row(m, now, transcribe))
+                .await?);
         }
         answer.await.map_err(|_| {
             tracing::error!("the ingest writer stopped before answering");
@@ -150,7 +185,10 @@ impl IngestWriter {
 async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let rows: Vec<IncomingRow> = jobs.iter().map(|j| row(&j.message, j.now)).collect();
+        let rows: Vec<IncomingRow> = jobs
+            .iter()
+            .map(|j| row(&j.message, j.now, j.transcribe))
+            .collect();
         match store.ingest_customer_messages(&rows).await {
             Ok(results) => {
                 drop(rows);

@@ -21,6 +21,7 @@ pub mod demo;
 pub mod devices;
 pub mod health;
 pub mod ingest;
+pub mod media;
 pub mod notes;
 pub mod notifications;
 pub mod operators;

@@ -275,6 +275,8 @@ pub struct AppState {
     pub sessions_ended: Arc<tokio::sync::watch::Sender<SessionsEnded>>,
     /// The other instances (none by default).
     pub cluster: Arc<dyn Cluster>,
+    /// Files: the store, the platforms' fetchers, transcription and limits.
+    pub media: Arc<super::media::MediaKit>,
 }
 
 impl AppState {
@@ -353,6 +355,7 @@ impl AppState {
             cluster: Arc::new(Solo {
                 instance_id: String::new(),
             }),
+            media: Arc::default(),
         }
     }
 }

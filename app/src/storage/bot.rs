@@ -18,6 +18,12 @@ pub struct IncomingRow<'a> {
     pub body: &'a str,
     pub media_type: Option<&'a str>,
     pub media_id: Option<&'a str>,
+    /// `pending` for a file Baton fetches (due at `now`), else `None`.
+    pub media_state: Option<&'a str>,
+    pub media_mime: Option<&'a str>,
+    pub media_name: Option<&'a str>,
+    /// A voice note's transcript: `pending` (the bot waits) or `off`.
+    pub transcript_state: Option<&'a str>,
     pub now: i64,
     /// When the customer wrote: the platform's timestamp of the message, else `now` (the
     /// 24-hour reply window counts from it).
@@ -37,6 +43,10 @@ pub struct PendingMessage {
     pub id: i64,
     pub conversation_id: i64,
     pub body: String,
+    pub media_type: Option<String>,
+    /// A voice note's transcript (what the bot reads once it is there).
+    pub transcript: Option<String>,
+    pub transcript_state: Option<String>,
 }
 
 /// What the bot needs to know about a conversation to decide.
@@ -104,6 +114,13 @@ pub struct OutboxItem {
     /// For a WhatsApp template message: what to send instead of the text
     /// (`domain::templates::TemplateCall` JSON).
     pub template: Option<String>,
+    /// An attachment: its kind (`image`, `document`), where it is stored, its type and name,
+    /// and the widget's capability token for it.
+    pub media_type: Option<String>,
+    pub media_key: Option<String>,
+    pub media_mime: Option<String>,
+    pub media_name: Option<String>,
+    pub media_token: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -136,6 +153,10 @@ pub struct TranscriptRow {
     pub author_name: Option<String>,
     pub platform_message_id: Option<String>,
     pub created_at: i64,
+    /// An attachment the widget may show (an operator's, or the visitor's own upload).
+    pub media_type: Option<String>,
+    pub media_name: Option<String>,
+    pub media_token: Option<String>,
 }
 
 /// Delivery states only move forward: a late "sent" never overwrites "read".
@@ -194,8 +215,9 @@ const INGEST_POSTGRES: &str = concat!(
     latest_customer_at!(),
     " RETURNING id) \
      INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
-       platform_message_id, processed, created_at) \
-     SELECT id, $1, 'customer', $8, $9, $10, $11, FALSE, $5 FROM cv \
+       platform_message_id, processed, created_at, media_state, media_mime, media_name, media_due_at, \
+       transcript_state) \
+     SELECT id, $1, 'customer', $8, $9, $10, $11, FALSE, $5, $13, $14, $15, $5, $16 FROM cv \
      ON CONFLICT (channel, platform_message_id) DO NOTHING \
      RETURNING id, conversation_id"
 );
@@ -222,11 +244,13 @@ macro_rules! ingest_row_in {
             .fetch_one(&mut *$tx).await?;
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
-               platform_message_id, processed, created_at) \
-             VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7) \
+               platform_message_id, processed, created_at, media_state, media_mime, media_name, \
+               media_due_at, transcript_state) \
+             VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7, $8, $9, $10, $7, $11) \
              ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
             .bind(conversation).bind(m.channel.as_str()).bind(m.body).bind(m.media_type).bind(m.media_id)
-            .bind(m.platform_message_id).bind(m.now)
+            .bind(m.platform_message_id).bind(m.now).bind(m.media_state).bind(m.media_mime)
+            .bind(m.media_name).bind(m.transcript_state)
             .fetch_optional(&mut *$tx).await?
             .map(|message_id| Ingested { conversation_id: conversation, message_id })
     }};
@@ -287,6 +311,10 @@ impl Store {
                     .bind(m.media_id)
                     .bind(m.platform_message_id)
                     .bind(m.customer_at)
+                    .bind(m.media_state)
+                    .bind(m.media_mime)
+                    .bind(m.media_name)
+                    .bind(m.transcript_state)
                     .fetch_optional(p)
                     .await?;
                 Ok(row.map(|(message_id, conversation_id)| Ingested {
@@ -364,7 +392,13 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<PendingMessage>, sqlx::Error> {
         with_pool!(self, p => sqlx::query_as::<_, PendingMessage>(
-            "SELECT id, conversation_id, body FROM messages WHERE processed = FALSE ORDER BY id LIMIT $1")
+            // A voice note waiting for its transcript holds back its conversation's later messages
+            // too, so the bot reads them in order.
+            "SELECT id, conversation_id, body, media_type, transcript, transcript_state FROM messages m \
+             WHERE processed = FALSE AND NOT EXISTS (SELECT 1 FROM messages w \
+               WHERE w.conversation_id = m.conversation_id AND w.processed = FALSE \
+                 AND w.transcript_state = 'pending' AND w.id <= m.id) \
+             ORDER BY id LIMIT $1")
             .bind(limit).fetch_all(p).await)
     }
 
@@ -534,7 +568,8 @@ impl Store {
         let list = id_list(&ids);
         let sql = format!(
             "SELECT o.id AS outbox_id, o.message_id, m.conversation_id, o.attempts, c.channel, ct.external_id AS recipient, \
-               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template \
+               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template, \
+               m.media_type, m.media_key, m.media_mime, m.media_name, m.media_token \
              FROM outbox o JOIN messages m ON m.id = o.message_id \
              JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id \
              LEFT JOIN users u ON u.id = m.author_id \
@@ -702,8 +737,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<TranscriptRow>, sqlx::Error> {
         with_pool!(self, p => sqlx::query_as::<_, TranscriptRow>(
-            "SELECT id, sender, body, author_name, platform_message_id, created_at FROM ( \
-               SELECT m.id, m.sender, m.body, u.display_name AS author_name, m.platform_message_id, m.created_at \
+            "SELECT id, sender, body, author_name, platform_message_id, created_at, media_type, media_name, \
+               media_token FROM ( \
+               SELECT m.id, m.sender, m.body, u.display_name AS author_name, m.platform_message_id, m.created_at, \
+                 m.media_type, m.media_name, m.media_token \
                FROM messages m JOIN conversations c ON c.id = m.conversation_id \
                JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN users u ON u.id = m.author_id \
                WHERE ct.channel = $1 AND ct.external_id = $2 AND m.sender <> 'system' AND m.note = FALSE \
@@ -804,6 +841,10 @@ mod tests {
             body: "hola",
             media_type: None,
             media_id: None,
+            media_state: None,
+            media_mime: None,
+            media_name: None,
+            transcript_state: None,
             now,
             customer_at: now,
         }

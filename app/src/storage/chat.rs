@@ -34,10 +34,30 @@ struct MessageRow {
     created_at: i64,
     system_line: Option<String>,
     note: bool,
+    media_state: Option<String>,
+    media_mime: Option<String>,
+    media_name: Option<String>,
+    media_size: Option<i64>,
+    media_attempts: i64,
+    transcript: Option<String>,
+    transcript_state: Option<String>,
 }
 
 impl MessageRow {
     fn into_dto(self) -> MessageDto {
+        let media = super::media::media_dto(
+            self.id,
+            self.media_type.as_deref(),
+            super::media::MediaColumns {
+                state: self.media_state.as_deref(),
+                mime: self.media_mime,
+                name: self.media_name,
+                size: self.media_size,
+                attempts: self.media_attempts,
+                transcript: self.transcript,
+                transcript_state: self.transcript_state.as_deref(),
+            },
+        );
         MessageDto {
             id: self.id,
             conversation_id: self.conversation_id,
@@ -59,13 +79,15 @@ impl MessageRow {
                 .as_deref()
                 .and_then(crate::domain::history::SystemLine::from_json),
             note: self.note,
+            media,
         }
     }
 }
 
 const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, m.sender, u.display_name AS author_name, \
     m.body, m.media_type, m.media_url, m.media_id, m.bot_confidence, m.delivery_status, m.delivery_error, \
-    m.delivery_error_kind, m.created_at, m.system_line, m.note FROM messages m LEFT JOIN users u ON u.id = m.author_id";
+    m.delivery_error_kind, m.created_at, m.system_line, m.note, m.media_state, m.media_mime, m.media_name, \
+    m.media_size, m.media_attempts, m.transcript, m.transcript_state FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
 /// `LIKE` pattern for "contains", with the wildcard characters of the text itself escaped.
 pub fn contains_pattern(text: &str) -> String {

@@ -14,6 +14,7 @@ pub mod chat;
 pub mod contacts;
 pub mod conversations;
 pub mod limits;
+pub mod media;
 pub mod queue;
 pub mod templates;
 pub mod users;

@@ -14,7 +14,10 @@ pub fn error(l: Locale, e: &AppError) -> String {
     match e {
         AppError::Unauthorized => td_string!(l, errors.unauthorized).to_string(),
         AppError::Forbidden => td_string!(l, errors.forbidden).to_string(),
-        AppError::NotFound(p) | AppError::Conflict(p) => problem(l, p),
+        AppError::NotFound(p)
+        | AppError::Conflict(p)
+        | AppError::TooLarge(p)
+        | AppError::UnsupportedType(p) => problem(l, p),
         AppError::Invalid(fields) => fields
             .iter()
             .map(|f| problem(l, &f.message))
@@ -114,6 +117,12 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         P::ContactNotesTooLong { max } => {
             td_string!(l, errors.contact_notes_too_long, max = max).to_string()
         }
+        P::FileMissing => td_string!(l, errors.file_missing).to_string(),
+        P::FileTooLarge { max_mb } => {
+            td_string!(l, errors.file_too_large, max = max_mb).to_string()
+        }
+        P::FileType { mime } => td_string!(l, errors.file_type, mime = mime).to_string(),
+        P::MediaMissing => td_string!(l, errors.media_missing).to_string(),
         P::ShortcutMissing => td_string!(l, errors.shortcut_missing).to_string(),
         P::ShortcutTooLong { max } => {
             td_string!(l, errors.shortcut_too_long, max = max).to_string()

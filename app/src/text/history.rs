@@ -235,6 +235,12 @@ pub fn reason(l: Locale, r: &EscalationReason) -> String {
         }
         EscalationReason::Paused => td_string!(l, history.reason.paused).to_string(),
         EscalationReason::AiOff => td_string!(l, history.reason.ai_off).to_string(),
+        EscalationReason::VoiceNote { failed: false } => {
+            td_string!(l, media.reason_voice_off).to_string()
+        }
+        EscalationReason::VoiceNote { failed: true } => {
+            td_string!(l, media.reason_voice_failed).to_string()
+        }
     }
 }
 
@@ -287,6 +293,8 @@ mod tests {
             EscalationReason::BotFailed("timed out".into()),
             EscalationReason::Paused,
             EscalationReason::AiOff,
+            EscalationReason::VoiceNote { failed: false },
+            EscalationReason::VoiceNote { failed: true },
         ] {
             assert_eq!(reason(Locale::en, &r), r.describe());
         }

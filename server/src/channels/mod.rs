@@ -1,6 +1,7 @@
 //! Thin protocol adapters for the customer channels: parse what a platform posts to us into
 //! [`IncomingMessage`]s and delivery receipts, and send replies back. No business rules here.
 
+pub mod media;
 pub mod send;
 pub mod signals;
 pub mod telegram;
@@ -41,6 +42,7 @@ impl Parsed {
                     x.id.as_mut(),
                     x.mime_type.as_mut(),
                     x.url.as_mut(),
+                    x.filename.as_mut(),
                 ]
             });
             [&mut m.external_id, &mut m.platform_message_id, &mut m.text]

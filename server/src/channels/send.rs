@@ -22,6 +22,8 @@ pub struct ChannelClients {
     cluster: Arc<dyn Cluster>,
     /// The channels' tokens, kept out of every outcome (and so out of logs and the database).
     redactor: Redactor,
+    /// Where attachments' files are read from (see [`Self::with_media`]).
+    media: Option<Arc<dyn app::services::media::MediaStore>>,
 }
 
 impl ChannelClients {
@@ -50,7 +52,27 @@ impl ChannelClients {
             hub,
             cluster,
             redactor,
+            media: None,
         }
+    }
+
+    /// Sends attachments' files from `store`.
+    pub fn with_media(mut self, store: Arc<dyn app::services::media::MediaStore>) -> Self {
+        self.media = Some(store);
+        self
+    }
+
+    /// An attachment's bytes; `Ok(None)` for a message without one.
+    async fn attachment(&self, item: &OutboxItem) -> Result<Option<Vec<u8>>, SendOutcome> {
+        let (Some(key), Some(store)) = (item.media_key.as_deref(), &self.media) else {
+            return Ok(None);
+        };
+        store.get(key).await.map(Some).map_err(|e| {
+            SendOutcome::Permanent(format!(
+                "the attachment's file cannot be read: {}",
+                e.kind()
+            ))
+        })
     }
 
     /// The outcome with every configured secret removed from its text.
@@ -106,9 +128,19 @@ impl ChannelClients {
             "recipient_type": "individual",
             "to": item.recipient,
         });
-        let content = match item.template.as_deref() {
-            None => json!({ "type": "text", "text": { "body": item.body } }),
-            Some(t) => match serde_json::from_str::<TemplateCall>(t).ok() {
+        let file = match self.attachment(item).await {
+            Ok(f) => f,
+            Err(o) => return o,
+        };
+        let content = match (file, item.template.as_deref()) {
+            (Some(bytes), _) => {
+                match super::media::whatsapp_content(&self.http, cfg, account, item, bytes).await {
+                    Ok(c) => c,
+                    Err(o) => return o,
+                }
+            }
+            (None, None) => json!({ "type": "text", "text": { "body": item.body } }),
+            (None, Some(t)) => match serde_json::from_str::<TemplateCall>(t).ok() {
                 Some(call) => whatsapp_template(&call),
                 None => return SendOutcome::Permanent("the stored template is unreadable".into()),
             },
@@ -131,10 +163,15 @@ impl ChannelClients {
         };
         let url = format!("{}/bot{}/sendMessage", cfg.api_base, cfg.bot_token);
         let chat_id = telegram_chat_id(&item.recipient);
-        match self
-            .post(&url, None, json!({ "chat_id": chat_id, "text": item.body }))
-            .await
-        {
+        let sent = match self.attachment(item).await {
+            Ok(Some(bytes)) => super::media::telegram_send(&self.http, cfg, item, bytes).await,
+            Ok(None) => {
+                self.post(&url, None, json!({ "chat_id": chat_id, "text": item.body }))
+                    .await
+            }
+            Err(o) => return o,
+        };
+        match sent {
             // Keyed like inbound messages (per bot and chat), so ids never collide.
             (SendOutcome::Sent { .. }, json) => SendOutcome::Sent {
                 platform_id: json["result"]["message_id"]
@@ -153,6 +190,10 @@ impl ChannelClients {
             item.author_name.as_deref(),
             None,
         );
+        let mut msg = msg;
+        if let Some(media) = super::media::widget_media(item) {
+            msg["media"] = media;
+        }
         let frame = json!({ "type": "message", "message": msg }).to_string();
         // A tab here, else one on another instance; with none anywhere it waits for the visitor
         // to come back (see `delivery::recipient_returned`).

@@ -53,6 +53,7 @@ struct User {
 struct File {
     file_id: String,
     mime_type: Option<String>,
+    file_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +107,7 @@ pub fn parse(body: &[u8], bot_id: &str) -> Result<Parsed, serde_json::Error> {
         id: Some(f.file_id.clone()),
         mime_type: f.mime_type.clone(),
         url: None,
+        filename: f.file_name.clone(),
     };
     // The largest photo size is the one worth showing.
     let photo = m
@@ -117,6 +119,7 @@ pub fn parse(body: &[u8], bot_id: &str) -> Result<Parsed, serde_json::Error> {
             id: Some(p.file_id.clone()),
             mime_type: Some("image/jpeg".into()),
             url: None,
+            filename: None,
         });
     let media = m
         .voice

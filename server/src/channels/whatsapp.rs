@@ -132,6 +132,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
                         id: str_at(m, &[kind, "id"]).map(str::to_string),
                         mime_type: str_at(m, &[kind, "mime_type"]).map(str::to_string),
                         url: None,
+                        filename: str_at(m, &[kind, "filename"]).map(str::to_string),
                     };
                     (caption, Some(media))
                 }
@@ -155,6 +156,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
                         id: None,
                         mime_type: None,
                         url: None,
+                        filename: None,
                     }),
                 ),
             };

@@ -6,6 +6,7 @@ pub mod faults;
 pub mod guard;
 pub mod headers;
 pub mod health;
+pub mod media;
 pub mod webhooks;
 pub mod widget;
 pub mod ws;

@@ -186,13 +186,21 @@ async fn history(state: &AppState, visitor: &str) -> Vec<serde_json::Value> {
                     .then_some(r.platform_message_id.as_deref())
                     .flatten()
                     .map(|k| visitors::client_id_of(visitor, k));
-                widget_message(
+                let mut m = widget_message(
                     r.id,
                     &r.sender,
                     &r.body,
                     r.author_name.as_deref(),
                     client_id,
-                )
+                );
+                if let Some(token) = &r.media_token {
+                    m["media"] = json!({
+                        "kind": r.media_type.as_deref().unwrap_or("document"),
+                        "name": r.media_name,
+                        "url": format!("/widget/media/{token}"),
+                    });
+                }
+                m
             })
             .collect(),
         Err(e) => {

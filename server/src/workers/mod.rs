@@ -51,6 +51,29 @@ pub fn spawn_delivery(
     })
 }
 
+/// Fetches customers' files (and transcribes voice notes) after their webhooks were answered;
+/// retries come due on the timer.
+pub fn spawn_media(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match app::services::media::process_due(&state).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "media worker"),
+            }
+            // Until the next retry is due (checked at least every 2 s, for other instances' work).
+            let wait = match state.store.next_media_due().await {
+                Ok(Some(at)) => (at - app::services::now_ms()).clamp(10, 2_000),
+                _ => 2_000,
+            };
+            tokio::select! {
+                _ = state.media.wakeup.notified() => tokio::time::sleep(GATHER).await,
+                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+            }
+        }
+    })
+}
+
 /// Deletes expired sessions and old sign-in attempts once an hour, so the tables hold only what
 /// still counts.
 pub fn spawn_session_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {

@@ -29,6 +29,7 @@ const TABLE: &[(&str, Form, Role)] = &[
         &[("message_id", "999999")],
         Role::Operator,
     ),
+    ("media/retry", &[("message_id", "999999")], Role::Operator),
     (
         "conversations/act",
         &[("id", "999999"), ("action", "close")],

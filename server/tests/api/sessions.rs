@@ -162,6 +162,7 @@ both_databases! {
             created_at: 0,
             system_line: None,
             note: false,
+            media: None,
         };
         for _ in 0..20 {
             for _ in 0..10 {

@@ -43,6 +43,10 @@ fn incoming<'a>(who: &'a str, id: &'a str) -> IncomingRow<'a> {
         body: "hola",
         media_type: None,
         media_id: None,
+        media_state: None,
+        media_mime: None,
+        media_name: None,
+        transcript_state: None,
         now: 10,
         customer_at: 10,
     }

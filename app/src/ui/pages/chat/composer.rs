@@ -46,16 +46,19 @@ pub(super) fn Composer(
             }
         });
     }
+    let attach = Attachment::new();
     let send_error = action_error(send.value());
     let note_error = action_error(note.value());
     let error = move || {
         if note_mode() {
             note_error()
+        } else if let Some(e) = attach.error.get() {
+            Some(crate::text::errors::error(i18n.get_locale(), &e))
         } else {
             send_error()
         }
     };
-    let pending = move || send.pending().get() || note.pending().get();
+    let pending = move || send.pending().get() || note.pending().get() || attach.sending.get();
     // The customer sees that their operator is typing: said at most every few seconds while the
     // holder types a reply (never a note).
     let clock = expect_context::<crate::ui::live::Clock>();
@@ -77,6 +80,17 @@ pub(super) fn Composer(
     };
     let submit = move || {
         let body = text.get_untracked();
+        // A chosen file goes with the text as its caption; notes never carry files.
+        if attach.name.get_untracked().is_some() && !note_mode() {
+            if !pending() {
+                attach.send(id, body, move |m| {
+                    messages.update(|list| insert_once(list, m));
+                    text.set(String::new());
+                    scroll_to_bottom(scroller);
+                });
+            }
+            return;
+        }
         if body.trim().is_empty() || pending() {
             return;
         }
@@ -124,7 +138,7 @@ pub(super) fn Composer(
         <Show when=move || can_send.get() && whatsapp.get()>
             <TemplatePicker id messages scroller/>
         </Show>
-        <form class="composer" class:note-mode=note_mode on:submit=move |ev| { ev.prevent_default(); submit(); }
+        <form class="composer" class:note-mode=note_mode class:has-attach=move || !note_mode() on:submit=move |ev| { ev.prevent_default(); submit(); }
             method="post" action=move || if note_mode() { "/api/conversations/note" } else { "/api/conversations/send" }>
             <input type="hidden" name="id" value=id.to_string()/>
             <CannedList state=list on_pick=picked/>
@@ -135,11 +149,35 @@ pub(super) fn Composer(
                     on_change=move |v| note_chosen.set(v)/>
                 <span aria-hidden="true">{t!(i18n, toolkit.note)}</span>
             </label>
+            // Reached through `Attach` only: hidden from the accessibility tree, so the button is
+            // the one control with that name.
+            <input type="file" id="composer-file" class="sr-only" tabindex="-1" node_ref=attach.input
+                accept=ATTACH_TYPES aria-hidden="true"
+                on:change=move |_| attach.chosen()/>
+            // Notes never carry files: no `Attach` in note mode.
+            <Show when=move || !note_mode()>
+                <button type="button" class="btn attach-btn"
+                    aria-label=move || t_string!(i18n, media.attach)
+                    title=move || t_string!(i18n, media.attach_file)
+                    on:click=move |_| attach.pick()>
+                    <svg class="icon" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"
+                        stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+                        <path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"/>
+                    </svg>
+                </button>
+            </Show>
+            {move || attach.name.get().filter(|_| !note_mode()).map(|name| view! {
+                <p class="attachment-chip small">
+                    <span>{t_string!(i18n, media.attached, name = name).to_string()}</span>
+                    <button type="button" class="btn small" aria-label=move || t_string!(i18n, media.remove_attachment)
+                        on:click=move |_| attach.clear()>"✕"</button>
+                </p>
+            })}
             <label for="composer-text" class="sr-only">
                 {move || if note_mode() { t_string!(i18n, toolkit.note_label) } else { t_string!(i18n, chat.message) }}
             </label>
             <textarea id="composer-text" name="text" rows="1"
-                placeholder=move || if note_mode() { t_string!(i18n, toolkit.note_placeholder) } else { t_string!(i18n, chat.placeholder) }
+                placeholder=move || if note_mode() { t_string!(i18n, toolkit.note_placeholder) } else if attach.name.get().is_some() { t_string!(i18n, media.caption_placeholder) } else { t_string!(i18n, chat.placeholder) }
                 prop:value=move || text.get()
                 aria-controls="canned-list"
                 aria-expanded=move || list.open().to_string()
@@ -164,6 +202,124 @@ pub(super) fn Composer(
             {move || error().map(|e| view! { <p class="field-error composer-error" role="alert">{e}</p> })}
         </form>
     }
+}
+
+/// What the `Attach` picker offers: images and documents the channels take.
+const ATTACH_TYPES: &str =
+    "image/jpeg,image/png,image/webp,application/pdf,text/plain,.doc,.docx,.xls,.xlsx,.ppt,.pptx";
+
+/// A file chosen with `Attach`, sent with the composer's text as its caption
+/// (`POST /api/media/upload`, multipart).
+#[derive(Clone, Copy)]
+struct Attachment {
+    input: NodeRef<leptos::html::Input>,
+    name: RwSignal<Option<String>>,
+    sending: RwSignal<bool>,
+    error: RwSignal<Option<crate::error::AppError>>,
+}
+
+impl Attachment {
+    fn new() -> Self {
+        Self {
+            input: NodeRef::new(),
+            name: RwSignal::new(None),
+            sending: RwSignal::new(false),
+            error: RwSignal::new(None),
+        }
+    }
+
+    fn pick(self) {
+        if let Some(el) = self.input.get_untracked() {
+            el.click();
+        }
+    }
+
+    fn chosen(self) {
+        self.error.set(None);
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = self.input.get_untracked() {
+            self.name
+                .set(el.files().and_then(|f| f.item(0)).map(|f| f.name()));
+        }
+    }
+
+    fn clear(self) {
+        self.name.set(None);
+        self.error.set(None);
+        if let Some(el) = self.input.get_untracked() {
+            el.set_value("");
+        }
+    }
+
+    fn send(self, _id: i64, _caption: String, _done: impl Fn(MessageDto) + 'static) {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = self
+                .input
+                .get_untracked()
+                .and_then(|el| el.files())
+                .and_then(|f| f.item(0))
+            else {
+                return;
+            };
+            self.sending.set(true);
+            self.error.set(None);
+            leptos::task::spawn_local(async move {
+                match upload(_id, &_caption, &file).await {
+                    Ok(m) => {
+                        self.clear();
+                        _done(m);
+                    }
+                    Err(e) => self.error.set(Some(e)),
+                }
+                self.sending.set(false);
+            });
+        }
+    }
+}
+
+#[cfg(feature = "hydrate")]
+async fn upload(
+    id: i64,
+    caption: &str,
+    file: &web_sys::File,
+) -> Result<MessageDto, crate::error::AppError> {
+    use crate::domain::problem::Problem;
+    use crate::error::AppError;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let unreachable = || AppError::Conflict(Problem::Unreachable);
+    let form = web_sys::FormData::new().map_err(|_| unreachable())?;
+    let _ = form.append_with_str("id", &id.to_string());
+    let _ = form.append_with_str("text", caption);
+    let _ = form.append_with_blob_and_filename("file", file, &file.name());
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&form);
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    let window = web_sys::window().ok_or_else(unreachable)?;
+    let res: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init("/api/media/upload", &init))
+            .await
+            .map_err(|_| unreachable())?
+            .dyn_into()
+            .map_err(|_| unreachable())?;
+    let text = JsFuture::from(res.text().map_err(|_| unreachable())?)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .unwrap_or_default();
+    if res.ok() {
+        return serde_json::from_str(&text).map_err(|_| AppError::Internal);
+    }
+    // `{error, detail}`: the detail is the error as data, worded in the reader's language.
+    #[derive(serde::Deserialize)]
+    struct Refusal {
+        detail: AppError,
+    }
+    Err(serde_json::from_str::<Refusal>(&text)
+        .map(|r| r.detail)
+        .unwrap_or(AppError::Internal))
 }
 
 /// The canned replies the `/` list offers: fetched the first time `/` is typed, then filtered as

@@ -75,16 +75,23 @@ pub(super) fn Message(m: MessageDto, can_retry: Signal<bool>) -> impl IntoView {
     let failed = status.as_deref() == Some("failed");
     let retry = ServerAction::<RetryMessage>::new();
     let id = m.id;
+    // A file Baton stores shows itself; other kinds (a location, a contact card) by name.
+    let file = m
+        .media
+        .clone()
+        .map(|media| view! { <super::media::MediaView media message_id=id/> });
     let media = m
         .media_type
         .clone()
+        .filter(|_| file.is_none())
         .map(|kind| move || media_label(i18n.get_locale(), &kind));
     view! {
-        <li class=format!("msg {}", m.sender.as_str()) class:note=note data-id=m.id data-status=status.clone()>
+        <li class=format!("msg {}", m.sender.as_str()) class:note=note class:has-media=m.media.is_some() data-id=m.id data-status=status.clone()>
             <div class="bubble">
                 {who.map(|w| view! { <span class="msg-who small">{w}</span> })}
                 {note.then(|| view! { <span class="note-tag small">{t!(i18n, toolkit.note_label)}</span> })}
                 {media.map(|l| view! { <span class="media-tag">{l}</span> })}
+                {file}
                 {(!m.body.is_empty()).then(|| view! { <p class="msg-body">{m.body.clone()}</p> })}
                 <span class="msg-meta small">
                     <span class="msg-time">{move || elapsed(i18n.get_locale(), at, clock.now(at))}</span>

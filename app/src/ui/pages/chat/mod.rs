@@ -5,6 +5,7 @@
 mod composer;
 mod contact;
 mod header;
+mod media;
 mod message;
 mod templates;
 
@@ -129,6 +130,12 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                 m.delivery_error_kind = *error_kind;
             }
         }),
+        LiveEventKind::MediaUpdated { message } if message.conversation_id == id => messages
+            .update(|list| {
+                if let Some(m) = list.iter_mut().find(|m| m.id == message.id) {
+                    m.media = message.media.clone();
+                }
+            }),
         LiveEventKind::ConversationUpdated { conversation } if conversation.id == id => {
             summary.set(conversation.clone())
         }
@@ -178,7 +185,7 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
                     </button>
                 </Show>
                 <ol class="messages" aria-label=move || t_string!(i18n, chat.history) aria-live="polite">
-                    <For each=move || messages.with(|list| shown(list)) key=|m| (m.id, m.delivery_status.clone()) let:m>
+                    <For each=move || messages.with(|list| shown(list)) key=|m| (m.id, m.delivery_status.clone(), m.media.as_ref().map(|x| (x.state, x.attempts, x.transcript_state))) let:m>
                         <Message m can_retry=Signal::derive(can_send)/>
                     </For>
                 </ol>
@@ -289,6 +296,7 @@ mod tests {
             created_at: id,
             system_line: line,
             note: false,
+            media: None,
         }
     }
 
