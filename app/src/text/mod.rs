@@ -46,6 +46,21 @@ pub fn state_name(l: Locale, s: OwnerState) -> &'static str {
     }
 }
 
+/// Why a conversation waits, from the code stored with it (`EscalationReason::code`), in short.
+pub fn escalation(l: Locale, code: &str) -> String {
+    match code {
+        "keyword" => td_string!(l, chat.reason.keyword).to_string(),
+        "no_match" => td_string!(l, chat.reason.no_match).to_string(),
+        "low_confidence" => td_string!(l, chat.reason.low_confidence).to_string(),
+        "bot_requested" => td_string!(l, chat.reason.bot_requested).to_string(),
+        "bot_failed" => td_string!(l, chat.reason.bot_failed).to_string(),
+        "paused" => td_string!(l, chat.reason.paused).to_string(),
+        "ai_off" => td_string!(l, chat.reason.ai_off).to_string(),
+        "voice_note" => td_string!(l, chat.reason.voice_note).to_string(),
+        other => other.to_string(),
+    }
+}
+
 /// "4 min", "1 h 5 min", "just now": how long ago `since` was, at `now` (both unix ms).
 pub fn elapsed(locale: Locale, since: i64, now: i64) -> String {
     let mins = (now - since).max(0) / 60_000;
@@ -103,6 +118,28 @@ pub fn wait_label(locale: Locale, since: i64, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_escalation_code_is_worded_in_both_languages() {
+        use crate::domain::bot::EscalationReason as R;
+        let all = [
+            R::Keyword("humano".into()),
+            R::NoMatch(2),
+            R::LowConfidence(0.2),
+            R::BotRequested,
+            R::BotFailed("timeout".into()),
+            R::Paused,
+            R::AiOff,
+            R::VoiceNote { failed: false },
+        ];
+        for r in &all {
+            for l in [Locale::en, Locale::es] {
+                let words = escalation(l, r.code());
+                assert_ne!(words, r.code(), "{l:?} shows the raw code");
+            }
+        }
+        assert_eq!(escalation(Locale::es, "voice_note"), "nota de voz");
+    }
 
     #[test]
     fn waits_tick_in_seconds_for_the_first_hour() {

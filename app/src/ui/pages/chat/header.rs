@@ -63,7 +63,7 @@ pub(super) fn ChatHeader(
                 ),
                 s.escalation_reason
                     .as_deref()
-                    .map(|r| format!(" · {r}"))
+                    .map(|r| format!(" · {}", crate::text::escalation(locale, r)))
                     .unwrap_or_default()
             ),
             OwnerState::Assigned if s.assignee_id == Some(me_id) => format!(
