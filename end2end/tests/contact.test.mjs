@@ -4,21 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  withBatonAndBrowser, signIn, waitHydrated, shot, waitingCustomerOn, OPERATOR, PHONE, DESKTOP,
+  withBatonAndBrowser, signIn, waitHydrated, shot, waitingCustomerOn, operatorAccepts, OPERATOR, DESKTOP,
 } from './harness.mjs';
 
 const env = withBatonAndBrowser();
 
 test('typing both ways, then the contact panel with the earlier conversation', async () => {
   const cust = await waitingCustomerOn(env);
-  const ctx = await env.chrome.browser.newContext({ viewport: PHONE });
-  const page = await ctx.newPage();
-  await signIn(page, env.baton.url, OPERATOR);
-  await waitHydrated(page);
-  await page.locator('section.group[data-state="waiting"] li.row a').last().click();
-  await page.locator('article.chat').waitFor();
-  await page.getByRole('button', { name: 'Accept' }).click();
-  await page.locator('.msg.system', { hasText: 'Accepted by' }).waitFor();
+  const { ctx, page } = await operatorAccepts(env);
 
   // The visitor types (without sending), key by key for a few seconds (the widget says so at most
   // every 2.5 s, and it said so while they typed their last message): the operator sees it.

@@ -187,3 +187,16 @@ export async function waitingCustomerOn(env) {
   await c.say('quiero hablar con un humano');
   return c;
 }
+
+/** The demo operator (Ana) on a phone opens the newest waiting conversation and accepts it. */
+export async function operatorAccepts(env, viewport = PHONE) {
+  const ctx = await env.chrome.browser.newContext({ viewport });
+  const page = await ctx.newPage();
+  await signIn(page, env.baton.url, OPERATOR);
+  await waitHydrated(page);
+  await page.locator('section.group[data-state="waiting"] li.row a').last().click();
+  await page.locator('article.chat').waitFor();
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.locator('.msg.system', { hasText: 'Accepted by' }).waitFor();
+  return { ctx, page };
+}

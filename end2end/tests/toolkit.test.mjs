@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  withBatonAndBrowser, signIn, waitHydrated, shot, waitingCustomerOn, ADMIN, OPERATOR, PHONE, DESKTOP,
+  withBatonAndBrowser, signIn, waitHydrated, shot, waitingCustomerOn, operatorAccepts, ADMIN, PHONE, DESKTOP,
 } from './harness.mjs';
 
 const env = withBatonAndBrowser();
@@ -36,14 +36,7 @@ test('canned replies, private notes and mentions', async () => {
   const cust = await waitingCustomerOn(env);
   await ben.waitForFunction(() => /^\(\d+\) Baton$/.test(document.title), null, { timeout: 10_000 });
 
-  const ctx = await env.chrome.browser.newContext({ viewport: PHONE });
-  const page = await ctx.newPage();
-  await signIn(page, env.baton.url, OPERATOR);
-  await waitHydrated(page);
-  await page.locator('section.group[data-state="waiting"] li.row a').last().click();
-  await page.locator('article.chat').waitFor();
-  await page.getByRole('button', { name: 'Accept' }).click();
-  await page.locator('.msg.system', { hasText: 'Accepted by' }).waitFor();
+  const { ctx, page } = await operatorAccepts(env);
 
   // `/` opens the replies; Enter puts the chosen one in, names filled in (a web visitor has none).
   const composer = page.getByRole('textbox', { name: 'Message' });

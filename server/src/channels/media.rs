@@ -320,7 +320,7 @@ pub(crate) async fn telegram_send(
     item: &app::storage::bot::OutboxItem,
     bytes: Vec<u8>,
 ) -> (app::domain::delivery::SendOutcome, serde_json::Value) {
-    use app::domain::delivery::{classify_status, SendOutcome};
+    use app::domain::delivery::SendOutcome;
     let (method, field) = if item.media_type.as_deref() == Some("image") {
         ("sendPhoto", "photo")
     } else {
@@ -348,24 +348,12 @@ pub(crate) async fn telegram_send(
     if !item.body.trim().is_empty() {
         form = form.text("caption", item.body.clone());
     }
-    // Never `{e}` or the URL: it holds the bot token.
-    match http
+    let sent = http
         .post(format!("{}/bot{}/{method}", cfg.api_base, cfg.bot_token))
         .multipart(form)
         .send()
-        .await
-    {
-        Ok(res) => {
-            let status = res.status().as_u16();
-            let text = res.text().await.unwrap_or_default();
-            let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-            (classify_status(status, &text), json)
-        }
-        Err(e) => (
-            SendOutcome::Transient(format!("network error: {}", describe(&e))),
-            serde_json::Value::Null,
-        ),
-    }
+        .await;
+    super::send::outcome(sent).await
 }
 
 /// What the widget shows of an attachment: its kind, name, and the capability URL it fetches.

@@ -98,19 +98,7 @@ impl ChannelClients {
         if let Some(t) = bearer {
             req = req.bearer_auth(t);
         }
-        match req.send().await {
-            Ok(res) => {
-                let status = res.status().as_u16();
-                let text = res.text().await.unwrap_or_default();
-                let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-                (classify_status(status, &text), json)
-            }
-            // Never `{e}`: reqwest's message names the URL, and Telegram's holds the token.
-            Err(e) => (
-                SendOutcome::Transient(format!("network error: {}", describe(&e))),
-                serde_json::Value::Null,
-            ),
-        }
+        outcome(req.send().await).await
     }
 
     async fn whatsapp(&self, item: &OutboxItem) -> SendOutcome {
@@ -204,6 +192,25 @@ impl ChannelClients {
         } else {
             SendOutcome::Away
         }
+    }
+}
+
+/// A platform's answer to a send, classified for the retry policy, with its JSON body.
+pub(super) async fn outcome(
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> (SendOutcome, serde_json::Value) {
+    match sent {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
+            let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+            (classify_status(status, &text), json)
+        }
+        // Never `{e}`: reqwest's message names the URL, and Telegram's holds the token.
+        Err(e) => (
+            SendOutcome::Transient(format!("network error: {}", describe(&e))),
+            serde_json::Value::Null,
+        ),
     }
 }
 

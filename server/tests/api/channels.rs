@@ -81,16 +81,33 @@ pub fn wa_text_at(from: &str, id: &str, text: &str, seconds: i64) -> String {
     .to_string()
 }
 
+/// Posts a signed WhatsApp webhook call to `app`.
+pub async fn post_whatsapp(app: &TestApp, body: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/webhooks/whatsapp"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", sign(body.as_bytes()))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Posts a Telegram update to `app` with the configured secret.
+pub async fn post_telegram(app: &TestApp, body: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/webhooks/telegram"))
+        .header("x-telegram-bot-api-secret-token", "tg_secret-1")
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
 impl Ch {
     pub async fn post_wa(&self, body: &str) -> reqwest::Response {
-        reqwest::Client::new()
-            .post(self.app.url("/webhooks/whatsapp"))
-            .header("content-type", "application/json")
-            .header("x-hub-signature-256", sign(body.as_bytes()))
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
+        post_whatsapp(&self.app, body).await
     }
 
     pub async fn scenario(&self, name: &str, triggers: &str, response: &str) {

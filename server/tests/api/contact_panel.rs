@@ -202,10 +202,7 @@ both_databases_with! { channel_app;
         let update = json!({"update_id": 1, "message": {"message_id": 77, "date": now_ms() / 1000,
             "from": {"id": 5150, "is_bot": false, "first_name": "Leo"},
             "chat": {"id": 5150, "type": "private"}, "text": "hi there"}});
-        let r = reqwest::Client::new().post(ch.app.url("/webhooks/telegram"))
-            .header("x-telegram-bot-api-secret-token", "tg_secret-1")
-            .header("content-type", "application/json")
-            .body(update.to_string()).send().await.unwrap();
+        let r = crate::channels::post_telegram(&ch.app, &update.to_string()).await;
         assert_eq!(r.status(), StatusCode::OK);
         let tg = ch.count("SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.external_id = '5150'").await;
         common::assign(&ch.app.state, tg, ana_id).await;

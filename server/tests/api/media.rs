@@ -5,7 +5,6 @@
 //! WhatsApp (upload then send), Telegram (sendPhoto/sendDocument) and the widget; and the
 //! visitor's upload limits.
 
-use crate::channels::sign;
 use crate::common::{self, Db, TestApp};
 use crate::mock::eventually;
 use crate::widget::{next_json, say, visit};
@@ -232,25 +231,11 @@ pub fn wa_media(from: &str, id: &str, kind: &str, media: Value) -> String {
 
 impl M {
     pub async fn post_wa(&self, body: &str) -> reqwest::Response {
-        reqwest::Client::new()
-            .post(self.app.url("/webhooks/whatsapp"))
-            .header("content-type", "application/json")
-            .header("x-hub-signature-256", sign(body.as_bytes()))
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
+        crate::channels::post_whatsapp(&self.app, body).await
     }
 
     async fn post_tg(&self, body: Value) -> reqwest::Response {
-        reqwest::Client::new()
-            .post(self.app.url("/webhooks/telegram"))
-            .header("x-telegram-bot-api-secret-token", "tg_secret-1")
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap()
+        crate::channels::post_telegram(&self.app, &body.to_string()).await
     }
 
     async fn count(&self, sql: &str) -> i64 {
