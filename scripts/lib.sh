@@ -95,10 +95,10 @@ build_site() {
 # What a phone downloads before the console works, brotli as sent: the main module
 # (`baton_bg.wasm`) and every script it imports (`baton.js`, the split loader, wasm-bindgen's
 # snippets), not the admin pages' chunks. Fails when the last build_site is over `max_bytes`
-# (default: BUNDLE_BUDGET). The goal is 350 KB; the budget holds today's 486 KB (2% margin) so
+# (default: BUNDLE_BUDGET). The goal is 350 KB; the budget holds today's 476 KB (2% margin) so
 # the bundle cannot grow unnoticed. The browser test `end2end/tests/bundle.test.mjs` measures
 # the same bytes as a browser transfers them, against the same budget.
-export BUNDLE_BUDGET="${BUNDLE_BUDGET:-496000}"
+export BUNDLE_BUDGET="${BUNDLE_BUDGET:-486000}"
 initial_bundle_bytes() {
   local dir="$ROOT/target/site/pkg/$(asset_name)"
   find "$dir" -type f \( -name '*.js.br' -o -name 'baton_bg.wasm.br' \) -printf '%s\n' | awk '{ s += $1 } END { print s }'
