@@ -87,10 +87,9 @@ fn TemplateForm(
     Effect::new(move |_| {
         if let Some(Ok(m)) = send.value().get() {
             messages.update(|list| insert_once(list, m));
-            open.set(false);
-            chosen.set(None);
-            params.set(Vec::new());
             scroll_to_bottom(scroller);
+            // Last: closing disposes this form and everything it owns (a fresh one opens next).
+            open.set(false);
         }
     });
     let choose = move |ev| {
