@@ -33,9 +33,10 @@ async function notifications(page) {
   });
 }
 
-/** Polls until exactly `n` notifications are shown (5 s at most). */
+/** Polls until exactly `n` notifications are shown (15 s at most: on a loaded CI machine the
+ * service worker can take a few seconds to wake for a push). */
 async function expectNotifications(page, n) {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 150; i++) {
     if ((await notifications(page)).length === n) return;
     await page.waitForTimeout(100);
   }
