@@ -47,8 +47,14 @@ pub fn state_name(l: Locale, s: OwnerState) -> &'static str {
 }
 
 /// Why a conversation waits, from the code stored with it (`EscalationReason::code`), in short.
+/// A reason stored as a sentence (`keyword "humano"`, by older versions and the demo data) is
+/// read by its first word.
 pub fn escalation(l: Locale, code: &str) -> String {
-    match code {
+    let key = code
+        .split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+        .next()
+        .unwrap_or(code);
+    match key {
         "keyword" => td_string!(l, chat.reason.keyword).to_string(),
         "no_match" => td_string!(l, chat.reason.no_match).to_string(),
         "low_confidence" => td_string!(l, chat.reason.low_confidence).to_string(),
@@ -57,7 +63,7 @@ pub fn escalation(l: Locale, code: &str) -> String {
         "paused" => td_string!(l, chat.reason.paused).to_string(),
         "ai_off" => td_string!(l, chat.reason.ai_off).to_string(),
         "voice_note" => td_string!(l, chat.reason.voice_note).to_string(),
-        other => other.to_string(),
+        _ => code.to_string(),
     }
 }
 
@@ -139,6 +145,11 @@ mod tests {
             }
         }
         assert_eq!(escalation(Locale::es, "voice_note"), "nota de voz");
+        assert_eq!(
+            escalation(Locale::es, "keyword \"humano\""),
+            "frase de traspaso"
+        );
+        assert_eq!(escalation(Locale::en, "something new"), "something new");
     }
 
     #[test]
