@@ -196,7 +196,7 @@ pub(super) fn Composer(
                     }
                 }
                 enterkeyhint="send"></textarea>
-            <button type="submit" class="btn primary" disabled=pending>
+            <button type="submit" class="btn primary composer-send" disabled=pending>
                 {move || if note_mode() { t_string!(i18n, toolkit.add_note) } else { t_string!(i18n, chat.send) }}
             </button>
             {move || error().map(|e| view! { <p class="field-error composer-error" role="alert">{e}</p> })}

@@ -108,12 +108,12 @@ pub(super) fn ChatHeader(
                         {phone.clone().map(|p| format!(" · {p}"))}
                     </span>
                 </div>
-            </div>
-            <div class="chat-actions">
-                <button type="button" class="btn" aria-expanded=move || contact_open.get().to_string()
+                <button type="button" class="btn small contact-open" aria-expanded=move || contact_open.get().to_string()
                     on:click=move |_| contact_open.update(|o| *o = !*o)>
                     {t!(i18n, contact.open)}
                 </button>
+            </div>
+            <div class="chat-actions">
                 <Show when=move || summary.with(|s| s.owner == OwnerState::Waiting)>
                     <button type="button" class="btn primary"
                         on:click=move |_| { accept.dispatch(AcceptConversation { id: id() }); }
