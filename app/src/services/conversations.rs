@@ -101,6 +101,40 @@ pub async fn transition_at(
     reason: Option<&str>,
     now: i64,
 ) -> Result<ConversationSummary, AppError> {
+    let why = reason.map(|r| Why::Text(r.to_string()));
+    change_at(state, id, t, why, reason, now).await
+}
+
+/// Escalates conversation `id` for a bot's `reason` (as data: each reader's interface words it)
+/// at `now`, as the bot would have (demo data).
+pub async fn escalate_at(
+    state: &AppState,
+    id: i64,
+    reason: crate::domain::bot::EscalationReason,
+    now: i64,
+) -> Result<ConversationSummary, AppError> {
+    let code = reason.code();
+    change_at(
+        state,
+        id,
+        Transition::Escalate,
+        Some(Why::Bot(reason)),
+        Some(code),
+        now,
+    )
+    .await
+}
+
+/// [`transition_at`] with the history line's reason as data and the reason recorded in the log
+/// (and, for an escalation, kept on the conversation).
+async fn change_at(
+    state: &AppState,
+    id: i64,
+    t: Transition,
+    why: Option<Why>,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<ConversationSummary, AppError> {
     let (actor_id, target_id) = match t {
         Transition::Accept(a)
         | Transition::TakeOver(a)
@@ -115,7 +149,7 @@ pub async fn transition_at(
         name_of(state, actor_id).await?.as_deref(),
         name_of(state, target_id).await?.as_deref(),
     )
-    .because(reason.map(|r| Why::Text(r.to_string())));
+    .because(why);
     let line = english(&system);
     let system = system.to_json();
     for _ in 0..MAX_ATTEMPTS {

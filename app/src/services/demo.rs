@@ -1,7 +1,9 @@
 //! Demo mode: two known accounts and a handful of conversations in every owner state, so a fresh
 //! install looks like a working day. Everything goes through the same services as real traffic.
 
-use super::{conversations::transition_at, now_ms, operators, AppState};
+use super::conversations::{escalate_at, transition_at};
+use super::{now_ms, operators, AppState};
+use crate::domain::bot::EscalationReason;
 use crate::domain::ownership::{Actor, Transition};
 use crate::domain::users::NewAccount;
 use crate::dto::Channel;
@@ -27,14 +29,25 @@ struct Sample {
 
 enum End {
     Bot,
-    Waiting {
-        minutes_ago: i64,
-        reason: &'static str,
-    },
-    WithAna {
-        minutes_ago: i64,
-    },
+    Waiting { minutes_ago: i64, reason: Why },
+    WithAna { minutes_ago: i64 },
     Closed,
+}
+
+/// Why a sample waits, as the bot would have escalated it.
+#[derive(Clone, Copy)]
+enum Why {
+    Keyword(&'static str),
+    NoMatch(u32),
+}
+
+impl Why {
+    fn reason(self) -> EscalationReason {
+        match self {
+            Self::Keyword(k) => EscalationReason::Keyword(k.to_string()),
+            Self::NoMatch(n) => EscalationReason::NoMatch(n),
+        }
+    }
 }
 
 const SAMPLES: &[Sample] = &[
@@ -55,7 +68,7 @@ const SAMPLES: &[Sample] = &[
         ],
         end: End::Waiting {
             minutes_ago: 4,
-            reason: "keyword \"humano\"",
+            reason: Why::Keyword("humano"),
         },
     },
     Sample {
@@ -73,7 +86,7 @@ const SAMPLES: &[Sample] = &[
         ],
         end: End::Waiting {
             minutes_ago: 1,
-            reason: "keyword \"talk to a person\"",
+            reason: Why::Keyword("talk to a person"),
         },
     },
     Sample {
@@ -88,7 +101,7 @@ const SAMPLES: &[Sample] = &[
         )],
         end: End::Waiting {
             minutes_ago: 0,
-            reason: "no scenario matched twice",
+            reason: Why::NoMatch(2),
         },
     },
     Sample {
@@ -232,7 +245,7 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
         };
         // Ownership changes in time order with the messages, so history lines sit where they
         // happened.
-        let steps: Vec<(i64, Transition, Option<&str>)> = match s.end {
+        let steps: Vec<(i64, Transition, Option<EscalationReason>)> = match s.end {
             End::Bot => vec![],
             End::Waiting {
                 minutes_ago,
@@ -240,12 +253,16 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
             } => vec![(
                 now - minutes_ago * MIN - 30_000,
                 Transition::Escalate,
-                Some(reason),
+                Some(reason.reason()),
             )],
             End::WithAna { minutes_ago } => {
                 let at = now - minutes_ago * MIN;
                 vec![
-                    (at - MIN, Transition::Escalate, Some("keyword")),
+                    (
+                        at - MIN,
+                        Transition::Escalate,
+                        Some(EscalationReason::Keyword("operador".into())),
+                    ),
                     (at, Transition::Accept(ana_actor), None),
                 ]
             }
@@ -255,7 +272,7 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
         for (ago, sender, text) in s.lines {
             let at = now - ago * MIN - 1000;
             while let Some((when, t, reason)) = steps.next_if(|(when, _, _)| *when <= at) {
-                transition_at(state, conv, t, reason, when).await?;
+                step(state, conv, t, reason, when).await?;
             }
             state
                 .store
@@ -280,8 +297,23 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
             }
         }
         for (when, t, reason) in steps {
-            transition_at(state, conv, t, reason, when).await?;
+            step(state, conv, t, reason, when).await?;
         }
     }
     Ok(true)
+}
+
+/// One ownership change of a sample: an escalation as the bot would have made it.
+async fn step(
+    state: &AppState,
+    conv: i64,
+    t: Transition,
+    reason: Option<EscalationReason>,
+    when: i64,
+) -> Result<(), AppError> {
+    match (t, reason) {
+        (Transition::Escalate, Some(r)) => escalate_at(state, conv, r, when).await?,
+        (t, _) => transition_at(state, conv, t, None, when).await?,
+    };
+    Ok(())
 }
