@@ -13,7 +13,24 @@
 
   var script = document.currentScript || document.querySelector('script[src$="widget.js"]');
   var origin = new URL(script ? script.src : location.href).origin;
-  var title = (script && script.dataset.title) || 'Chat with us';
+  // The visitor's language: `data-lang` on the script tag, else the browser's (English or Spanish).
+  var WORDS = {
+    en: {
+      title: 'Chat with us', open: 'Open chat', close: 'Close chat', message: 'Type your message',
+      placeholder: 'Type your message\u2026', send: 'Send', attach: 'Attach', attachImage: 'Attach an image',
+      image: 'Image', file: 'file', imageFailed: 'The image could not be sent.', typing: ' is typing\u2026',
+      someone: 'Someone',
+    },
+    es: {
+      title: 'Escr\u00edbenos', open: 'Abrir chat', close: 'Cerrar chat', message: 'Escribe tu mensaje',
+      placeholder: 'Escribe tu mensaje\u2026', send: 'Enviar', attach: 'Adjuntar', attachImage: 'Adjuntar una imagen',
+      image: 'Imagen', file: 'archivo', imageFailed: 'No se pudo enviar la imagen.', typing: ' est\u00e1 escribiendo\u2026',
+      someone: 'Alguien',
+    },
+  };
+  var lang = ((script && script.dataset.lang) || navigator.language || 'en').slice(0, 2).toLowerCase();
+  var W = WORDS[lang] || WORDS.en;
+  var title = (script && script.dataset.title) || W.title;
   var KEY = 'baton_widget_token';
 
   // Message ids: 128 random bits from the browser's CSPRNG (available on http pages too).
@@ -71,7 +88,7 @@
 
   var bubble = el('button', 'bw-bubble');
   bubble.type = 'button';
-  bubble.setAttribute('aria-label', 'Open chat');
+  bubble.setAttribute('aria-label', W.open);
   bubble.innerHTML =
     '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">' +
     '<path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/></svg>';
@@ -82,7 +99,7 @@
   var dot = el('span', 'bw-dot bw-off');
   var close = el('button', 'bw-close', '\u00d7');
   close.type = 'button';
-  close.setAttribute('aria-label', 'Close chat');
+  close.setAttribute('aria-label', W.close);
   head.appendChild(dot);
   head.appendChild(el('span', null, title));
   head.appendChild(close);
@@ -92,17 +109,17 @@
   typing.setAttribute('aria-live', 'polite');
   var typingTimer = null;
   function showTyping(author) {
-    typing.textContent = author ? author + ' is typing\u2026' : '';
+    typing.textContent = author ? author + W.typing : '';
     clearTimeout(typingTimer);
     if (author) typingTimer = setTimeout(function () { showTyping(null); }, 6000);
   }
   var form = el('form', 'bw-form');
   var input = el('input', 'bw-input');
-  input.setAttribute('aria-label', 'Type your message');
-  input.placeholder = 'Type your message…';
+  input.setAttribute('aria-label', W.message);
+  input.placeholder = W.placeholder;
   input.autocomplete = 'off';
   input.maxLength = 4000;
-  var send = el('button', 'bw-send', 'Send');
+  var send = el('button', 'bw-send', W.send);
   send.type = 'submit';
   // Attach an image: uploaded over HTTP with this visitor's token (limited in size, type, rate).
   var attach = el('button', 'bw-attach');
@@ -110,12 +127,12 @@
   attach.innerHTML =
     '<svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2" ' +
     'stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48"/></svg>';
-  attach.setAttribute('aria-label', 'Attach');
+  attach.setAttribute('aria-label', W.attach);
   var file = el('input');
   file.type = 'file';
   file.accept = 'image/jpeg,image/png,image/webp,image/gif';
   file.hidden = true;
-  file.setAttribute('aria-label', 'Attach an image');
+  file.setAttribute('aria-label', W.attachImage);
   form.appendChild(attach);
   form.appendChild(file);
   form.appendChild(input);
@@ -152,14 +169,14 @@
   // An image inline, anything else as a named link; fetched by its per-message capability URL.
   function media(x) {
     var url = origin + x.url;
-    var a = el('a', x.kind === 'image' ? null : 'bw-doc', x.kind === 'image' ? null : (x.name || 'file'));
+    var a = el('a', x.kind === 'image' ? null : 'bw-doc', x.kind === 'image' ? null : (x.name || W.file));
     a.href = url;
     a.target = '_blank';
     a.rel = 'noopener';
     if (x.kind === 'image') {
       var img = el('img', 'bw-img');
       img.src = url;
-      img.alt = x.name || 'Image';
+      img.alt = x.name || W.image;
       img.onload = function () { log.scrollTop = log.scrollHeight; };
       a.appendChild(img);
     }
@@ -179,9 +196,9 @@
       })
       .then(function (res) {
         if (res.ok) render({ id: res.j.id, from: 'customer', text: caption, media: { kind: 'image', name: f.name, url: res.j.url } });
-        else say(res.j.error || 'The image could not be sent.');
+        else say(res.j.error || W.imageFailed);
       })
-      .catch(function () { say('The image could not be sent.'); });
+      .catch(function () { say(W.imageFailed); });
   }
 
   var notice = null;
@@ -229,7 +246,7 @@
         if (data.message.from !== 'customer') showTyping(null);
         render(data.message);
       }
-      if (data.type === 'typing') showTyping(data.author || 'Someone');
+      if (data.type === 'typing') showTyping(data.author || W.someone);
       if (data.type === 'ack') {
         outbox = outbox.filter(function (m) {
           return m.client_id !== data.client_id;
@@ -252,12 +269,12 @@
 
   bubble.addEventListener('click', function () {
     var open = panel.classList.toggle('bw-open');
-    bubble.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
+    bubble.setAttribute('aria-label', open ? W.close : W.open);
     if (open) input.focus();
   });
   close.addEventListener('click', function () {
     panel.classList.remove('bw-open');
-    bubble.setAttribute('aria-label', 'Open chat');
+    bubble.setAttribute('aria-label', W.open);
   });
   var toldTyping = 0;
   input.addEventListener('input', function () {

@@ -85,3 +85,17 @@ test('a person who chooses a language on the Account page keeps it on any browse
   await page.getByRole('heading', { name: 'Language' }).waitFor({ timeout: 15_000 });
   await Promise.all([ctx.close(), other.close()]);
 });
+
+test('phone: the widget speaks the visitor\'s language (Spanish browser)', async () => {
+  const ctx = await env.chrome.browser.newContext({ viewport: PHONE, locale: 'es-MX' });
+  const page = await ctx.newPage();
+  await page.goto(`${env.baton.url}/demo`);
+  await page.getByRole('button', { name: 'Abrir chat' }).click();
+  const input = page.getByLabel('Escribe tu mensaje');
+  assert.equal(await input.getAttribute('placeholder'), 'Escribe tu mensaje…');
+  await input.fill('hola');
+  await page.getByRole('button', { name: 'Enviar' }).click();
+  await page.locator('.bw-bot').first().waitFor({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Cerrar chat' }).first().waitFor();
+  await ctx.close();
+});
