@@ -20,12 +20,23 @@
       placeholder: 'Type your message\u2026', send: 'Send', attach: 'Attach', attachImage: 'Attach an image',
       image: 'Image', file: 'file', imageFailed: 'The image could not be sent.', typing: ' is typing\u2026',
       someone: 'Someone',
+      tooFast: 'You are sending messages too fast. Your message is kept and sent again in {s} s.',
+      status: { 413: 'The image is too large.', 415: 'Only JPEG, PNG, WebP or GIF images can be sent.', 429: 'Too many images for now; try again later.' },
+      closed: {},
     },
     es: {
       title: 'Escr\u00edbenos', open: 'Abrir chat', close: 'Cerrar chat', message: 'Escribe tu mensaje',
       placeholder: 'Escribe tu mensaje\u2026', send: 'Enviar', attach: 'Adjuntar', attachImage: 'Adjuntar una imagen',
       image: 'Imagen', file: 'archivo', imageFailed: 'No se pudo enviar la imagen.', typing: ' est\u00e1 escribiendo\u2026',
       someone: 'Alguien',
+      tooFast: 'Est\u00e1s enviando mensajes demasiado r\u00e1pido. Tu mensaje se guarda y se env\u00eda de nuevo en {s} s.',
+      status: { 413: 'La imagen es demasiado grande.', 415: 'Solo se pueden enviar im\u00e1genes JPEG, PNG, WebP o GIF.', 429: 'Demasiadas im\u00e1genes por ahora; int\u00e9ntalo m\u00e1s tarde.' },
+      // The server's reasons for closing the socket, by close code (its own words are English).
+      closed: {
+        1000: 'El chat se paus\u00f3 por inactividad; se reconecta al escribir.',
+        1008: 'Demasiadas conversaciones desde tu red; int\u00e9ntalo m\u00e1s tarde.',
+        1009: 'El mensaje es demasiado largo.',
+      },
     },
   };
   var lang = ((script && script.dataset.lang) || navigator.language || 'en').slice(0, 2).toLowerCase();
@@ -192,11 +203,11 @@
     body.append('file', f, f.name);
     fetch(origin + '/widget/upload', { method: 'POST', body: body })
       .then(function (r) {
-        return r.json().then(function (j) { return { ok: r.ok, j: j }; });
+        return r.json().then(function (j) { return { ok: r.ok, status: r.status, j: j }; });
       })
       .then(function (res) {
         if (res.ok) render({ id: res.j.id, from: 'customer', text: caption, media: { kind: 'image', name: f.name, url: res.j.url } });
-        else say(res.j.error || W.imageFailed);
+        else say(W.status[res.status] || res.j.error || W.imageFailed);
       })
       .catch(function () { say(W.imageFailed); });
   }
@@ -254,14 +265,14 @@
         render({ client_id: data.client_id, id: data.id });
       }
       if (data.type === 'error') {
-        say(data.error);
+        say(data.retry_after ? W.tooFast.replace('{s}', data.retry_after) : data.error);
         var m = outbox.filter(function (x) { return x.client_id === data.client_id; })[0];
         if (m && data.retry_after) setTimeout(function () { transmit(m); }, data.retry_after * 1000);
       }
     };
     ws.onclose = function (ev) {
       dot.classList.add('bw-off');
-      if (ev.reason) say(ev.reason);
+      if (ev.reason) say(W.closed[ev.code] || ev.reason);
       setTimeout(connect, backoff + Math.random() * 250);
       backoff = Math.min(backoff * 2, 30000);
     };
