@@ -90,6 +90,17 @@ struct Form {
     file: Option<Upload>,
 }
 
+impl Form {
+    /// The file (required) and its caption (the `text` field, empty when absent).
+    fn file_and_caption(self) -> Result<(Upload, String), AppError> {
+        let file = self
+            .file
+            .ok_or(AppError::field("file", Problem::FileMissing))?;
+        let text = self.fields.get("text").cloned().unwrap_or_default();
+        Ok((file, text))
+    }
+}
+
 /// Reads a multipart upload; a body past the limit is a 413 that names the limit.
 async fn read_form(mut mp: Multipart, max: u64) -> Result<Form, AppError> {
     let too_big = || {
@@ -136,15 +147,8 @@ pub async fn upload(State(s): State<ServerState>, headers: HeaderMap, mp: Multip
             .get("id")
             .and_then(|v| v.trim().parse().ok())
             .ok_or_else(|| AppError::BadRequest("the conversation id is missing".into()))?;
-        let file = form
-            .file
-            .ok_or(AppError::field("file", Problem::FileMissing))?;
-        let text = form
-            .fields
-            .get("text")
-            .map(String::as_str)
-            .unwrap_or_default();
-        media::attach(&s.app, &me, id, text, file).await
+        let (file, text) = form.file_and_caption()?;
+        media::attach(&s.app, &me, id, &text, file).await
     }
     .await;
     match result {
@@ -172,15 +176,8 @@ pub async fn widget_upload(
     let result = async {
         let form = read_form(mp, s.app.media.limits.max_visitor_upload).await?;
         let token = form.fields.get("token").cloned().unwrap_or_default();
-        let file = form
-            .file
-            .ok_or(AppError::field("file", Problem::FileMissing))?;
-        let text = form
-            .fields
-            .get("text")
-            .map(String::as_str)
-            .unwrap_or_default();
-        media::visitor_upload(&s.app, &token, text, file).await
+        let (file, text) = form.file_and_caption()?;
+        media::visitor_upload(&s.app, &token, &text, file).await
     }
     .await;
     let mut res = match result {
