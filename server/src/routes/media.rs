@@ -33,9 +33,35 @@ async fn signed_in(s: &ServerState, headers: &HeaderMap) -> Result<UserRow, AppE
         .ok_or(AppError::Unauthorized)
 }
 
-fn file_response(f: ServedFile) -> Response {
-    let mut res = (StatusCode::OK, f.bytes).into_response();
+/// A stored file, or the byte range the request asks for (`Range: bytes=...`; Safari plays audio
+/// and video only from servers that answer ranges): 206 with `Content-Range`, 416 for a range
+/// past the end. Several ranges at once get the whole file.
+fn file_response(f: ServedFile, range: Option<&HeaderValue>) -> Response {
+    let len = f.bytes.len() as u64;
+    let wanted = range
+        .and_then(|v| v.to_str().ok())
+        .map(|v| http_range_header::parse_range_header(v).and_then(|r| r.validate(len)));
+    let mut res = match wanted {
+        Some(Ok(ranges)) if ranges.len() == 1 => {
+            let (start, end) = (*ranges[0].start(), *ranges[0].end());
+            let part = f.bytes[start as usize..=end as usize].to_vec();
+            let mut res = (StatusCode::PARTIAL_CONTENT, part).into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            res
+        }
+        Some(Err(_)) => {
+            let mut res = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return res;
+        }
+        _ => (StatusCode::OK, f.bytes).into_response(),
+    };
     let h = res.headers_mut();
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     let value = |v: &str| {
         HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("application/octet-stream"))
     };
@@ -71,14 +97,18 @@ pub async fn file(
     }
     .await;
     match result {
-        Ok(f) => file_response(f),
+        Ok(f) => file_response(f, headers.get(header::RANGE)),
         Err(e) => e.into_response(),
     }
 }
 
-pub async fn widget_file(State(s): State<ServerState>, Path(token): Path<String>) -> Response {
+pub async fn widget_file(
+    State(s): State<ServerState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     match media::file_for_visitor(&s.app, &token).await {
-        Ok(f) => file_response(f),
+        Ok(f) => file_response(f, headers.get(header::RANGE)),
         Err(e) => e.into_response(),
     }
 }
