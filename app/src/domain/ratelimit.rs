@@ -9,6 +9,12 @@ pub fn secs_ceil(ms: i64) -> i64 {
     (ms + 999) / 1000
 }
 
+/// [`secs_ceil`] of a wait, never more than the window: a wait measured against an attempt that a
+/// concurrent request stamped a moment later than this one's clock would otherwise exceed it.
+pub fn retry_after_secs(wait_ms: i64, window_ms: i64) -> i64 {
+    secs_ceil(wait_ms.clamp(0, window_ms))
+}
+
 #[derive(Debug)]
 pub struct AttemptLimiter {
     max: usize,
@@ -87,6 +93,16 @@ impl AttemptLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wait_is_whole_seconds_and_never_past_the_window() {
+        let window = 15 * 60 * 1000;
+        assert_eq!(retry_after_secs(1, window), 1);
+        assert_eq!(retry_after_secs(899_001, window), 900);
+        // Found by the concurrent sign-in test: 901 s was once asked for.
+        assert_eq!(retry_after_secs(900_400, window), 900);
+        assert_eq!(retry_after_secs(-5, window), 0);
+    }
 
     #[test]
     fn a_key_is_locked_after_max_failures_and_unlocks_when_the_window_passes() {

@@ -2,7 +2,7 @@
 
 use super::{now_ms, AppState};
 use crate::domain::problem::{count, Problem};
-use crate::domain::ratelimit::secs_ceil;
+use crate::domain::ratelimit::retry_after_secs;
 use crate::domain::users::{FieldError, NewPassword};
 use crate::error::AppError;
 use crate::storage::users::UserRow;
@@ -127,7 +127,7 @@ async fn count_attempt(
             store
                 .limit_hit(k, now, window, SignInLimits::PER_ADDRESS)
                 .await?
-                .map_err(|ms| AppError::RateLimited(secs_ceil(ms)))?,
+                .map_err(|ms| AppError::RateLimited(retry_after_secs(ms, window)))?,
         ),
         None => None,
     };
@@ -145,7 +145,7 @@ async fn count_attempt(
             store.limit_undo(id).await?;
         }
     }
-    counted?.map_err(|ms| AppError::RateLimited(secs_ceil(ms)))?;
+    counted?.map_err(|ms| AppError::RateLimited(retry_after_secs(ms, window)))?;
     Ok(Attempt { acct_key, ip_hit })
 }
 
