@@ -10,6 +10,11 @@
 
 use serde::Deserialize;
 
+/// An anonymous visitor's short, readable handle ("1a2b3c"), from their contact id.
+pub fn visitor_handle(external_id: &str) -> String {
+    external_id.chars().take(6).collect()
+}
+
 /// Longest customer message, in characters after trimming.
 pub const TEXT_MAX_CHARS: usize = 4096;
 /// Longest `client_id`, in characters.

@@ -35,7 +35,7 @@ pub async fn card(state: &AppState, id: i64) -> Result<ContactCard, AppError> {
     let handle = match channel {
         Channel::Whatsapp => None,
         Channel::Telegram => Some(row.external_id.clone()),
-        Channel::Web => Some(row.external_id.chars().take(6).collect()),
+        Channel::Web => Some(crate::domain::widget::visitor_handle(&row.external_id)),
     };
     Ok(ContactCard {
         conversation_id: id,

@@ -82,7 +82,7 @@ impl SummaryRow {
     pub(crate) fn into_dto(self) -> ConversationSummary {
         let anonymous = self.contact_name.is_none() && self.contact_phone.is_none();
         let visitor = (anonymous && self.channel == "web")
-            .then(|| self.external_id.chars().take(6).collect::<String>());
+            .then(|| crate::domain::widget::visitor_handle(&self.external_id));
         let channel = Channel::parse(&self.channel).unwrap_or(Channel::Web);
         ConversationSummary {
             id: self.id,
