@@ -6,6 +6,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen crate version pinned in Cargo.toml
 BINARYEN_VERSION="132"           # npm's build of wasm-opt (Debian's older one breaks hydration)
 TOOLS="$ROOT/.tools"
+# Where cargo puts what it builds: several checkouts may share one (CARGO_TARGET_DIR), while each
+# keeps its own site under its own target/site.
+BUILD="${CARGO_TARGET_DIR:-$ROOT/target}"
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 
 # Each step says how long the run has taken so far (minutes:seconds), so a slow step shows in CI logs.
@@ -68,7 +71,7 @@ build_site() {
   mkdir -p "$dir"
   # Split at the lazy routes (needs the `--emit-relocs` link flag of .cargo/config.toml), then
   # let wasm-bindgen make the main module's JS glue; the chunks are loaded by the split loader.
-  chunks=$("$SPLIT_TOOL" "$ROOT/target/wasm32-unknown-unknown/$out/app.wasm" "$dir" baton)
+  chunks=$("$SPLIT_TOOL" "$BUILD/wasm32-unknown-unknown/$out/app.wasm" "$dir" baton)
   wasm-bindgen --target web --no-typescript --keep-lld-exports --out-dir "$dir" --out-name baton \
     "$dir/baton_split.wasm"
   rm "$dir/baton_split.wasm"

@@ -28,7 +28,7 @@ elif [ "$PROFILE" = debug ]; then
 else
   cargo build --release -p server -p baton-bench
 fi
-BENCH="$ROOT/target/$PROFILE/baton-bench"
+BENCH="$BUILD/$PROFILE/baton-bench"
 mkdir -p "$WORK/site"   # pages render without the browser bundle
 
 failed=0
@@ -46,7 +46,7 @@ for backend in sqlite postgres; do
   fi
   log="$WORK/$backend.log"
   DATABASE_URL="$db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$WORK/site" RUST_LOG=warn BATON_DEMO=1 \
-    "$ROOT/target/$PROFILE/baton" >"$log" 2>&1 &
+    "$BUILD/$PROFILE/baton" >"$log" 2>&1 &
   pid=$!
   wait_up "$BASE/readyz"
   cookie=$(curl -s -o /dev/null -D - -H "origin: $BASE" \
