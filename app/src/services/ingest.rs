@@ -47,11 +47,11 @@ pub struct IncomingMessage {
 /// Stores one customer message. `Ok(None)` means it was a redelivery and nothing happened.
 pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ingested>, AppError> {
     let now = now_ms();
-    // Redeliveries are answered from a read, without taking a writer's turn. Correctness rests on
-    // the unique index the insert meets.
+    // Redeliveries are answered from a read where that spares a writer's turn. Correctness rests
+    // on the unique index the insert meets.
     if state
         .store
-        .has_platform_message(m.channel, &m.platform_message_id)
+        .known_redelivery(m.channel, &m.platform_message_id)
         .await?
     {
         return Ok(None);

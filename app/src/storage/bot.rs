@@ -197,12 +197,17 @@ macro_rules! latest_customer_at {
 }
 
 /// [`Store::ingest_customer_message`] on PostgreSQL: contact, conversation and message in one
-/// statement. `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview,
+/// statement, one round trip. A redelivery (the message's platform id is stored already) touches
+/// nothing: the contact's upsert yields no row, so neither do the conversation's nor the
+/// message's. Two deliveries racing both pass that check; the unique index keeps one message. `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview,
 /// `$7` account, `$8` body, `$9` media type, `$10` media id, `$11` platform message id, `$12`
 /// when the customer wrote (the platform's time).
 const INGEST_POSTGRES: &str = concat!(
     "WITH ct AS (",
-    super::conversations::upsert_contact_sql!(),
+    super::conversations::upsert_contact_sql!(
+        "SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS \
+         (SELECT 1 FROM messages WHERE channel = $1 AND platform_message_id = $11)"
+    ),
     "), \
      cv AS ( \
        INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
@@ -269,16 +274,25 @@ async fn set_synchronous(
 }
 
 impl Store {
-    /// Whether a platform message id is already stored for the channel (the cheap answer to a
-    /// redelivery; the unique index stays the guarantee).
-    pub async fn has_platform_message(
+    /// Whether a platform message id is known to be stored already, answered before ingesting
+    /// so a redelivery costs a read rather than a writer's turn (SQLite has one writer). On
+    /// PostgreSQL it answers `false` without a query: the ingest statement checks in the same
+    /// round trip (see [`INGEST_POSTGRES`]). Either way the unique index is the guarantee.
+    pub async fn known_redelivery(
         &self,
         channel: Channel,
         platform_message_id: &str,
     ) -> Result<bool, sqlx::Error> {
-        with_pool!(self, p => sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM messages WHERE channel = $1 AND platform_message_id = $2")
-            .bind(channel.as_str()).bind(platform_message_id).fetch_optional(p).await)
+        let Pool::Sqlite(p) = &self.pool else {
+            return Ok(false);
+        };
+        sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM messages WHERE channel = $1 AND platform_message_id = $2",
+        )
+        .bind(channel.as_str())
+        .bind(platform_message_id)
+        .fetch_optional(p)
+        .await
         .map(|id| id.is_some())
     }
 

@@ -211,11 +211,18 @@ pub(crate) fn preview(body: &str, media_type: Option<&str>) -> String {
 /// on PostgreSQL can embed the same text.
 macro_rules! upsert_contact_sql {
     () => {
-        "INSERT INTO contacts (channel, external_id, name, phone, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel, external_id) DO UPDATE SET \
-         name = CASE WHEN contacts.name_locked THEN contacts.name \
-           ELSE COALESCE(excluded.name, contacts.name) END, \
-         phone = COALESCE(excluded.phone, contacts.phone) RETURNING id"
+        $crate::storage::conversations::upsert_contact_sql!("VALUES ($1, $2, $3, $4, $5)")
+    };
+    // `$rows`: where the new contact's row comes from (a `VALUES` or a guarded `SELECT`).
+    ($rows:literal) => {
+        concat!(
+            "INSERT INTO contacts (channel, external_id, name, phone, created_at) ",
+            $rows,
+            " ON CONFLICT (channel, external_id) DO UPDATE SET \
+             name = CASE WHEN contacts.name_locked THEN contacts.name \
+               ELSE COALESCE(excluded.name, contacts.name) END, \
+             phone = COALESCE(excluded.phone, contacts.phone) RETURNING id"
+        )
     };
 }
 pub(crate) use upsert_contact_sql;

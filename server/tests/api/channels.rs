@@ -227,6 +227,20 @@ both_databases_with! { channel_app;
         assert_eq!(ch.count("SELECT COUNT(*) FROM messages WHERE sender = 'bot'").await, 1);
     }
 
+    async fn a_redelivered_message_changes_nothing(ch) {
+        // PostgreSQL checks for the redelivery inside its one ingest statement; SQLite reads first.
+        // Either way a second delivery of the id (a minute later, other text) changes nothing: the
+        // reply window still counts from the first.
+        let sent = app::services::now_ms() / 1000 - 120;
+        let first = wa_text_at("34600000002", "wamid.once", "primero", sent);
+        assert_eq!(ch.post_wa(&first).await.status(), StatusCode::OK);
+        let again = wa_text_at("34600000002", "wamid.once", "otro texto", sent + 60);
+        assert_eq!(ch.post_wa(&again).await.status(), StatusCode::OK);
+        assert_eq!(ch.count("SELECT COUNT(*) FROM messages WHERE sender = 'customer'").await, 1);
+        assert_eq!(ch.count("SELECT COUNT(*) FROM messages WHERE body = 'primero'").await, 1);
+        assert_eq!(ch.app.column("SELECT last_customer_at FROM conversations").await, vec![sent * 1000]);
+    }
+
     async fn concurrent_first_messages_from_one_phone_make_one_conversation(ch) {
         let bodies: Vec<String> = (0..16).map(|i| wa_text("34600000001", &format!("wamid.first{i}"), "hola")).collect();
         let posts = bodies.iter().map(|b| ch.post_wa(b));
