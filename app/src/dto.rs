@@ -292,6 +292,60 @@ pub struct ScenarioDto {
     pub channels: Vec<Channel>,
 }
 
+/// One scenario added (`before` empty), removed (`after` empty) or changed between two versions
+/// (or between the live version and the draft).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioChangeDto {
+    pub name: String,
+    pub before: Option<ScenarioDto>,
+    pub after: Option<ScenarioDto>,
+}
+
+/// How many replies one scenario gave under a version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioMatchesDto {
+    pub name: String,
+    pub replies: i64,
+}
+
+/// What a version decided since it was published (see `domain::scenario_versions::Tally`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionResultsDto {
+    pub conversations: i64,
+    pub decided: i64,
+    pub matches: Vec<ScenarioMatchesDto>,
+    pub no_match: i64,
+    pub no_match_percent: Option<i64>,
+    pub handed_off: i64,
+    pub handoff_percent: Option<i64>,
+}
+
+/// One published version of the scenario set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionDto {
+    pub id: i64,
+    pub author: Option<String>,
+    pub note: Option<String>,
+    pub published_at: i64,
+    pub restored_from: Option<i64>,
+    /// The version the bot answers from.
+    pub live: bool,
+    /// What it changed against the version before it.
+    pub changes: Vec<ScenarioChangeDto>,
+    pub results: VersionResultsDto,
+}
+
+/// The Scenarios page's versions panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionsDto {
+    /// The live version (`None`: nothing published yet).
+    pub live: Option<i64>,
+    /// What the draft changes against the live version (empty: nothing unpublished).
+    pub draft_changes: Vec<ScenarioChangeDto>,
+    /// Newest first.
+    pub versions: Vec<VersionDto>,
+}
+
 /// What the bot would do with a message, for the editor's "Try a message" box.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]

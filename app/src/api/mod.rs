@@ -10,6 +10,7 @@ pub mod devices;
 pub mod media;
 pub mod operators;
 pub mod queue;
+pub mod scenario_versions;
 pub mod scenarios;
 pub mod settings;
 pub mod templates;

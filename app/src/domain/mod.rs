@@ -20,6 +20,7 @@
 //! - [`reply_window`]: WhatsApp's 24-hour customer service window.
 //! - [`waiting`]: the queue position and estimated wait a handoff confirmation may tell.
 //! - [`templates`]: WhatsApp message templates: checked, their `{{1}}` parameters filled.
+//! - [`scenario_versions`]: what a scenario publish changed, and the results each version shows.
 
 pub mod bot;
 pub mod canned;
@@ -36,6 +37,7 @@ pub mod problem;
 pub mod queue;
 pub mod ratelimit;
 pub mod reply_window;
+pub mod scenario_versions;
 pub mod templates;
 pub mod users;
 pub mod waiting;

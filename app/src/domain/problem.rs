@@ -154,6 +154,13 @@ pub enum Problem {
     },
     ChannelPick,
     TryTextMissing,
+    TrySourceUnknown,
+    /// Publishing: the draft is what is live already (or the version to restore is live).
+    NothingToPublish,
+    PublishNoteTooLong {
+        max: i64,
+    },
+    VersionGone,
 
     // Settings.
     HandoffPhraseEmpty,

@@ -9,6 +9,7 @@ use crate::domain::bot::{
 };
 use crate::domain::media::{MediaKind, TranscriptState};
 use crate::domain::ownership::{OwnerState, Transition};
+use crate::domain::scenario_versions::Outcome as Decided;
 use crate::dto::{LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
 use crate::storage::bot::{BotContext, BotTurn, PendingMessage, TurnWritten};
@@ -115,6 +116,9 @@ struct Outcome {
     context: Option<String>,
     unmatched: i64,
     escalation: Option<EscalationReason>,
+    /// What the bot did, as stored with the scenario version (`None`: it stayed silent).
+    outcome: Option<Decided>,
+    scenario_version: Option<i64>,
 }
 
 impl Outcome {
@@ -123,7 +127,15 @@ impl Outcome {
         m: &PendingMessage,
         ctx: &BotContext,
         handoff: &HandoffSettings,
+        scenario_version: Option<i64>,
     ) -> Self {
+        let outcome = match &decision {
+            Decision::Reply { scenario_id, .. } => Some(Decided::Scenario(*scenario_id)),
+            Decision::ExternalReply { .. } => Some(Decided::External),
+            Decision::Fallback { .. } => Some(Decided::Fallback),
+            Decision::Escalate(_) => Some(Decided::Handoff),
+            Decision::Silent | Decision::AskExternalBot => None,
+        };
         let (text, confidence, context, unmatched, escalation) = match decision {
             Decision::Reply { text, scenario_id } => (
                 Some(text),
@@ -168,6 +180,8 @@ impl Outcome {
             context,
             unmatched,
             escalation,
+            outcome,
+            scenario_version: outcome.and(scenario_version),
         }
     }
 
@@ -199,6 +213,8 @@ impl Outcome {
                 created_at: now,
             }),
             ownership,
+            scenario_version: self.scenario_version,
+            outcome: self.outcome.map(Decided::label),
         }
     }
 }
@@ -250,13 +266,14 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
                 Decision::Escalate(EscalationReason::VoiceNote { failed })
             }
             Some(_) => Decision::Silent,
-            None => decide(&handoff, &scenarios, &inbound),
+            None => decide(&handoff, &scenarios.scenarios, &inbound),
         };
         decided.push((m, ctx, decision));
     }
     // The external bot is asked about every message that needs it at once.
     let outcomes = futures::future::join_all(decided.into_iter().map(|(m, ctx, d)| {
         let handoff = &handoff;
+        let version = scenarios.version;
         async move {
             let d = match d {
                 Decision::AskExternalBot => {
@@ -265,7 +282,7 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
                 }
                 d => d,
             };
-            (m, ctx, Outcome::of(d, m, ctx, handoff))
+            (m, ctx, Outcome::of(d, m, ctx, handoff, version))
         }
     }))
     .await;

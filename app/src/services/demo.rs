@@ -212,7 +212,6 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
         )?,
     )
     .await?;
-    let _ = admin;
     for (name, triggers, response, priority) in DEMO_SCENARIOS {
         super::scenarios::save(
             state,
@@ -228,6 +227,7 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
         )
         .await?;
     }
+    super::scenario_versions::publish(state, admin.id, "Demo scenarios").await?;
     let now = now_ms();
     for s in SAMPLES {
         let start = now - s.lines.first().map(|l| l.0).unwrap_or(0) * MIN;

@@ -26,6 +26,7 @@ pub mod notes;
 pub mod notifications;
 pub mod operators;
 pub mod queue;
+pub mod scenario_versions;
 pub mod scenarios;
 pub mod settings;
 pub mod signals;

@@ -23,7 +23,7 @@ type Slot<T> = std::sync::RwLock<Option<Arc<T>>>;
 pub struct SettingsCache {
     generation: std::sync::atomic::AtomicU64,
     handoff: Slot<HandoffSettings>,
-    scenarios: Slot<CompiledScenarios>,
+    scenarios: Slot<Published>,
     queue: Slot<QueueSettings>,
 }
 
@@ -115,16 +115,29 @@ pub fn scenario_from_row(r: &ScenarioRow) -> Scenario {
     }
 }
 
-pub async fn scenarios(state: &AppState) -> Result<Arc<CompiledScenarios>, AppError> {
+/// The live scenarios: the newest published version, compiled, with its number (`None` before
+/// anything was published: no scenarios).
+#[derive(Debug, Default)]
+pub struct Published {
+    pub version: Option<i64>,
+    pub scenarios: CompiledScenarios,
+}
+
+pub async fn scenarios(state: &AppState) -> Result<Arc<Published>, AppError> {
     let cache = &state.settings_cache;
     if let Some(s) = cache.scenarios.read().unwrap().clone() {
         return Ok(s);
     }
     let started = cache.generation();
-    let rows = state.store.list_scenarios().await?;
-    let list: Vec<Scenario> = rows.iter().map(scenario_from_row).collect();
-    let compiled = Arc::new(CompiledScenarios::new(&list));
-    Ok(cache.fill(&cache.scenarios, started, compiled))
+    let live = state.store.live_scenario_version().await?;
+    let published = Arc::new(match live {
+        Some(v) => Published {
+            version: Some(v.id),
+            scenarios: CompiledScenarios::new(&super::scenario_versions::read_set(&v)),
+        },
+        None => Published::default(),
+    });
+    Ok(cache.fill(&cache.scenarios, started, published))
 }
 
 /// The number every instance of a cluster gives its live events' epoch (see

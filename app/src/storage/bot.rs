@@ -82,6 +82,11 @@ pub struct BotTurn<'a> {
     pub unmatched_count: i64,
     pub reply: Option<NewMessage<'a>>,
     pub ownership: Option<OwnershipChange<'a>>,
+    /// The scenario version that decided the turn, stored on the customer message with
+    /// `outcome` (`domain::scenario_versions::Outcome`'s label), on the reply and on an
+    /// escalation's event.
+    pub scenario_version: Option<i64>,
+    pub outcome: Option<String>,
 }
 
 /// What became of one bot turn.
@@ -174,6 +179,39 @@ fn status_rank(s: &str) -> i64 {
 const RANK_SQL: &str =
     "CASE COALESCE(delivery_status, '') WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 \
     WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE 0 END";
+
+/// The claim's extra assignments: each decided message's version and outcome. Only integers
+/// and outcome labels (`domain::scenario_versions::Outcome`, checked here) go into the SQL.
+fn decided_by(turns: &[BotTurn<'_>]) -> String {
+    use crate::domain::scenario_versions::Outcome;
+    let decided: Vec<(i64, Option<i64>, String)> = turns
+        .iter()
+        .filter_map(|t| {
+            let o = Outcome::parse(t.outcome.as_deref()?)?;
+            Some((t.message_id, t.scenario_version, o.label()))
+        })
+        .collect();
+    if decided.is_empty() {
+        return String::new();
+    }
+    let versions: String = decided
+        .iter()
+        .map(|(id, v, _)| match v {
+            Some(v) => format!(" WHEN {id} THEN {v}"),
+            None => String::new(),
+        })
+        .collect();
+    let outcomes: String = decided
+        .iter()
+        .map(|(id, _, o)| format!(" WHEN {id} THEN '{o}'"))
+        .collect();
+    let versions = if versions.is_empty() {
+        "NULL".to_string()
+    } else {
+        format!("CASE id{versions} END")
+    };
+    format!(", scenario_version = {versions}, bot_outcome = CASE id{outcomes} END")
+}
 
 const SCENARIO_COLS: &str = "id, name, triggers, response, enabled, priority, channels";
 
@@ -497,12 +535,13 @@ impl Store {
                 HashSet::new()
             } else {
                 sqlx::query_scalar::<_, i64>(&format!(
-                    "UPDATE messages SET processed = TRUE WHERE id IN ({}) AND processed = FALSE RETURNING id",
-                    id_list(&candidates)))
+                    "UPDATE messages SET processed = TRUE{} WHERE id IN ({}) AND processed = FALSE RETURNING id",
+                    decided_by(turns), id_list(&candidates)))
                     .fetch_all(&mut *tx).await?.into_iter().collect()
             };
             let mut out = Vec::with_capacity(turns.len());
             let mut replies = Vec::new();
+            let mut versioned = Vec::new();
             for t in turns {
                 if !held.contains(&t.conversation_id) {
                     out.push(TurnWritten::Moved);
@@ -521,11 +560,22 @@ impl Store {
                     // Unreachable miss (the row is held at this version); fail the round rather
                     // than write half a turn.
                     line_ids = apply_ownership_in!(tx, c).ok_or(sqlx::Error::RowNotFound)?;
+                    if t.scenario_version.is_some() {
+                        // The change's event is the conversation's newest of its kind (the row
+                        // is held; the queue may have written its own events after it).
+                        sqlx::query("UPDATE conversation_events SET scenario_version = $1 WHERE id = \
+                                     (SELECT MAX(id) FROM conversation_events WHERE conversation_id = $2 AND kind = $3)")
+                            .bind(t.scenario_version).bind(t.conversation_id).bind(c.event_kind)
+                            .execute(&mut *tx).await?;
+                    }
                 }
                 let mut reply_id = None;
                 if let Some(m) = &t.reply {
                     reply_id = insert_message_in!(tx, m);
                     replies.extend(reply_id);
+                    if let (Some(id), Some(v)) = (reply_id, t.scenario_version) {
+                        versioned.push((id, v));
+                    }
                 }
                 out.push(TurnWritten::Done { reply_id, line_ids });
             }
@@ -534,6 +584,14 @@ impl Store {
                     "INSERT INTO outbox (message_id, attempts, next_attempt_at, state, created_at, updated_at) \
                      SELECT id, 0, created_at, 'pending', created_at, created_at FROM messages WHERE id IN ({})",
                     id_list(&replies)))
+                    .execute(&mut *tx).await?;
+            }
+            if !versioned.is_empty() {
+                let ids: Vec<i64> = versioned.iter().map(|(id, _)| *id).collect();
+                let cases: String = versioned.iter().map(|(id, v)| format!(" WHEN {id} THEN {v}")).collect();
+                sqlx::query(&format!(
+                    "UPDATE messages SET scenario_version = CASE id{cases} END WHERE id IN ({})",
+                    id_list(&ids)))
                     .execute(&mut *tx).await?;
             }
             tx.commit().await?;

@@ -16,6 +16,7 @@ pub mod conversations;
 pub mod limits;
 pub mod media;
 pub mod queue;
+pub mod scenario_versions;
 pub mod templates;
 pub mod users;
 pub mod widget;

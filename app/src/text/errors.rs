@@ -191,6 +191,12 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         }
         P::ChannelPick => td_string!(l, errors.channel_pick).to_string(),
         P::TryTextMissing => td_string!(l, errors.try_text_missing).to_string(),
+        P::TrySourceUnknown => td_string!(l, scenarios.versions.source_unknown).to_string(),
+        P::NothingToPublish => td_string!(l, scenarios.versions.nothing_to_publish).to_string(),
+        P::PublishNoteTooLong { max } => {
+            td_string!(l, scenarios.versions.note_too_long, max = max).to_string()
+        }
+        P::VersionGone => td_string!(l, scenarios.versions.gone).to_string(),
         P::HandoffPhraseEmpty => td_string!(l, errors.handoff_phrase_empty).to_string(),
         P::ConfidenceRange => td_string!(l, errors.confidence_range).to_string(),
         P::TextLength { min, max } => {

@@ -25,6 +25,7 @@ mod queue;
 mod reply_window;
 mod robust;
 mod roles;
+mod scenario_versions;
 mod scenarios;
 mod secrets;
 mod security;

@@ -93,6 +93,9 @@ const TABLE: &[(&str, Form, Role)] = &[
         Role::Admin,
     ),
     ("scenarios/delete", &[("id", "999999")], Role::Admin),
+    ("scenarios/versions", &[], Role::Admin),
+    ("scenarios/publish", &[("note", "")], Role::Admin),
+    ("scenarios/restore", &[("id", "999999")], Role::Admin),
     ("settings/handoff", &[], Role::Admin),
     (
         "settings/save_handoff",

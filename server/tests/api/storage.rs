@@ -165,7 +165,7 @@ both_databases! {
             message_id: m.message_id, conversation_id: m.conversation_id, expected_version: version,
             unmatched_before: 0, unmatched_count: 1,
             reply: Some(NewMessage { sender: "bot", delivery_status: Some("sending"), ..message(m.conversation_id, None, "¿Perdón?", 20) }),
-            ownership: None,
+            ownership: None, scenario_version: None, outcome: None,
         };
         let (va, vb) = (ctx[&a.conversation_id].version, ctx[&b.conversation_id].version);
         // b's conversation moved on (say, an operator took it) after the bot read it.
