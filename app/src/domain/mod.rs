@@ -20,7 +20,10 @@
 //! - [`reply_window`]: WhatsApp's 24-hour customer service window.
 //! - [`waiting`]: the queue position and estimated wait a handoff confirmation may tell.
 //! - [`templates`]: WhatsApp message templates: checked, their `{{1}}` parameters filled.
+//! - [`audit`]: the audit log's kinds, what of a change is kept (never a secret), CSV cells.
+//! - [`privacy`]: retention of closed conversations and phone numbers masked for operators.
 
+pub mod audit;
 pub mod bot;
 pub mod canned;
 pub mod client_ip;
@@ -32,6 +35,7 @@ pub mod media;
 pub mod net;
 pub mod notes;
 pub mod ownership;
+pub mod privacy;
 pub mod problem;
 pub mod queue;
 pub mod ratelimit;
