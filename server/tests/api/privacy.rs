@@ -430,10 +430,10 @@ both_databases_with! { privacy_app;
         let y = customer(app, "8002", "Yago", "hola").await;
         let x_file = attach_image(&p, ana, x).await;
         let y_file = attach_image(&p, ana, y).await;
-        for (id, score) in [(x, 5), (y, 2)] {
+        for (id, name, score) in [(x, "Ximena", 5), (y, "Yago", 2)] {
             let ana_row = app.state.store.user_by_id(ana).await.unwrap().unwrap();
             app::services::notes::add_note(&app.state, &ana_row, id, "VIP customer").await.unwrap();
-            app::services::contacts::save(&app.state, id, "", "prefers mornings").await.unwrap();
+            app::services::contacts::save(&app.state, id, name, "prefers mornings").await.unwrap();
             app.exec(&format!(
                 "INSERT INTO csat_surveys (conversation_id, operator_id, channel, scale, status, score, comment, created_at, answered_at) \
                  VALUES ({id}, {ana}, 'telegram', 'stars', 'answered', {score}, 'great help', {0}, {0})", now_ms())).await;
@@ -460,7 +460,10 @@ both_databases_with! { privacy_app;
         assert_eq!(image["media_size"], PNG.len());
         assert!(doc["messages"].as_array().unwrap().iter().any(|m| m["note"] == true));
         let kinds: Vec<&str> = doc["history"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["escalated", "accepted", "closed"]);
+        // Ownership changes, in order (the queue's own events, which vary with routing, too).
+        let owned: Vec<&str> = kinds.iter().copied().filter(|k| ["escalated", "accepted", "closed"].contains(k)).collect();
+        assert_eq!(owned, ["escalated", "accepted", "closed"]);
+        assert!(kinds.len() >= 3, "{kinds:?}");
         assert_eq!(doc["csat"][0]["score"], 5);
         assert_eq!(doc["csat"][0]["comment"], "great help");
         assert!(!doc.to_string().contains("Yago"), "nothing of another customer");
