@@ -250,6 +250,11 @@ pub enum LiveEventKind {
     MediaUpdated {
         message: MessageDto,
     },
+    /// A conversation was erased (with its contact) or deleted by retention: lists drop it and a
+    /// chat showing it closes.
+    ConversationRemoved {
+        conversation_id: i64,
+    },
     /// `by` mentioned `user_id` in a private note (only that person's sockets get it).
     Mentioned {
         user_id: i64,
@@ -562,4 +567,30 @@ pub fn query_escape(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// One audit log entry, as the `Audit log` page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    /// Who acted (`None`: the system, or a sign-in nobody was signed in for), with their email
+    /// and name as they were then.
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub actor_name: Option<String>,
+    pub ip: Option<String>,
+    /// `domain::audit::AuditKind`'s name.
+    pub kind: String,
+    /// What it concerns: `user:5`, `conversation:9`, `contact:3`, `settings:queue`.
+    pub target: Option<String>,
+    /// JSON: what changed (before and after) or what was done.
+    pub details: String,
+}
+
+/// A page of the audit log, newest first; `next` is the `before` of the next (older) page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next: Option<i64>,
 }

@@ -31,7 +31,7 @@ pub async fn save_handoff(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, _) = require(Role::Admin).await?;
+            let (state, _, who) = require_who(Role::Admin).await?;
             let current = crate::services::settings::handoff(&state).await?;
             let h = parse_handoff(
                 &keywords,
@@ -41,7 +41,7 @@ pub async fn save_handoff(
                 &confirmation_en,
                 current.paused,
             )?;
-            crate::services::settings::save_handoff(&state, &h).await?;
+            crate::services::settings::save_handoff_by(&state, &who, &h).await?;
             Ok(h)
         }
         .await,
@@ -55,10 +55,10 @@ pub async fn pause_bot(paused: bool) -> Result<(), AppError> {
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Admin).await?;
+            let (state, me, who) = require_who(Role::Admin).await?;
             let mut h = (*crate::services::settings::handoff(&state).await?).clone();
             h.paused = paused;
-            crate::services::settings::save_handoff(&state, &h).await?;
+            crate::services::settings::save_handoff_by(&state, &who, &h).await?;
             tracing::info!(user_id = me.id, paused, "bot pause changed");
             state
                 .bus

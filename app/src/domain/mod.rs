@@ -21,7 +21,10 @@
 //! - [`waiting`]: the queue position and estimated wait a handoff confirmation may tell.
 //! - [`templates`]: WhatsApp message templates: checked, their `{{1}}` parameters filled.
 //! - [`scenario_versions`]: what a scenario publish changed, and the results each version shows.
+//! - [`audit`]: the audit log's kinds, what of a change is kept (never a secret), CSV cells.
+//! - [`privacy`]: retention of closed conversations and phone numbers masked for operators.
 
+pub mod audit;
 pub mod bot;
 pub mod canned;
 pub mod client_ip;
@@ -33,6 +36,7 @@ pub mod media;
 pub mod net;
 pub mod notes;
 pub mod ownership;
+pub mod privacy;
 pub mod problem;
 pub mod queue;
 pub mod ratelimit;

@@ -175,6 +175,11 @@ pub enum Problem {
         max: i64,
     },
 
+    // The audit log's filter.
+    DateInvalid,
+    PersonUnknown,
+    AuditKindUnknown,
+
     // Devices and push.
     DeviceMissing,
     TooManyDevices {

@@ -1,6 +1,7 @@
 //! Conversation ownership changes and the conversation list.
 
 use super::{now_ms, AppState};
+use crate::domain::audit::AuditKind;
 use crate::domain::history::{SystemLine, Why};
 use crate::domain::ownership::{Actor, OwnerState, Transition, TransitionError};
 use crate::domain::problem::{count, Problem};
@@ -212,6 +213,50 @@ async fn change_at(
         }
     }
     Err(AppError::Conflict(Problem::Busy))
+}
+
+/// Who holds a conversation, for an audit entry.
+fn holder(s: &ConversationSummary) -> serde_json::Value {
+    serde_json::json!({
+        "owner": s.owner.as_str(),
+        "assignee_id": s.assignee_id,
+        "assignee": s.assignee_name,
+    })
+}
+
+/// An ownership action `me` took from the chat header; take-overs, and transfers by admins, are
+/// recorded in the audit log (who held it before and after).
+pub async fn act(
+    state: &AppState,
+    me: &UserRow,
+    who: &super::audit::Who,
+    id: i64,
+    t: Transition,
+) -> Result<ConversationSummary, AppError> {
+    let before = state.store.conversation_summary(id).await?;
+    let after = transition(state, id, t, None).await?;
+    let kind = match t {
+        Transition::TakeOver(_) => Some(AuditKind::TakenOver),
+        Transition::Transfer { .. } if me.role() == Role::Admin => Some(AuditKind::Transferred),
+        _ => None,
+    };
+    if let (Some(kind), Some(before)) = (kind, before) {
+        // No customer data (an erasure must leave none behind in the log): ids and holders.
+        let details = serde_json::json!({
+            "channel": after.channel.as_str(),
+            "before": holder(&before),
+            "after": holder(&after),
+        });
+        super::audit::record(
+            state,
+            who,
+            kind,
+            Some(&format!("conversation:{id}")),
+            details,
+        )
+        .await?;
+    }
+    Ok(after)
 }
 
 /// Accepting is refused beyond the operator's capacity (admins are not limited, as with taking
@@ -464,6 +509,7 @@ pub async fn retry(state: &AppState, me: &UserRow, message_id: i64) -> Result<()
 pub async fn set_ai(
     state: &AppState,
     me: &UserRow,
+    who: &super::audit::Who,
     id: i64,
     on: bool,
 ) -> Result<ConversationSummary, AppError> {
@@ -493,6 +539,17 @@ pub async fn set_ai(
             // Customer messages that arrived while it was off wait for the bot's decision.
             state.wake(crate::bus::cluster::Worker::Bot);
         }
+        super::audit::record(
+            state,
+            who,
+            AuditKind::AiSwitched,
+            Some(&format!("conversation:{id}")),
+            serde_json::json!({
+                "before": { "ai_enabled": !on },
+                "after": { "ai_enabled": on },
+            }),
+        )
+        .await?;
     }
     announce_conversation(state, id).await
 }

@@ -285,8 +285,14 @@ pub async fn overview(
 }
 
 /// Saves the queue settings; waiting conversations follow them from the next tick.
-pub async fn save_settings(state: &AppState, s: &QueueSettings) -> Result<(), AppError> {
+/// `who` (an admin) saves them; recorded in the audit log.
+pub async fn save_settings(
+    state: &AppState,
+    who: &super::audit::Who,
+    s: &QueueSettings,
+) -> Result<(), AppError> {
+    let before = settings::queue(state).await?;
     settings::save_queue(state, s).await?;
     state.bus.publish(LiveEventKind::QueueChanged);
-    Ok(())
+    settings::record_saved(state, who, "queue", &*before, s).await
 }

@@ -1,8 +1,11 @@
 //! Deployment settings the bot reads on every message (handoff rules, scenarios), cached in
 //! memory and reloaded from the database when an admin changes them.
 
+use super::audit::{self, Who};
 use super::{now_ms, AppState};
+use crate::domain::audit::AuditKind;
 use crate::domain::bot::{CompiledScenarios, HandoffSettings, Scenario, Trigger};
+use crate::domain::privacy::PrivacySettings;
 use crate::domain::queue::QueueSettings;
 use crate::dto::Channel;
 use crate::error::AppError;
@@ -25,6 +28,7 @@ pub struct SettingsCache {
     handoff: Slot<HandoffSettings>,
     scenarios: Slot<Published>,
     queue: Slot<QueueSettings>,
+    privacy: Slot<PrivacySettings>,
 }
 
 impl SettingsCache {
@@ -34,6 +38,7 @@ impl SettingsCache {
         *self.handoff.write().unwrap() = None;
         *self.scenarios.write().unwrap() = None;
         *self.queue.write().unwrap() = None;
+        *self.privacy.write().unwrap() = None;
     }
 
     /// The generation a load starts under.
@@ -86,6 +91,60 @@ pub async fn handoff(state: &AppState) -> Result<Arc<HandoffSettings>, AppError>
 
 pub async fn save_handoff(state: &AppState, h: &HandoffSettings) -> Result<(), AppError> {
     save(state, HANDOFF_KEY, h).await
+}
+
+/// [`save_handoff`] by `who` (an admin), recorded in the audit log.
+pub async fn save_handoff_by(
+    state: &AppState,
+    who: &Who,
+    h: &HandoffSettings,
+) -> Result<(), AppError> {
+    let before = handoff(state).await?;
+    save_handoff(state, h).await?;
+    record_saved(state, who, HANDOFF_KEY, &*before, h).await
+}
+
+/// Records that `who` saved the settings `section`: the fields that changed, before and after.
+pub async fn record_saved<T: serde::Serialize>(
+    state: &AppState,
+    who: &Who,
+    section: &str,
+    before: &T,
+    after: &T,
+) -> Result<(), AppError> {
+    let (before, after) = (
+        serde_json::to_value(before).map_err(|_| AppError::Internal)?,
+        serde_json::to_value(after).map_err(|_| AppError::Internal)?,
+    );
+    let mut details = audit::change(&before, &after);
+    details["section"] = section.into();
+    audit::record(
+        state,
+        who,
+        AuditKind::SettingsSaved,
+        Some(&format!("settings:{section}")),
+        details,
+    )
+    .await
+}
+
+const PRIVACY_KEY: &str = "privacy";
+
+/// Retention of closed conversations and masked phone numbers (see
+/// [`crate::domain::privacy`]); every live event to an operator reads it, so it is cached.
+pub async fn privacy(state: &AppState) -> Result<Arc<PrivacySettings>, AppError> {
+    cached(state, &state.settings_cache.privacy, PRIVACY_KEY).await
+}
+
+/// Saves the privacy settings by `who` (an admin), recorded in the audit log.
+pub async fn save_privacy_by(
+    state: &AppState,
+    who: &Who,
+    p: &PrivacySettings,
+) -> Result<(), AppError> {
+    let before = privacy(state).await?;
+    save(state, PRIVACY_KEY, p).await?;
+    record_saved(state, who, PRIVACY_KEY, &*before, p).await
 }
 
 /// Routing policy, offer time, waiting target and alert interval.

@@ -206,6 +206,9 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         P::SecondsRange { min, max } => {
             td_string!(l, errors.seconds_range, min = min, max = max).to_string()
         }
+        P::DateInvalid => td_string!(l, audit.errors.date_invalid).to_string(),
+        P::PersonUnknown => td_string!(l, audit.errors.person_unknown).to_string(),
+        P::AuditKindUnknown => td_string!(l, audit.errors.kind_unknown).to_string(),
         P::DeviceMissing => td_string!(l, errors.device_missing).to_string(),
         P::TooManyDevices { max } => td_string!(l, errors.too_many_devices, max = max).to_string(),
         P::DeviceTaken => td_string!(l, errors.device_taken).to_string(),

@@ -111,6 +111,30 @@ pub fn day(locale: Locale, at: i64, now: i64) -> String {
     ago(locale, at, now)
 }
 
+/// A moment in the reader's language and the browser's time zone ("7 Dec 2026, 14:05"); the
+/// server says how long ago it was instead (as [`day`]).
+pub fn date_time(locale: Locale, at: i64, now: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = now;
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+        let options = js_sys::Object::new();
+        for (k, v) in [
+            ("day", "numeric"),
+            ("month", "short"),
+            ("year", "numeric"),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("second", "2-digit"),
+        ] {
+            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+        }
+        String::from(date.to_locale_string(leptos_i18n::Locale::as_str(locale), &options))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    ago(locale, at, now)
+}
+
 /// A queue wait as a ticking badge: "42 s", "3:07", then "1 h 5 min".
 pub fn wait_label(locale: Locale, since: i64, now: i64) -> String {
     let secs = (now - since).max(0) / 1000;

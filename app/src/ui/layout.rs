@@ -55,6 +55,12 @@ const NAV: &[NavItem] = &[
         admin_only: true,
         icon: || icons::gear().into_any(),
     },
+    NavItem {
+        href: "/audit",
+        label: |l| td_string!(l, audit.nav),
+        admin_only: true,
+        icon: || icons::ledger().into_any(),
+    },
 ];
 
 // Resource rule: a `<Suspense>` re-runs its children while it settles, so on the server anything

@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("scenarios") view={Lazy::<pages::lazy::Scenarios>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("operators") view={Lazy::<pages::lazy::Operators>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("settings") view={Lazy::<pages::lazy::Settings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("audit") view={Lazy::<pages::lazy::Audit>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -7,6 +7,7 @@ pub mod guard;
 pub mod headers;
 pub mod health;
 pub mod media;
+pub mod privacy;
 pub mod webhooks;
 pub mod widget;
 pub mod ws;

@@ -20,6 +20,7 @@ mod media;
 mod mock;
 mod operators;
 mod pages;
+mod privacy;
 mod push;
 mod queue;
 mod reply_window;

@@ -187,6 +187,14 @@ const TABLE: &[(&str, Form, Role)] = &[
         Role::Operator,
     ),
     ("settings/queue", &[], Role::Admin),
+    ("audit/list", &[("kind", "role_changed")], Role::Admin),
+    ("settings/privacy", &[], Role::Admin),
+    (
+        "settings/save_privacy",
+        &[("retention_days", ""), ("mask_phones", "on")],
+        Role::Admin,
+    ),
+    ("contacts/erase", &[("id", "999999")], Role::Admin),
     (
         "settings/save_queue",
         &[
@@ -232,6 +240,29 @@ async fn check_table(app: TestApp) {
             ![401, 403].contains(&r.status().as_u16()),
             "admin refused {endpoint}: {}",
             r.status()
+        );
+    }
+
+    // The admins' downloads (plain GET routes).
+    for path in [
+        "/audit/export.csv?kind=sign_in",
+        "/contacts/999999/export.json",
+    ] {
+        let get = |c: &reqwest::Client| c.get(app.url(path)).send();
+        assert_eq!(
+            get(&anon).await.unwrap().status(),
+            StatusCode::UNAUTHORIZED,
+            "anonymous {path}"
+        );
+        assert_eq!(
+            get(&operator).await.unwrap().status(),
+            StatusCode::FORBIDDEN,
+            "operator {path}"
+        );
+        let status = get(&admin).await.unwrap().status();
+        assert!(
+            ![401, 403].contains(&status.as_u16()),
+            "admin refused {path}: {status}"
         );
     }
 

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod audit;
 pub mod canned;
 pub mod chat;
 pub mod conversations;
@@ -10,6 +11,7 @@ pub mod login;
 pub mod monitoring;
 pub mod not_found;
 pub mod operators;
+pub mod privacy;
 pub mod scenarios;
 pub mod settings;
 pub mod templates;

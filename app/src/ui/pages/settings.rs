@@ -52,6 +52,7 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
             <super::canned::CannedEditor shared=true editing=canned/>
             <super::templates::TemplatesSection/>
+            <super::privacy::PrivacySection/>
             <div class="card">
                 <h2>{t!(i18n, settings.account.title)}</h2>
                 <p class="muted">{t!(i18n, settings.account.text, <link> = <a href="/account" />)}</p>
