@@ -24,8 +24,8 @@ pub async fn publish_scenarios(note: String) -> Result<i64, AppError> {
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, user) = require(Role::Admin).await?;
-            crate::services::scenario_versions::publish(&state, user.id, &note).await
+            let (state, _, who) = require_who(Role::Admin).await?;
+            crate::services::scenario_versions::publish(&state, &who, &note).await
         }
         .await,
     )
@@ -38,8 +38,8 @@ pub async fn restore_scenarios(id: i64) -> Result<i64, AppError> {
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, user) = require(Role::Admin).await?;
-            crate::services::scenario_versions::restore(&state, user.id, id).await
+            let (state, _, who) = require_who(Role::Admin).await?;
+            crate::services::scenario_versions::restore(&state, &who, id).await
         }
         .await,
     )

@@ -227,7 +227,13 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
         )
         .await?;
     }
-    super::scenario_versions::publish(state, admin.id, "Demo scenarios").await?;
+    let who = super::audit::Who {
+        id: Some(admin.id),
+        email: Some(ADMIN_EMAIL.into()),
+        name: Some("Admin".into()),
+        ip: None,
+    };
+    super::scenario_versions::publish(state, &who, "Demo scenarios").await?;
     let now = now_ms();
     for s in SAMPLES {
         let start = now - s.lines.first().map(|l| l.0).unwrap_or(0) * MIN;

@@ -3,7 +3,9 @@
 //! [`super::settings::scenarios`]); `restore` publishes an old version again as a new one.
 //! [`overview`] lists the versions with what each changed and what it decided since.
 
+use super::audit::{self, Who};
 use super::{now_ms, scenarios::scenario_dto, settings, AppState};
+use crate::domain::audit::AuditKind;
 use crate::domain::bot::Scenario;
 use crate::domain::problem::Problem;
 use crate::domain::scenario_versions::{diff, Outcome, ScenarioChange, Tally, NOTE_MAX};
@@ -49,9 +51,9 @@ fn encode(set: &[Scenario]) -> Result<String, AppError> {
 
 /// Publishes the draft as a new live version, by `actor_id`, with an optional note. Refused when
 /// the draft is what is live already. Returns the new version's number.
-///
-/// The audit log records "scenario published" here (actor, version, note).
-pub async fn publish(state: &AppState, actor_id: i64, note: &str) -> Result<i64, AppError> {
+/// The audit log records it (who, the version, the note).
+pub async fn publish(state: &AppState, who: &Who, note: &str) -> Result<i64, AppError> {
+    let actor_id = who.id.ok_or(AppError::Internal)?;
     let note = note.trim();
     if note.chars().count() > NOTE_MAX {
         return Err(AppError::field(
@@ -79,14 +81,17 @@ pub async fn publish(state: &AppState, actor_id: i64, note: &str) -> Result<i64,
     tracing::info!(version = id, actor_id, "scenarios published");
     // Every instance drops its compiled copy and answers from this version from now on.
     state.settings_changed();
+    let target = format!("scenario_version:{id}");
+    let details = serde_json::json!({ "version": id, "note": note });
+    audit::record(state, who, AuditKind::ScenarioPublished, Some(&target), details).await?;
     Ok(id)
 }
 
 /// Publishes version `version` again as a new live version, by `actor_id`; the draft becomes
 /// that version too (unpublished edits are replaced). Returns the new version's number.
-///
-/// The audit log records "scenario restored" here (actor, restored version, new version).
-pub async fn restore(state: &AppState, actor_id: i64, version: i64) -> Result<i64, AppError> {
+/// The audit log records it (who, the version restored, the new version).
+pub async fn restore(state: &AppState, who: &Who, version: i64) -> Result<i64, AppError> {
+    let actor_id = who.id.ok_or(AppError::Internal)?;
     let old = state
         .store
         .scenario_version(version)
@@ -134,6 +139,9 @@ pub async fn restore(state: &AppState, actor_id: i64, version: i64) -> Result<i6
         "scenarios restored"
     );
     state.settings_changed();
+    let target = format!("scenario_version:{id}");
+    let details = serde_json::json!({ "version": id, "restored_from": version });
+    audit::record(state, who, AuditKind::ScenarioRestored, Some(&target), details).await?;
     Ok(id)
 }
 

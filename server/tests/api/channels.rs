@@ -137,7 +137,8 @@ impl Ch {
                 .user("scenario-admin@x.io", app::domain::users::Role::Admin)
                 .await
         };
-        app::services::scenario_versions::publish(&self.app.state, admin, "")
+        let who = app::services::audit::Who { id: Some(admin), email: None, name: None, ip: None };
+        app::services::scenario_versions::publish(&self.app.state, &who, "")
             .await
             .unwrap();
     }

@@ -152,6 +152,19 @@ both_databases_with! { channel_app;
 
         assert_eq!(ch.app.call(&boss, "scenarios/restore", &[("id", "3")]).await.status(), StatusCode::CONFLICT, "already live");
         assert_eq!(ch.app.call(&boss, "scenarios/restore", &[("id", "99")]).await.status(), StatusCode::NOT_FOUND);
+
+        // The audit log has each publish and the restore (refusals write nothing), by whom.
+        let page = app::services::audit::page(&ch.app.state, &Default::default(), None).await.unwrap();
+        let audited: Vec<(String, Option<String>, Option<String>, Value)> = page.entries.into_iter().rev()
+            .filter(|e| e.kind.starts_with("scenario_"))
+            .map(|e| (e.kind, e.target, e.actor_email, serde_json::from_str(&e.details).unwrap()))
+            .collect();
+        let boss_email = Some("boss@x.io".to_string());
+        assert_eq!(audited, vec![
+            ("scenario_published".into(), Some("scenario_version:1".into()), boss_email.clone(), serde_json::json!({"version": 1, "note": "first hours"})),
+            ("scenario_published".into(), Some("scenario_version:2".into()), boss_email.clone(), serde_json::json!({"version": 2, "note": ""})),
+            ("scenario_restored".into(), Some("scenario_version:3".into()), boss_email, serde_json::json!({"version": 3, "restored_from": 1})),
+        ]);
     }
 
     async fn replies_and_escalations_carry_their_version_and_each_version_counts_its_results(ch) {
