@@ -5,7 +5,9 @@ use crate::channels::send::{ChannelClients, HttpExternalBot};
 use crate::cluster::{Broker, Names};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
-use crate::routes::{assets, contain, faults, guard, headers, health, media, webhooks, widget, ws};
+use crate::routes::{
+    analytics, assets, contain, faults, guard, headers, health, media, webhooks, widget, ws,
+};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
 use app::bus::cluster::{Cluster, Solo};
@@ -223,6 +225,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         .route("/sw.js", get(assets::service_worker))
         .nest("/pkg", assets::pkg(&config.site_root, &bundle))
         .route("/media/{id}", get(media::file))
+        .route("/analytics/export/{file}", get(analytics::export))
         .route("/widget/media/{token}", get(media::widget_file))
         .merge(webhook_routes)
         .merge(upload_routes)

@@ -2,6 +2,7 @@
 //! calls a service; [`respond`] turns the outcome into the right HTTP status. Endpoints are named
 //! explicitly (`/api/<name>`) so the role table in the tests can list them.
 
+pub mod analytics;
 pub mod auth;
 pub mod canned;
 pub mod contacts;

@@ -2,6 +2,7 @@
 //! browser, unit-tested directly.
 //!
 //! Layout:
+//! - [`analytics`]: what each analytics measure counts, the facts behind them, the period.
 //! - [`bot`]: scenario triggers and their validation, and the per-message bot decision (reply, ask
 //!   the external bot, fall back, stay silent or hand off to a person).
 //! - [`ownership`]: the one-owner state machine of a conversation and the bot-may-reply rule.
@@ -21,6 +22,7 @@
 //! - [`waiting`]: the queue position and estimated wait a handoff confirmation may tell.
 //! - [`templates`]: WhatsApp message templates: checked, their `{{1}}` parameters filled.
 
+pub mod analytics;
 pub mod bot;
 pub mod canned;
 pub mod client_ip;

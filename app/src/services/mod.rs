@@ -11,6 +11,7 @@
 //! (private notes and their mentions), [`canned`] (canned replies) and [`templates`] (WhatsApp
 //! message templates: kept by admins, sent by operators).
 
+pub mod analytics;
 pub mod auth;
 pub mod bot;
 pub mod canned;

@@ -8,6 +8,7 @@
 //! [`canned`] (canned replies), [`contacts`] (the contact panel), [`chat`] (the console's list and chat pages), [`queue`] (queue state, routing candidates,
 //! devices, the notification outbox).
 
+pub mod analytics;
 pub mod bot;
 pub mod canned;
 pub mod chat;

@@ -184,6 +184,7 @@ const TABLE: &[(&str, Form, Role)] = &[
         Role::Operator,
     ),
     ("settings/queue", &[], Role::Admin),
+    ("analytics/report", &[("range", "7d")], Role::Admin),
     (
         "settings/save_queue",
         &[
@@ -230,6 +231,21 @@ async fn check_table(app: TestApp) {
             "admin refused {endpoint}: {}",
             r.status()
         );
+    }
+
+    // The analytics CSV exports are admins' only.
+    for table in app::domain::analytics::TABLES {
+        let url = app.url(&format!("/analytics/export/{table}.csv?range=7d"));
+        let r = anon.get(&url).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "anonymous {table}.csv"
+        );
+        let r = operator.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "operator {table}.csv");
+        let r = admin.get(&url).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "admin {table}.csv");
     }
 
     // The live socket needs a session too.

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod analytics;
 pub mod canned;
 pub mod chat;
 pub mod conversations;
