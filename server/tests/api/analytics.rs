@@ -9,6 +9,7 @@
 
 use crate::channels::{channel_app, post_telegram, wa_text, Ch};
 use crate::mock::eventually;
+use crate::reply_window::conversation_of;
 use app::domain::analytics::{
     format_day, AnalyticsQuery, AnalyticsReport, RangeKind, Spread, DAY_MS,
 };
@@ -25,14 +26,6 @@ use serde_json::json;
 
 const MIN: i64 = 60_000;
 const SEC: i64 = 1_000;
-
-async fn id_of(ch: &Ch, external_id: &str) -> i64 {
-    ch.count(&format!(
-        "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id \
-         WHERE ct.external_id = '{external_id}'"
-    ))
-    .await
-}
 
 async fn created(ch: &Ch, id: i64) -> i64 {
     ch.count(&format!(
@@ -129,8 +122,8 @@ crate::both_databases_with! { channel_app;
         // 222 asks for a person after the scenario answered: a keyword handoff, confirmed.
         assert_eq!(ch.post_wa(&wa_text("222", "wamid.22", "quiero un humano")).await.status(), StatusCode::OK);
         bot_done(&ch, 6).await;
-        let (c2, c3, c4, c5) = (id_of(&ch, "222").await, id_of(&ch, "333").await,
-            id_of(&ch, "4444").await, id_of(&ch, "555").await);
+        let (c2, c3, c4, c5) = (conversation_of(&ch, "222").await, conversation_of(&ch, "333").await,
+            conversation_of(&ch, "4444").await, conversation_of(&ch, "555").await);
 
         let b = now_ms() + MIN;
         // 333: no match, waits 90 s for Ana (a hit), her first reply 3 min after the handoff,
@@ -149,7 +142,7 @@ crate::both_databases_with! { channel_app;
         transition_at(state, c5, Transition::Accept(as_ana), None, b + 12 * MIN).await.unwrap();
         // CSAT: 333 answered 5 (Ana), Telegram answered 2 (the admin), 555 asked (Ana), 111
         // skipped (left out).
-        let c1 = id_of(&ch, "111").await;
+        let c1 = conversation_of(&ch, "111").await;
         s.insert_csat_survey(c3, Some(ana), "answered", Some(5), b + 11 * MIN).await.unwrap();
         s.insert_csat_survey(c4, Some(boss), "answered", Some(2), b + 6 * MIN).await.unwrap();
         s.insert_csat_survey(c5, Some(ana), "asked", None, b + 13 * MIN).await.unwrap();

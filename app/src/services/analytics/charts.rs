@@ -53,6 +53,20 @@ fn short_day(l: Locale, day: &str) -> String {
     }
 }
 
+/// The series' legend, top left.
+fn legend<CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, CT>,
+) -> Drawn {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", FONT).into_font().color(&AXIS))
+        .background_style(WHITE.mix(0.85))
+        .border_style(AXIS.mix(0.3))
+        .draw()?;
+    Ok(())
+}
+
 fn draw(height: u32, title: &str, paint: impl FnOnce(&mut String) -> Drawn) -> String {
     let mut svg = String::new();
     if let Err(e) = paint(&mut svg) {
@@ -126,13 +140,7 @@ pub fn conversations(l: Locale, days: &[DayRow]) -> String {
             )?
             .label(td_string!(l, analytics.charts.handed_off))
             .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 12, y + 6)], PERSON.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", FONT).into_font().color(&AXIS))
-            .background_style(WHITE.mix(0.85))
-            .border_style(AXIS.mix(0.3))
-            .draw()?;
+        legend(&mut chart)?;
         root.present()?;
         Ok(())
     })
@@ -199,13 +207,7 @@ pub fn waits(l: Locale, days: &[DayRow]) -> String {
                     PathElement::new(vec![(x, y), (x + 14, y)], color.stroke_width(3))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", FONT).into_font().color(&AXIS))
-            .background_style(WHITE.mix(0.85))
-            .border_style(AXIS.mix(0.3))
-            .draw()?;
+        legend(&mut chart)?;
         root.present()?;
         Ok(())
     })
