@@ -79,7 +79,7 @@ out.append(facts + f"""SELECT 'closed', {created} + 600000, i, {created}, {chann
     600000, CASE WHEN {handed} THEN 540000 - {wait} END, FALSE, FALSE FROM {rows(n)};""")
 out.append(f"""INSERT INTO csat_surveys (conversation_id, operator_id, channel, scale, status, score, created_at, answered_at)
   SELECT i, {op}, {channel}, 'stars', CASE WHEN i % 3 = 0 THEN 'asked' ELSE 'answered' END,
-    CASE WHEN i % 3 = 0 THEN NULL ELSE (i % 5) + 1 END, {created} + 600000,
+    CASE WHEN i % 3 = 0 THEN NULL ELSE (i / 5 % 5) + 1 END, {created} + 600000,
     CASE WHEN i % 3 = 0 THEN NULL ELSE {created} + 700000 END FROM {rows(n)} WHERE {handed};""")
 if backend == "postgres":
     out += [f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}));" for t in ("users", "scenarios", "contacts", "conversations")]

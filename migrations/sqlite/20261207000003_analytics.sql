@@ -34,7 +34,8 @@ CREATE TABLE analytics_facts (
     first_handoff BOOLEAN NOT NULL DEFAULT FALSE,
     handoff_after BOOLEAN NOT NULL DEFAULT FALSE
 );
-CREATE INDEX analytics_facts_kind_at ON analytics_facts(kind, at);
+-- Covering the period queries (kind and time, and what the flow measures read).
+CREATE INDEX analytics_facts_kind_at ON analytics_facts(kind, at, operator_id, duration_ms, handled_ms, reason);
 CREATE INDEX analytics_facts_stretch ON analytics_facts(conversation_id, stretch_at);
 CREATE INDEX analytics_facts_handoffs ON analytics_facts(stretch_at) WHERE first_handoff;
 
