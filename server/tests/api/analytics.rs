@@ -25,6 +25,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 const MIN: i64 = 60_000;
+
+/// An operator row as asserted: id, name, taken, median first reply and resolution, CSAT counts.
+type OperatorLine<'a> = (i64, &'a str, i64, Option<i64>, Option<i64>, (i64, i64, i64));
 const SEC: i64 = 1_000;
 
 async fn created(ch: &Ch, id: i64) -> i64 {
@@ -181,7 +184,7 @@ crate::both_databases_with! { channel_app;
 
         // Per operator: Ana took 333 and 555 (first reply 90 s after taking 333, closed it 8.5
         // min after); the admin took Telegram over.
-        let ops: Vec<(i64, &str, i64, Option<i64>, Option<i64>, (i64, i64, i64))> = r.operators.iter()
+        let ops: Vec<OperatorLine> = r.operators.iter()
             .map(|o| (o.operator_id, o.name.as_str(), o.accepted, o.first_reply_median,
                 o.resolution_median, (o.csat.asked, o.csat.answered, o.csat.positive)))
             .collect();

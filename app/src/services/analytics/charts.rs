@@ -54,8 +54,8 @@ fn short_day(l: Locale, day: &str) -> String {
 }
 
 /// The series' legend, top left.
-fn legend<CT: plotters::coord::CoordTranslate>(
-    chart: &mut ChartContext<'_, SVGBackend<'_>, CT>,
+fn legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
 ) -> Drawn {
     chart
         .configure_series_labels()
