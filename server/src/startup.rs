@@ -6,7 +6,7 @@ use crate::cluster::{Broker, Names};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
 use crate::routes::{
-    assets, contain, faults, guard, headers, health, media, privacy, webhooks, widget, ws,
+    analytics, assets, contain, faults, guard, headers, health, media, privacy, webhooks, widget, ws,
 };
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
@@ -226,6 +226,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         .route("/sw.js", get(assets::service_worker))
         .nest("/pkg", assets::pkg(&config.site_root, &bundle))
         .route("/media/{id}", get(media::file))
+        .route("/analytics/export/{file}", get(analytics::export))
         .route("/widget/media/{token}", get(media::widget_file))
         .route("/audit/export.csv", get(privacy::audit_csv))
         .route("/contacts/{id}/export.json", get(privacy::contact_json))

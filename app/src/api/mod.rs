@@ -3,6 +3,7 @@
 //! explicitly (`/api/<name>`) so the role table in the tests can list them.
 
 pub mod audit;
+pub mod analytics;
 pub mod auth;
 pub mod canned;
 pub mod contacts;

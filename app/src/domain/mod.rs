@@ -2,6 +2,7 @@
 //! browser, unit-tested directly.
 //!
 //! Layout:
+//! - [`analytics`]: what each analytics measure counts, the facts behind them, the period.
 //! - [`bot`]: scenario triggers and their validation, and the per-message bot decision (reply, ask
 //!   the external bot, fall back, stay silent or hand off to a person).
 //! - [`ownership`]: the one-owner state machine of a conversation and the bot-may-reply rule.
@@ -25,6 +26,7 @@
 //! - [`privacy`]: retention of closed conversations and phone numbers masked for operators.
 
 pub mod audit;
+pub mod analytics;
 pub mod bot;
 pub mod canned;
 pub mod client_ip;

@@ -389,6 +389,10 @@ async fn escalate(
         target_id: None,
         reason: Some(&describe),
         escalation: Some(reason.code()),
+        confidence: match reason {
+            EscalationReason::LowConfidence(c) => Some(*c),
+            _ => None,
+        },
         history_line: &line,
         system_line: &system,
         queue: Some(&queue),

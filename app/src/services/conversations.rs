@@ -145,6 +145,10 @@ async fn change_at(
         Transition::Transfer { by, to } => (Some(by.id), Some(to)),
         Transition::Escalate | Transition::Close(None) | Transition::Reopen => (None, None),
     };
+    let confidence = match &why {
+        Some(Why::Bot(crate::domain::bot::EscalationReason::LowConfidence(c))) => Some(*c),
+        _ => None,
+    };
     let system = SystemLine::new(
         t.event_kind(),
         name_of(state, actor_id).await?.as_deref(),
@@ -190,6 +194,7 @@ async fn change_at(
                 } else {
                     None
                 },
+                confidence,
                 history_line: &line,
                 system_line: &system,
                 queue: queue.as_ref(),
@@ -378,6 +383,17 @@ pub async fn send_reply(
     id: i64,
     text: &str,
 ) -> Result<crate::dto::MessageDto, AppError> {
+    send_reply_at(state, me, id, text, now_ms()).await
+}
+
+/// [`send_reply`] written at `now` (a driven clock: tests, demo data).
+pub async fn send_reply_at(
+    state: &AppState,
+    me: &UserRow,
+    id: i64,
+    text: &str,
+    now: i64,
+) -> Result<crate::dto::MessageDto, AppError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(AppError::field("text", Problem::ReplyEmpty));
@@ -391,7 +407,6 @@ pub async fn send_reply(
         ));
     }
     let summary = held_by(state, me, id).await?;
-    let now = now_ms();
     if !crate::domain::reply_window::is_open(summary.reply_window_closes_at, now) {
         return Err(AppError::Conflict(Problem::ReplyWindowClosed));
     }

@@ -306,6 +306,8 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
             step(state, conv, t, reason, when).await?;
         }
     }
+    // The samples' messages were written directly: the analytics count them now.
+    state.store.analytics_count_history().await?;
     Ok(true)
 }
 

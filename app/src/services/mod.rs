@@ -13,6 +13,7 @@
 //! [`privacy`] (erasure, export, retention, masked phone numbers).
 
 pub mod audit;
+pub mod analytics;
 pub mod auth;
 pub mod bot;
 pub mod canned;

@@ -539,6 +539,12 @@ impl Store {
                     decided_by(turns), id_list(&candidates)))
                     .fetch_all(&mut *tx).await?.into_iter().collect()
             };
+            if !claimed.is_empty() {
+                let ids: Vec<i64> = claimed.iter().copied().collect();
+                let opened: Vec<i64> = turns.iter()
+                    .filter(|t| claimed.contains(&t.message_id)).map(|t| t.conversation_id).collect();
+                super::analytics::record_bot_round_in!(tx, &ids, &opened);
+            }
             let mut out = Vec::with_capacity(turns.len());
             let mut replies = Vec::new();
             let mut versioned = Vec::new();
@@ -585,6 +591,7 @@ impl Store {
                      SELECT id, 0, created_at, 'pending', created_at, created_at FROM messages WHERE id IN ({})",
                     id_list(&replies)))
                     .execute(&mut *tx).await?;
+                super::analytics::record_bot_replies_in!(tx, &replies);
             }
             if !versioned.is_empty() {
                 let ids: Vec<i64> = versioned.iter().map(|(id, _)| *id).collect();
@@ -614,6 +621,7 @@ impl Store {
         with_write!(self, p => {
             let mut tx = p.begin().await?;
             let id = insert_message_in!(tx, m).ok_or(sqlx::Error::RowNotFound)?;
+            super::analytics::record_operator_reply_in!(tx, m);
             if template.is_some() {
                 sqlx::query("UPDATE messages SET template = $1 WHERE id = $2")
                     .bind(template).bind(id).execute(&mut *tx).await?;

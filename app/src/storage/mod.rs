@@ -10,6 +10,7 @@
 //! export, retention).
 
 pub mod audit;
+pub mod analytics;
 pub mod bot;
 pub mod canned;
 pub mod chat;

@@ -2,6 +2,7 @@
 //! chat's history lines in [`history`]. Used by the interface and by the server (push alerts),
 //! so both say the same thing. Errors in [`errors`].
 
+pub mod analytics;
 pub mod errors;
 pub mod history;
 

@@ -17,6 +17,9 @@ pub fn chats() -> impl IntoView {
 pub fn pulse() -> impl IntoView {
     svg("M22 12h-4l-3 9L9 3l-3 9H2")
 }
+pub fn chart() -> impl IntoView {
+    svg("M3 3v18h18M8 17v-4M13 17V8M18 17v-7")
+}
 pub fn branch() -> impl IntoView {
     svg("M6 3v12M18 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM6 21a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM18 9a9 9 0 0 1-9 9")
 }

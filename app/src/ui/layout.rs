@@ -38,6 +38,12 @@ const NAV: &[NavItem] = &[
         icon: || icons::pulse().into_any(),
     },
     NavItem {
+        href: "/analytics",
+        label: |l| td_string!(l, analytics.title),
+        admin_only: true,
+        icon: || icons::chart().into_any(),
+    },
+    NavItem {
         href: "/scenarios",
         label: |l| td_string!(l, layout.nav.scenarios),
         admin_only: false,

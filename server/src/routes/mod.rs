@@ -1,5 +1,6 @@
 //! Plain HTTP and WebSocket routes beside the Leptos pages and server functions.
 
+pub mod analytics;
 pub mod assets;
 pub mod contain;
 pub mod faults;

@@ -7,6 +7,7 @@
 mod common;
 
 mod accept_race;
+mod analytics;
 mod assets;
 mod auth;
 mod channels;

@@ -195,6 +195,7 @@ const TABLE: &[(&str, Form, Role)] = &[
         Role::Admin,
     ),
     ("contacts/erase", &[("id", "999999")], Role::Admin),
+    ("analytics/report", &[("range", "7d")], Role::Admin),
     (
         "settings/save_queue",
         &[
@@ -243,12 +244,16 @@ async fn check_table(app: TestApp) {
         );
     }
 
-    // The admins' downloads (plain GET routes).
-    for path in [
-        "/audit/export.csv?kind=sign_in",
-        "/contacts/999999/export.json",
-    ] {
-        let get = |c: &reqwest::Client| c.get(app.url(path)).send();
+    // The admins' downloads (plain GET routes), the analytics CSV exports among them.
+    let analytics = app::domain::analytics::TABLES
+        .iter()
+        .map(|table| format!("/analytics/export/{table}.csv?range=7d"));
+    let paths = ["/audit/export.csv?kind=sign_in", "/contacts/999999/export.json"]
+        .map(String::from)
+        .into_iter()
+        .chain(analytics);
+    for path in paths {
+        let get = |c: &reqwest::Client| c.get(app.url(&path)).send();
         assert_eq!(
             get(&anon).await.unwrap().status(),
             StatusCode::UNAUTHORIZED,

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod analytics;
 pub mod canned;
 pub mod chat;
 pub mod conversations;
