@@ -167,6 +167,14 @@ pub enum Problem {
         min: i64,
         max: i64,
     },
+    /// Business hours: not an IANA time zone name.
+    TimeZoneUnknown,
+    /// Business hours: a weekday's intervals are unreadable, reversed or overlapping.
+    HoursInvalid,
+    /// Business hours: a closed date is not `YYYY-MM-DD`.
+    DateInvalid,
+    /// Surveys: the scale is neither `stars` nor `thumbs`.
+    ScaleUnknown,
 
     // Devices and push.
     DeviceMissing,

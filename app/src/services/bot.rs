@@ -339,6 +339,29 @@ async fn told_about_the_wait(
     Ok(o)
 }
 
+/// Outside business hours, the out-of-hours reply in the customer's language instead of the
+/// handoff confirmation, at most once per conversation per local day (`None`: open, or told
+/// already today).
+async fn out_of_hours(
+    state: &AppState,
+    m: &PendingMessage,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let hours = settings::business_hours(state).await?;
+    if hours.is_open(now) {
+        return Ok(None);
+    }
+    let day = hours.local_day(now);
+    if !state
+        .store
+        .mark_out_of_hours(m.conversation_id, &day)
+        .await?
+    {
+        return Ok(None);
+    }
+    Ok(Some(hours.reply_for(looks_spanish(&m.body)).to_string()))
+}
+
 /// Writes one escalation turn with its queue start; `false` when it lost a race (decided again
 /// next round).
 async fn escalate(
@@ -377,7 +400,13 @@ async fn escalate(
         queue: Some(&queue),
         now,
     };
-    let o = told_about_the_wait(state, m, o, now).await?;
+    let o = match out_of_hours(state, m, now).await? {
+        Some(text) => Outcome {
+            text: Some(text),
+            ..o.clone()
+        },
+        None => told_about_the_wait(state, m, o, now).await?,
+    };
     let turn = o.turn(m, ctx, Some(ownership), now);
     let written = state
         .store

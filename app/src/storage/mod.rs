@@ -13,6 +13,7 @@ pub mod canned;
 pub mod chat;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod limits;
 pub mod media;
 pub mod queue;

@@ -200,6 +200,10 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         P::SecondsRange { min, max } => {
             td_string!(l, errors.seconds_range, min = min, max = max).to_string()
         }
+        P::TimeZoneUnknown => td_string!(l, hours.errors.time_zone).to_string(),
+        P::HoursInvalid => td_string!(l, hours.errors.intervals).to_string(),
+        P::DateInvalid => td_string!(l, hours.errors.date).to_string(),
+        P::ScaleUnknown => td_string!(l, csat.errors.scale).to_string(),
         P::DeviceMissing => td_string!(l, errors.device_missing).to_string(),
         P::TooManyDevices { max } => td_string!(l, errors.too_many_devices, max = max).to_string(),
         P::DeviceTaken => td_string!(l, errors.device_taken).to_string(),

@@ -4,6 +4,7 @@ pub mod account;
 pub mod canned;
 pub mod chat;
 pub mod conversations;
+pub mod hours;
 pub mod language;
 pub mod lazy;
 pub mod login;
