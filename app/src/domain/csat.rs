@@ -94,16 +94,7 @@ impl Default for CsatSettings {
 impl CsatSettings {
     /// The question in the customer's language (the other one when it is blank).
     pub fn question_for(&self, spanish: bool) -> &str {
-        let (first, second) = if spanish {
-            (&self.question, &self.question_en)
-        } else {
-            (&self.question_en, &self.question)
-        };
-        if first.trim().is_empty() {
-            second
-        } else {
-            first
-        }
+        super::bot::in_language(spanish, &self.question, &self.question_en)
     }
 }
 

@@ -8,8 +8,9 @@
 //! the closed dates. Outside hours a customer who asks for a person gets the out-of-hours reply,
 //! and the queue's SLA clock and paging ladder count business time only ([`BusinessHours::sla_clock`]).
 //!
-//! Local times that do not exist (the hour skipped when clocks go forward) are read as the moment
-//! the clocks jump to; a local time that happens twice (clocks go back) as its first occurrence.
+//! Local times that do not exist (the hour skipped when clocks go forward) are moved forward by
+//! the gap (02:30 reads as 03:30), a local time that happens twice (clocks go back) is its first
+//! occurrence (jiff's "compatible" reading, as RFC 5545 calendars do).
 
 use super::problem::Problem;
 use super::users::FieldError;
@@ -201,16 +202,7 @@ impl BusinessHours {
 
     /// The out-of-hours reply in the customer's language (the other one when it is blank).
     pub fn reply_for(&self, spanish: bool) -> &str {
-        let (first, second) = if spanish {
-            (&self.out_of_hours, &self.out_of_hours_en)
-        } else {
-            (&self.out_of_hours_en, &self.out_of_hours)
-        };
-        if first.trim().is_empty() {
-            second
-        } else {
-            first
-        }
+        super::bot::in_language(spanish, &self.out_of_hours, &self.out_of_hours_en)
     }
 }
 
@@ -497,7 +489,7 @@ mod tests {
         assert_eq!(h.open_ms_between(spring, spring + 48 * HOUR), 23 * HOUR);
         let autumn = at("Europe/Madrid", "2026-10-25T00:00");
         assert_eq!(h.open_ms_between(autumn, autumn + 48 * HOUR), 25 * HOUR);
-        // An opening inside the skipped hour opens when the clocks jump.
+        // An opening inside the skipped hour moves forward by the gap: 02:30 is 03:30.
         let mut week: [Vec<Interval>; 7] = Default::default();
         week[6] = parse_day("02:30-04:00").unwrap();
         let h = BusinessHours {
@@ -508,9 +500,9 @@ mod tests {
         let saturday = at("Europe/Madrid", "2026-03-28T12:00");
         assert_eq!(
             h.next_open(saturday),
-            Some(at("Europe/Madrid", "2026-03-29T03:00"))
+            Some(at("Europe/Madrid", "2026-03-29T03:30"))
         );
-        assert_eq!(h.open_ms_between(saturday, saturday + 48 * HOUR), HOUR);
+        assert_eq!(h.open_ms_between(saturday, saturday + 48 * HOUR), 30 * MIN);
     }
 
     #[test]

@@ -185,18 +185,9 @@ impl Outcome {
             unmatched_before: ctx.unmatched_count,
             unmatched_count: self.unmatched,
             reply: self.text.as_deref().map(|body| NewMessage {
-                conversation_id: m.conversation_id,
-                channel: ctx.channel,
-                sender: "bot",
-                author_id: None,
-                body,
-                media_type: None,
-                media_url: None,
-                platform_message_id: None,
                 bot_confidence: self.confidence,
                 context_used: self.context.as_deref(),
-                delivery_status: Some("sending"),
-                created_at: now,
+                ..NewMessage::bot(m.conversation_id, ctx.channel, body, now)
             }),
             ownership,
         }

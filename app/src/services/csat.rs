@@ -60,18 +60,8 @@ pub async fn ask_after_close(
     let spanish = customer_spanish(state, conversation_id).await?;
     let body = cfg.question_for(spanish);
     let question = NewMessage {
-        conversation_id,
-        channel: summary.channel,
-        sender: "bot",
-        author_id: None,
-        body,
-        media_type: None,
-        media_url: None,
-        platform_message_id: None,
-        bot_confidence: None,
         context_used: Some("csat"),
-        delivery_status: Some("sending"),
-        created_at: now,
+        ..NewMessage::bot(conversation_id, summary.channel, body, now)
     };
     let scale = cfg.scale;
     let ask = move |id: i64| SurveyAsk { id, scale, spanish }.to_json();
