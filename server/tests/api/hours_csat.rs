@@ -281,12 +281,13 @@ both_databases_with! { channel_app;
         let old = now_ms() / 1000 - 25 * 3600;
         let r = ch.post_wa(&wa_text_at("34600777000", "wamid.s1", "quiero hablar con un humano", old)).await;
         assert_eq!(r.status(), StatusCode::OK);
-        // The confirmation is refused by Baton itself (window closed) or sent: either way one try.
         crate::mock::eventually("the escalation", || async {
             ch.count("SELECT COUNT(*) FROM conversations WHERE owner = 'waiting'").await == 1
         })
         .await;
         let id = ch.count("SELECT MAX(id) FROM conversations").await;
+        // The bot's confirmation goes out (the platform would refuse it; the mock does not).
+        ch.graph.wait_for(1).await;
         let before = ch.graph.requests().len();
         handled_and_closed(&ch.app, id, ana).await;
         let s = ch.app.state.store.surveys_of(id).await.unwrap();
