@@ -31,7 +31,7 @@ pub struct NewSurvey<'a> {
 }
 
 const SURVEY_SELECT: &str =
-    "SELECT s.id, s.conversation_id, s.channel, s.scale, s.status, s.score, \
+    "SELECT s.id, s.conversation_id, s.channel, s.scale, s.status, CAST(s.score AS BIGINT) AS score, \
     s.comment, s.created_at, s.answered_at, ct.external_id FROM csat_surveys s \
     JOIN conversations c ON c.id = s.conversation_id JOIN contacts ct ON ct.id = c.contact_id";
 
