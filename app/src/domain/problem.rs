@@ -174,9 +174,16 @@ pub enum Problem {
         min: i64,
         max: i64,
     },
+    /// Business hours: not an IANA time zone name.
+    TimeZoneUnknown,
+    /// Business hours: a weekday's intervals are unreadable, reversed or overlapping.
+    HoursInvalid,
+    /// A date is not `YYYY-MM-DD` (business hours' closed dates, the audit log's filter).
+    DateInvalid,
+    /// Surveys: the scale is neither `stars` nor `thumbs`.
+    ScaleUnknown,
 
     // The audit log's filter.
-    DateInvalid,
     PersonUnknown,
     AuditKindUnknown,
 

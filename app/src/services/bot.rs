@@ -199,18 +199,9 @@ impl Outcome {
             unmatched_before: ctx.unmatched_count,
             unmatched_count: self.unmatched,
             reply: self.text.as_deref().map(|body| NewMessage {
-                conversation_id: m.conversation_id,
-                channel: ctx.channel,
-                sender: "bot",
-                author_id: None,
-                body,
-                media_type: None,
-                media_url: None,
-                platform_message_id: None,
                 bot_confidence: self.confidence,
                 context_used: self.context.as_deref(),
-                delivery_status: Some("sending"),
-                created_at: now,
+                ..NewMessage::bot(m.conversation_id, ctx.channel, body, now)
             }),
             ownership,
             scenario_version: self.scenario_version,
@@ -356,6 +347,29 @@ async fn told_about_the_wait(
     Ok(o)
 }
 
+/// Outside business hours, the out-of-hours reply in the customer's language instead of the
+/// handoff confirmation, at most once per conversation per local day (`None`: open, or told
+/// already today).
+async fn out_of_hours(
+    state: &AppState,
+    m: &PendingMessage,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let hours = settings::business_hours(state).await?;
+    if hours.is_open(now) {
+        return Ok(None);
+    }
+    let day = hours.local_day(now);
+    if !state
+        .store
+        .mark_out_of_hours(m.conversation_id, &day)
+        .await?
+    {
+        return Ok(None);
+    }
+    Ok(Some(hours.reply_for(looks_spanish(&m.body)).to_string()))
+}
+
 /// Writes one escalation turn with its queue start; `false` when it lost a race (decided again
 /// next round).
 async fn escalate(
@@ -398,7 +412,13 @@ async fn escalate(
         queue: Some(&queue),
         now,
     };
-    let o = told_about_the_wait(state, m, o, now).await?;
+    let o = match out_of_hours(state, m, now).await? {
+        Some(text) => Outcome {
+            text: Some(text),
+            ..o.clone()
+        },
+        None => told_about_the_wait(state, m, o, now).await?,
+    };
     let turn = o.turn(m, ctx, Some(ownership), now);
     let written = state
         .store

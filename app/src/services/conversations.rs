@@ -214,6 +214,11 @@ async fn change_at(
                 // Someone's load changed.
                 state.bus.publish(LiveEventKind::OperatorsChanged);
             }
+            // Closing what an operator held asks the customer to rate it (when surveys are on).
+            if matches!(t, Transition::Close(_)) && current.ownership.state == OwnerState::Assigned
+            {
+                super::csat::ask_after_close(state, id, current.ownership.assignee, now).await?;
+            }
             return Ok(summary);
         }
     }

@@ -19,6 +19,7 @@ pub mod bot;
 pub mod canned;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod delivery;
 pub mod demo;
 pub mod devices;

@@ -6,6 +6,8 @@ use super::{now_ms, AppState};
 use crate::domain::audit::AuditKind;
 use crate::domain::bot::{CompiledScenarios, HandoffSettings, Scenario, Trigger};
 use crate::domain::privacy::PrivacySettings;
+use crate::domain::csat::CsatSettings;
+use crate::domain::hours::BusinessHours;
 use crate::domain::queue::QueueSettings;
 use crate::dto::Channel;
 use crate::error::AppError;
@@ -14,6 +16,8 @@ use std::sync::Arc;
 
 const HANDOFF_KEY: &str = "handoff";
 const QUEUE_KEY: &str = "queue";
+const HOURS_KEY: &str = "business_hours";
+const CSAT_KEY: &str = "csat";
 
 type Slot<T> = std::sync::RwLock<Option<Arc<T>>>;
 
@@ -29,6 +33,8 @@ pub struct SettingsCache {
     scenarios: Slot<Published>,
     queue: Slot<QueueSettings>,
     privacy: Slot<PrivacySettings>,
+    hours: Slot<BusinessHours>,
+    csat: Slot<CsatSettings>,
 }
 
 impl SettingsCache {
@@ -39,6 +45,8 @@ impl SettingsCache {
         *self.scenarios.write().unwrap() = None;
         *self.queue.write().unwrap() = None;
         *self.privacy.write().unwrap() = None;
+        *self.hours.write().unwrap() = None;
+        *self.csat.write().unwrap() = None;
     }
 
     /// The generation a load starts under.
@@ -154,6 +162,24 @@ pub async fn queue(state: &AppState) -> Result<Arc<QueueSettings>, AppError> {
 
 pub async fn save_queue(state: &AppState, q: &QueueSettings) -> Result<(), AppError> {
     save(state, QUEUE_KEY, q).await
+}
+
+/// Business hours: time zone, weekly schedule, closed dates, the out-of-hours reply.
+pub async fn business_hours(state: &AppState) -> Result<Arc<BusinessHours>, AppError> {
+    cached(state, &state.settings_cache.hours, HOURS_KEY).await
+}
+
+pub async fn save_business_hours(state: &AppState, h: &BusinessHours) -> Result<(), AppError> {
+    save(state, HOURS_KEY, h).await
+}
+
+/// Customer satisfaction surveys: on or off, the scale, the question.
+pub async fn csat(state: &AppState) -> Result<Arc<CsatSettings>, AppError> {
+    cached(state, &state.settings_cache.csat, CSAT_KEY).await
+}
+
+pub async fn save_csat(state: &AppState, c: &CsatSettings) -> Result<(), AppError> {
+    save(state, CSAT_KEY, c).await
 }
 
 pub fn scenario_from_row(r: &ScenarioRow) -> Scenario {

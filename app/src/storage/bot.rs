@@ -28,6 +28,8 @@ pub struct IncomingRow<'a> {
     /// When the customer wrote: the platform's timestamp of the message, else `now` (the
     /// 24-hour reply window counts from it).
     pub customer_at: i64,
+    /// Stored as handled already: the bot never reads it (a survey answer).
+    pub processed: bool,
 }
 
 /// Where a newly stored customer message landed.
@@ -119,6 +121,8 @@ pub struct OutboxItem {
     /// For a WhatsApp template message: what to send instead of the text
     /// (`domain::templates::TemplateCall` JSON).
     pub template: Option<String>,
+    /// A satisfaction survey's question: its buttons (`domain::csat::SurveyAsk` JSON).
+    pub survey: Option<String>,
     /// An attachment: its kind (`image`, `document`), where it is stored, its type and name,
     /// and the widget's capability token for it.
     pub media_type: Option<String>,
@@ -260,7 +264,7 @@ const INGEST_POSTGRES: &str = concat!(
      INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
        platform_message_id, processed, created_at, media_state, media_mime, media_name, media_due_at, \
        transcript_state) \
-     SELECT id, $1, 'customer', $8, $9, $10, $11, FALSE, $5, $13, $14, $15, $5, $16 FROM cv \
+     SELECT id, $1, 'customer', $8, $9, $10, $11, $17, $5, $13, $14, $15, $5, $16 FROM cv \
      ON CONFLICT (channel, platform_message_id) DO NOTHING \
      RETURNING id, conversation_id"
 );
@@ -289,11 +293,11 @@ macro_rules! ingest_row_in {
             "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
                platform_message_id, processed, created_at, media_state, media_mime, media_name, \
                media_due_at, transcript_state) \
-             VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7, $8, $9, $10, $7, $11) \
+             VALUES ($1, $2, 'customer', $3, $4, $5, $6, $12, $7, $8, $9, $10, $7, $11) \
              ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
             .bind(conversation).bind(m.channel.as_str()).bind(m.body).bind(m.media_type).bind(m.media_id)
             .bind(m.platform_message_id).bind(m.now).bind(m.media_state).bind(m.media_mime)
-            .bind(m.media_name).bind(m.transcript_state)
+            .bind(m.media_name).bind(m.transcript_state).bind(m.processed)
             .fetch_optional(&mut *$tx).await?
             .map(|message_id| Ingested { conversation_id: conversation, message_id })
     }};
@@ -367,6 +371,7 @@ impl Store {
                     .bind(m.media_mime)
                     .bind(m.media_name)
                     .bind(m.transcript_state)
+                    .bind(m.processed)
                     .fetch_optional(p)
                     .await?;
                 Ok(row.map(|(message_id, conversation_id)| Ingested {
@@ -648,7 +653,7 @@ impl Store {
         let list = id_list(&ids);
         let sql = format!(
             "SELECT o.id AS outbox_id, o.message_id, m.conversation_id, o.attempts, c.channel, ct.external_id AS recipient, \
-               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template, \
+               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template, m.survey, \
                m.media_type, m.media_key, m.media_mime, m.media_name, m.media_token \
              FROM outbox o JOIN messages m ON m.id = o.message_id \
              JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id \
@@ -927,6 +932,7 @@ mod tests {
             transcript_state: None,
             now,
             customer_at: now,
+            processed: false,
         }
     }
 

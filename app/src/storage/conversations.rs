@@ -36,6 +36,26 @@ pub struct NewMessage<'a> {
     pub created_at: i64,
 }
 
+impl<'a> NewMessage<'a> {
+    /// A message from the bot to the customer, to be sent (`sending`).
+    pub fn bot(conversation_id: i64, channel: Channel, body: &'a str, now: i64) -> Self {
+        Self {
+            conversation_id,
+            channel,
+            sender: "bot",
+            author_id: None,
+            body,
+            media_type: None,
+            media_url: None,
+            platform_message_id: None,
+            bot_confidence: None,
+            context_used: None,
+            delivery_status: Some("sending"),
+            created_at: now,
+        }
+    }
+}
+
 /// A state change to apply only if the conversation is still at `expected_version`.
 pub struct OwnershipChange<'a> {
     pub conversation_id: i64,

@@ -16,6 +16,7 @@ pub mod canned;
 pub mod chat;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod limits;
 pub mod media;
 pub mod privacy;

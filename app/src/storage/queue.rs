@@ -28,7 +28,8 @@ impl QueueRow {
     pub fn to_state(&self) -> QueueState {
         QueueState {
             episode: self.escalated_at,
-            last_step: u32::try_from(self.last_step.max(0)).unwrap_or(u32::MAX),
+            // -1: no step paged yet (the wait began outside business hours).
+            last_step: u32::try_from(self.last_step).ok(),
             offered_to: self.offered(),
             offer_expires_at: self.offer_expires_at,
             offer_count: u32::try_from(self.offer_count.max(0)).unwrap_or(u32::MAX),

@@ -17,6 +17,7 @@ mod contact_panel;
 mod crash;
 mod fuzz_smoke;
 mod health;
+mod hours_csat;
 mod media;
 mod mock;
 mod operators;

@@ -206,6 +206,34 @@ const TABLE: &[(&str, Form, Role)] = &[
         ],
         Role::Admin,
     ),
+    ("settings/business_hours", &[], Role::Admin),
+    (
+        "settings/save_business_hours",
+        &[
+            ("time_zone", "Europe/Madrid"),
+            ("day0", ""),
+            ("day1", ""),
+            ("day2", ""),
+            ("day3", ""),
+            ("day4", ""),
+            ("day5", ""),
+            ("day6", ""),
+            ("closed_dates", ""),
+            ("out_of_hours", "Cerrado."),
+            ("out_of_hours_en", "Closed."),
+        ],
+        Role::Admin,
+    ),
+    ("settings/csat", &[], Role::Admin),
+    (
+        "settings/save_csat",
+        &[
+            ("scale", "stars"),
+            ("question", "¿Qué tal?"),
+            ("question_en", "How was it?"),
+        ],
+        Role::Admin,
+    ),
 ];
 
 async fn check_table(app: TestApp) {

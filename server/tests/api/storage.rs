@@ -49,6 +49,7 @@ fn incoming<'a>(who: &'a str, id: &'a str) -> IncomingRow<'a> {
         transcript_state: None,
         now: 10,
         customer_at: 10,
+        processed: false,
     }
 }
 

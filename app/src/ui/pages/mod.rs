@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod canned;
 pub mod chat;
 pub mod conversations;
+pub mod hours;
 pub mod language;
 pub mod lazy;
 pub mod login;
