@@ -6,7 +6,8 @@ use crate::cluster::{Broker, Names};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
 use crate::routes::{
-    analytics, assets, contain, faults, guard, headers, health, media, privacy, webhooks, widget, ws,
+    analytics, assets, contain, faults, guard, headers, health, media, privacy, webhooks, widget,
+    ws,
 };
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;

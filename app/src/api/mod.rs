@@ -2,8 +2,8 @@
 //! calls a service; [`respond`] turns the outcome into the right HTTP status. Endpoints are named
 //! explicitly (`/api/<name>`) so the role table in the tests can list them.
 
-pub mod audit;
 pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod canned;
 pub mod contacts;

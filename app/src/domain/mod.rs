@@ -25,8 +25,8 @@
 //! - [`audit`]: the audit log's kinds, what of a change is kept (never a secret), CSV cells.
 //! - [`privacy`]: retention of closed conversations and phone numbers masked for operators.
 
-pub mod audit;
 pub mod analytics;
+pub mod audit;
 pub mod bot;
 pub mod canned;
 pub mod client_ip;

@@ -12,8 +12,8 @@
 //! message templates: kept by admins, sent by operators), [`audit`] (the audit log) and
 //! [`privacy`] (erasure, export, retention, masked phone numbers).
 
-pub mod audit;
 pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod bot;
 pub mod canned;

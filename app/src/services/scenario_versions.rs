@@ -51,9 +51,9 @@ fn encode(set: &[Scenario]) -> Result<String, AppError> {
 
 /// Publishes the draft as a new live version, by `actor_id`, with an optional note. Refused when
 /// the draft is what is live already. Returns the new version's number.
-/// The audit log records it (who, the version, the note).
+/// The audit log records it (who, the version, the note). `who` may be the system (no person).
 pub async fn publish(state: &AppState, who: &Who, note: &str) -> Result<i64, AppError> {
-    let actor_id = who.id.ok_or(AppError::Internal)?;
+    let actor_id = who.id;
     let note = note.trim();
     if note.chars().count() > NOTE_MAX {
         return Err(AppError::field(
@@ -78,12 +78,19 @@ pub async fn publish(state: &AppState, who: &Who, note: &str) -> Result<i64, App
             now: now_ms(),
         })
         .await?;
-    tracing::info!(version = id, actor_id, "scenarios published");
+    tracing::info!(version = id, ?actor_id, "scenarios published");
     // Every instance drops its compiled copy and answers from this version from now on.
     state.settings_changed();
     let target = format!("scenario_version:{id}");
     let details = serde_json::json!({ "version": id, "note": note });
-    audit::record(state, who, AuditKind::ScenarioPublished, Some(&target), details).await?;
+    audit::record(
+        state,
+        who,
+        AuditKind::ScenarioPublished,
+        Some(&target),
+        details,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -91,7 +98,7 @@ pub async fn publish(state: &AppState, who: &Who, note: &str) -> Result<i64, App
 /// that version too (unpublished edits are replaced). Returns the new version's number.
 /// The audit log records it (who, the version restored, the new version).
 pub async fn restore(state: &AppState, who: &Who, version: i64) -> Result<i64, AppError> {
-    let actor_id = who.id.ok_or(AppError::Internal)?;
+    let actor_id = who.id;
     let old = state
         .store
         .scenario_version(version)
@@ -135,13 +142,20 @@ pub async fn restore(state: &AppState, who: &Who, version: i64) -> Result<i64, A
     tracing::info!(
         version = id,
         restored = version,
-        actor_id,
+        ?actor_id,
         "scenarios restored"
     );
     state.settings_changed();
     let target = format!("scenario_version:{id}");
     let details = serde_json::json!({ "version": id, "restored_from": version });
-    audit::record(state, who, AuditKind::ScenarioRestored, Some(&target), details).await?;
+    audit::record(
+        state,
+        who,
+        AuditKind::ScenarioRestored,
+        Some(&target),
+        details,
+    )
+    .await?;
     Ok(id)
 }
 

@@ -9,8 +9,8 @@
 //! devices, the notification outbox), [`audit`] (the append-only audit log), [`privacy`] (erasure,
 //! export, retention).
 
-pub mod audit;
 pub mod analytics;
+pub mod audit;
 pub mod bot;
 pub mod canned;
 pub mod chat;

@@ -20,7 +20,7 @@ pub struct VersionRow {
 /// A new version to store.
 pub struct NewVersion<'a> {
     pub scenarios: &'a str,
-    pub author_id: i64,
+    pub author_id: Option<i64>,
     pub note: Option<&'a str>,
     pub restored_from: Option<i64>,
     pub now: i64,

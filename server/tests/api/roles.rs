@@ -276,10 +276,13 @@ async fn check_table(app: TestApp) {
     let analytics = app::domain::analytics::TABLES
         .iter()
         .map(|table| format!("/analytics/export/{table}.csv?range=7d"));
-    let paths = ["/audit/export.csv?kind=sign_in", "/contacts/999999/export.json"]
-        .map(String::from)
-        .into_iter()
-        .chain(analytics);
+    let paths = [
+        "/audit/export.csv?kind=sign_in",
+        "/contacts/999999/export.json",
+    ]
+    .map(String::from)
+    .into_iter()
+    .chain(analytics);
     for path in paths {
         let get = |c: &reqwest::Client| c.get(app.url(&path)).send();
         assert_eq!(

@@ -76,7 +76,7 @@ fn HoursForm(h: BusinessHours, save: ServerAction<SaveBusinessHours>) -> impl In
                 <label class="field">
                     <span>{t!(i18n, hours.time_zone)}</span>
                     <input type="text" name="time_zone" value=h.time_zone.clone()
-                        autocomplete="off" autocapitalize="off" spellcheck="false" placeholder="Europe/Madrid"/>
+                        autocomplete="off" autocapitalize="off" spellcheck="false"/>
                     <span class="hint">{t!(i18n, hours.time_zone_hint)}</span>
                     {err("time_zone")}
                 </label>

@@ -1,8 +1,8 @@
 //! One module per page.
 
 pub mod account;
-pub mod audit;
 pub mod analytics;
+pub mod audit;
 pub mod canned;
 pub mod chat;
 pub mod conversations;
