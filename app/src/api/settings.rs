@@ -85,8 +85,8 @@ pub async fn get_business_hours() -> Result<crate::domain::hours::BusinessHours,
 
 /// Saves business hours: the time zone, each weekday's intervals (`day0` is Monday), closed
 /// dates (one per line), the out-of-hours replies and whether to page anyway.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "settings/save_business_hours")]
+#[allow(clippy::too_many_arguments)]
 pub async fn save_business_hours(
     time_zone: String,
     day0: String,
