@@ -1,4 +1,7 @@
 //! Deployment settings (admins only): handoff rules and pausing the bot.
+// `save_business_hours` takes one field per weekday, as its form posts them (with JavaScript or
+// without): the `#[server]` macro's browser-side function does not carry an item's allowance.
+#![allow(clippy::too_many_arguments)]
 
 use crate::domain::bot::HandoffSettings;
 use crate::error::AppError;
@@ -86,7 +89,6 @@ pub async fn get_business_hours() -> Result<crate::domain::hours::BusinessHours,
 /// Saves business hours: the time zone, each weekday's intervals (`day0` is Monday), closed
 /// dates (one per line), the out-of-hours replies and whether to page anyway.
 #[server(endpoint = "settings/save_business_hours")]
-#[allow(clippy::too_many_arguments)]
 pub async fn save_business_hours(
     time_zone: String,
     day0: String,
