@@ -715,17 +715,11 @@ pub fn looks_spanish(text: &str) -> bool {
 }
 
 pub fn confirmation_for<'s>(settings: &'s HandoffSettings, text: &str) -> &'s str {
-    in_language(
-        looks_spanish(text),
-        &settings.confirmation,
-        &settings.confirmation_en,
-    )
-}
-
-/// Of a text kept in Spanish (`es`) and English (`en`), the one in the customer's language, or
-/// the other when that one is blank.
-pub fn in_language<'s>(spanish: bool, es: &'s str, en: &'s str) -> &'s str {
-    let (first, second) = if spanish { (es, en) } else { (en, es) };
+    let (first, second) = if looks_spanish(text) {
+        (&settings.confirmation, &settings.confirmation_en)
+    } else {
+        (&settings.confirmation_en, &settings.confirmation)
+    };
     if first.trim().is_empty() {
         second
     } else {
