@@ -13,11 +13,11 @@ SECRET=bench-secret
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 
-BATON_BIN="${BATON_BIN:-$ROOT/target/release/baton}"   # another build of Baton, to compare
+BATON_BIN="${BATON_BIN:-$BUILD/release/baton}"   # another build of Baton, to compare
 say "building release binaries (Baton, load generator, ceiling)"
 [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release -p server -p baton-bench
 cargo build --release --manifest-path "$CEILING_SRC/Cargo.toml" --target-dir "$ROOT/target/ceiling" --bin server
-BENCH="$ROOT/target/release/baton-bench"
+BENCH="$BUILD/release/baton-bench"
 CEIL="$ROOT/target/ceiling/release/server"
 
 

@@ -20,7 +20,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 say "building release binaries (Baton, load generator, ceiling)"
 cargo build --release -p server -p baton-bench
 cargo build --release --manifest-path "$CEILING_SRC/Cargo.toml" --target-dir "$ROOT/target/ceiling" --bin server --bin fanout
-BENCH="$ROOT/target/release/baton-bench"
+BENCH="$BUILD/release/baton-bench"
 
 say "ceiling: broadcast to $CLIENTS sockets"
 DATABASE_URL="sqlite://$WORK/ceiling.db?mode=rwc" PORT=8095 "$ROOT/target/ceiling/release/server" 2>/dev/null & cpid=$!
@@ -39,7 +39,7 @@ start_baton() {
   env DATABASE_URL="$db" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn BATON_DEMO=0 \
     BATON_ADMIN_EMAIL=bench@baton.local BATON_ADMIN_PASSWORD=bench-password-1 \
     BATON_WHATSAPP_VERIFY_TOKEN=v BATON_WHATSAPP_APP_SECRET=$SECRET BATON_WHATSAPP_ACCESS_TOKEN=t \
-    BATON_WHATSAPP_API_BASE=http://127.0.0.1:8099 BATON_PUSH_ALLOW_INSECURE=1 "$@" "$ROOT/target/release/baton" &
+    BATON_WHATSAPP_API_BASE=http://127.0.0.1:8099 BATON_PUSH_ALLOW_INSECURE=1 "$@" "$BUILD/release/baton" &
 }
 
 # run_fanout LABEL BASE[,BASE...] PID...: signs in, runs the fan-out, prints the result line.

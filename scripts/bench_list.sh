@@ -18,7 +18,7 @@ say "building release binaries (Baton, load generator, ceiling) and the site"
 cargo build --release -p server -p baton-bench
 cargo build --release --manifest-path "$CEILING_SRC/Cargo.toml" --target-dir "$ROOT/target/ceiling" --bin server
 [ -f target/site/assets.txt ] || { ensure_rust_tools; build_site dev; }
-BENCH="$ROOT/target/release/baton-bench"
+BENCH="$BUILD/release/baton-bench"
 CEIL="$ROOT/target/ceiling/release/server"
 
 
@@ -69,7 +69,7 @@ seed() {
 
 start_baton() {
   DATABASE_URL="$1" LEPTOS_SITE_ADDR=127.0.0.1:8096 LEPTOS_SITE_ROOT="$ROOT/target/site" RUST_LOG=warn BATON_DEMO=0 \
-    BATON_ADMIN_EMAIL=bench@baton.local BATON_ADMIN_PASSWORD=bench-password-1 "$ROOT/target/release/baton" &
+    BATON_ADMIN_EMAIL=bench@baton.local BATON_ADMIN_PASSWORD=bench-password-1 "$BUILD/release/baton" &
   BATON_PID=$!
   wait_up http://127.0.0.1:8096/readyz
 }

@@ -16,11 +16,11 @@ ensure_rust_tools
 if [ "${BENCH_SITE:-release}" = dev ]; then
   [ -f target/site/assets.txt ] || build_site dev
   cargo build -p server
-  BIN=target/debug/baton
+  BIN="$BUILD/debug/baton"
 else
   build_site wasm-release
   cargo build --release -p server
-  BIN=target/release/baton
+  BIN="$BUILD/release/baton"
 fi
 report_wasm_size
 [ -d end2end/node_modules/playwright-core ] || (cd end2end && npm ci --silent --no-audit --no-fund)

@@ -5,7 +5,7 @@
 # once, every phone is answered within 20 s of the restart, and at most 1% are answered twice.
 #   scripts/crash_test.sh [PHONES] [RUNS]   (defaults 1000 phones, 2 runs per database)
 # Runs on SQLite and PostgreSQL (127.0.0.1, BATON_TEST_POSTGRES_URL); exits non-zero on failure.
-# Uses target/release/baton when present (or BATON_BIN), else builds the debug binary.
+# Uses the release build of Baton when present (or BATON_BIN), else builds the debug binary.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 PHONES="${1:-1000}"
@@ -14,15 +14,15 @@ PG="${BATON_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-if [ -z "${BATON_BIN:-}" ] && [ -x target/release/baton ] && [ -x target/release/baton-bench ]; then
-  BATON_BIN=target/release/baton; BENCH=target/release/baton-bench
+if [ -z "${BATON_BIN:-}" ] && [ -x "$BUILD/release/baton" ] && [ -x "$BUILD/release/baton-bench" ]; then
+  BATON_BIN="$BUILD/release/baton"; BENCH="$BUILD/release/baton-bench"
 else
   # scripts/test.sh built them already (BATON_BUILT).
   if [ -z "${BATON_BUILT:-}" ]; then
     say "building the debug binaries (Baton, the crash driver)"
     cargo build -q -p server -p baton-bench
   fi
-  BATON_BIN="${BATON_BIN:-target/debug/baton}"; BENCH=target/debug/baton-bench
+  BATON_BIN="${BATON_BIN:-$BUILD/debug/baton}"; BENCH="$BUILD/debug/baton-bench"
 fi
 
 failed=0

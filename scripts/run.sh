@@ -11,4 +11,4 @@ cargo build -p server --release
 export BATON_DEMO="${BATON_DEMO:-1}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$ROOT/target/site}"
 mkdir -p "$ROOT/data"
-exec "$ROOT/target/release/baton"
+exec "$BUILD/release/baton"

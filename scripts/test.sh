@@ -122,7 +122,7 @@ say "page-render smoke load (no panic, no 5xx, nothing over 5 s; scripts/load_pa
 LOAD_PROFILE=debug scripts/load_pages.sh 800 16
 
 say "crash smoke (kill -9 mid-ingest on SQLite and mid-reply on PostgreSQL; scripts/crash_test.sh for more runs)"
-BATON_BIN="$ROOT/target/debug/baton" scripts/crash_test.sh 1000 1
+BATON_BIN="$BUILD/debug/baton" scripts/crash_test.sh 1000 1
 
 say "browser tests (Chromium, phone and desktop, hydrated and without JavaScript)"
-BATON_BIN="$ROOT/target/debug/baton" node --test --test-concurrency=1 end2end/tests/
+BATON_BIN="$BUILD/debug/baton" node --test --test-concurrency=1 end2end/tests/

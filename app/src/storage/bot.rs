@@ -199,9 +199,10 @@ macro_rules! latest_customer_at {
 /// [`Store::ingest_customer_message`] on PostgreSQL: contact, conversation and message in one
 /// statement, one round trip. A redelivery (the message's platform id is stored already) touches
 /// nothing: the contact's upsert yields no row, so neither do the conversation's nor the
-/// message's. Two deliveries racing both pass that check; the unique index keeps one message. `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview,
-/// `$7` account, `$8` body, `$9` media type, `$10` media id, `$11` platform message id, `$12`
-/// when the customer wrote (the platform's time).
+/// message's. Two deliveries racing both pass that check; the unique index keeps one message.
+/// `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview, `$7` account,
+/// `$8` body, `$9` media type, `$10` media id, `$11` platform message id, `$12` when the customer
+/// wrote (the platform's time).
 const INGEST_POSTGRES: &str = concat!(
     "WITH ct AS (",
     super::conversations::upsert_contact_sql!(
