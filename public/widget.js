@@ -19,7 +19,7 @@
       title: 'Chat with us', open: 'Open chat', close: 'Close chat', message: 'Type your message',
       placeholder: 'Type your message\u2026', send: 'Send', attach: 'Attach', attachImage: 'Attach an image',
       image: 'Image', file: 'file', imageFailed: 'The image could not be sent.', typing: ' is typing\u2026',
-      someone: 'Someone',
+      someone: 'Someone', rate: 'Rate: {t}', thanks: 'Thanks for your rating!',
       tooFast: 'You are sending messages too fast. Your message is kept and sent again in {s} s.',
       status: { 413: 'The image is too large.', 415: 'Only JPEG, PNG, WebP or GIF images can be sent.', 429: 'Too many images for now; try again later.' },
       closed: {},
@@ -28,7 +28,7 @@
       title: 'Escr\u00edbenos', open: 'Abrir chat', close: 'Cerrar chat', message: 'Escribe tu mensaje',
       placeholder: 'Escribe tu mensaje\u2026', send: 'Enviar', attach: 'Adjuntar', attachImage: 'Adjuntar una imagen',
       image: 'Imagen', file: 'archivo', imageFailed: 'No se pudo enviar la imagen.', typing: ' est\u00e1 escribiendo\u2026',
-      someone: 'Alguien',
+      someone: 'Alguien', rate: 'Valorar: {t}', thanks: '\u00a1Gracias por tu valoraci\u00f3n!',
       tooFast: 'Est\u00e1s enviando mensajes demasiado r\u00e1pido. Tu mensaje se guarda y se env\u00eda de nuevo en {s} s.',
       status: { 413: 'La imagen es demasiado grande.', 415: 'Solo se pueden enviar im\u00e1genes JPEG, PNG, WebP o GIF.', 429: 'Demasiadas im\u00e1genes por ahora; int\u00e9ntalo m\u00e1s tarde.' },
       // The server's reasons for closing the socket, by close code (its own words are English).
@@ -81,6 +81,9 @@
     '.bw-img{display:block;max-width:100%;max-height:240px;border-radius:10px;margin-top:4px}' +
     '.bw-doc{display:block;color:inherit;font-weight:600;margin-top:4px}' +
     '.bw-attach{min-height:44px;min-width:44px;border:1px solid #d1d9e0;border-radius:10px;background:none;color:inherit;cursor:pointer;display:grid;place-items:center}' +
+    '.bw-rate{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}' +
+    '.bw-rate button{min-height:44px;min-width:44px;padding:0 10px;border:1px solid #d1d9e0;border-radius:10px;background:none;color:inherit;font:inherit;cursor:pointer}' +
+    '.bw-rate button:disabled{opacity:.5;cursor:default}' +
     '.bw-send{min-height:44px;min-width:64px;border:0;border-radius:10px;background:#1f6feb;color:#fff;font-weight:700;cursor:pointer}' +
     '@media (prefers-color-scheme:dark){.bw-panel{background:#161b22;color:#e6edf3}.bw-log{background:#0d1117}' +
     '.bw-bot,.bw-operator{background:#161b22;border-color:#30363d}.bw-form{background:#161b22;border-color:#30363d}' +
@@ -171,6 +174,7 @@
     if (m.from === 'operator' && m.author) b.appendChild(el('span', 'bw-who', m.author));
     if (m.text) b.appendChild(document.createTextNode(m.text));
     if (m.media) b.appendChild(media(m.media));
+    if (m.survey) b.appendChild(survey(m.survey));
     log.appendChild(b);
     shown[key] = b;
     if (m.id) shown['id' + m.id] = b;
@@ -192,6 +196,26 @@
       a.appendChild(img);
     }
     return a;
+  }
+
+  // A satisfaction survey's buttons: one press sends `{type: "rating", survey, score}`.
+  var surveys = {};
+  function survey(s) {
+    var row = el('div', 'bw-rate');
+    row.setAttribute('role', 'group');
+    s.choices.forEach(function (c) {
+      var btn = el('button', null, c.title);
+      btn.type = 'button';
+      btn.setAttribute('aria-label', W.rate.replace('{t}', c.title));
+      btn.addEventListener('click', function () {
+        if (!ws || ws.readyState !== 1) return;
+        ws.send(JSON.stringify({ type: 'rating', survey: s.id, score: c.score }));
+        Array.prototype.forEach.call(row.querySelectorAll('button'), function (x) { x.disabled = true; });
+      });
+      row.appendChild(btn);
+    });
+    surveys[s.id] = row;
+    return row;
   }
 
   function upload(f) {
@@ -256,6 +280,10 @@
       if (data.type === 'message') {
         if (data.message.from !== 'customer') showTyping(null);
         render(data.message);
+      }
+      if (data.type === 'rated') {
+        var row = surveys[data.survey];
+        if (row) row.parentNode.replaceChild(el('div', 'bw-who', W.thanks), row);
       }
       if (data.type === 'typing') showTyping(data.author || W.someone);
       if (data.type === 'ack') {

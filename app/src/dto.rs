@@ -250,6 +250,11 @@ pub enum LiveEventKind {
     MediaUpdated {
         message: MessageDto,
     },
+    /// A conversation was erased (with its contact) or deleted by retention: lists drop it and a
+    /// chat showing it closes.
+    ConversationRemoved {
+        conversation_id: i64,
+    },
     /// `by` mentioned `user_id` in a private note (only that person's sockets get it).
     Mentioned {
         user_id: i64,
@@ -290,6 +295,60 @@ pub struct ScenarioDto {
     pub priority: i64,
     /// Empty: every channel.
     pub channels: Vec<Channel>,
+}
+
+/// One scenario added (`before` empty), removed (`after` empty) or changed between two versions
+/// (or between the live version and the draft).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioChangeDto {
+    pub name: String,
+    pub before: Option<ScenarioDto>,
+    pub after: Option<ScenarioDto>,
+}
+
+/// How many replies one scenario gave under a version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioMatchesDto {
+    pub name: String,
+    pub replies: i64,
+}
+
+/// What a version decided since it was published (see `domain::scenario_versions::Tally`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionResultsDto {
+    pub conversations: i64,
+    pub decided: i64,
+    pub matches: Vec<ScenarioMatchesDto>,
+    pub no_match: i64,
+    pub no_match_percent: Option<i64>,
+    pub handed_off: i64,
+    pub handoff_percent: Option<i64>,
+}
+
+/// One published version of the scenario set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionDto {
+    pub id: i64,
+    pub author: Option<String>,
+    pub note: Option<String>,
+    pub published_at: i64,
+    pub restored_from: Option<i64>,
+    /// The version the bot answers from.
+    pub live: bool,
+    /// What it changed against the version before it.
+    pub changes: Vec<ScenarioChangeDto>,
+    pub results: VersionResultsDto,
+}
+
+/// The Scenarios page's versions panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionsDto {
+    /// The live version (`None`: nothing published yet).
+    pub live: Option<i64>,
+    /// What the draft changes against the live version (empty: nothing unpublished).
+    pub draft_changes: Vec<ScenarioChangeDto>,
+    /// Newest first.
+    pub versions: Vec<VersionDto>,
 }
 
 /// What the bot would do with a message, for the editor's "Try a message" box.
@@ -508,4 +567,30 @@ pub fn query_escape(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// One audit log entry, as the `Audit log` page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    /// Who acted (`None`: the system, or a sign-in nobody was signed in for), with their email
+    /// and name as they were then.
+    pub actor_id: Option<i64>,
+    pub actor_email: Option<String>,
+    pub actor_name: Option<String>,
+    pub ip: Option<String>,
+    /// `domain::audit::AuditKind`'s name.
+    pub kind: String,
+    /// What it concerns: `user:5`, `conversation:9`, `contact:3`, `settings:queue`.
+    pub target: Option<String>,
+    /// JSON: what changed (before and after) or what was done.
+    pub details: String,
+}
+
+/// A page of the audit log, newest first; `next` is the `before` of the next (older) page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next: Option<i64>,
 }

@@ -102,7 +102,17 @@ pub mod targets {
         };
         super::check_parsed(&parsed, Channel::Telegram, data);
         assert!(parsed.statuses.is_empty(), "Telegram sends no receipts");
-        assert_eq!(parsed.messages.len() + parsed.ignored, 1, "{parsed:?}");
+        assert_eq!(
+            parsed.messages.len() + parsed.ratings.len() + parsed.ignored,
+            1,
+            "{parsed:?}"
+        );
+        for r in &parsed.ratings {
+            r.external_id
+                .parse::<i64>()
+                .expect("the chat id is a number");
+            assert!(r.survey > 0 && (1..=5).contains(&r.score), "{r:?}");
+        }
         // The body need not be strict JSON: serde skips fields we do not read without checking their
         // escapes (crash-e26ebb5b: a lone surrogate in an unknown field), so no second reading here.
         for m in &parsed.messages {
@@ -172,6 +182,17 @@ pub mod targets {
                 assert_eq!(id, client_id);
             }
             Err(FrameError::ClientId) => assert!(text_ok && !id_ok, "{frame:?}"),
+            Ok(Frame::Rating(r)) => {
+                let number = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(Value::as_i64);
+                assert!(kind == Some("rating"), "read as a rating: {frame:?}");
+                assert_eq!(number("survey"), Some(r.survey));
+                assert_eq!(number("score"), Some(r.score));
+                assert!(r.survey > 0 && (1..=5).contains(&r.score), "{r:?}");
+                if let Some(c) = &r.comment {
+                    super::assert_storable("comment", c);
+                }
+            }
+            Err(FrameError::Rating) => assert!(kind == Some("rating"), "{frame:?}"),
             Err(FrameError::NotJson) => {}
         }
         if let Err(e) = &result {

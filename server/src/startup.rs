@@ -5,7 +5,10 @@ use crate::channels::send::{ChannelClients, HttpExternalBot};
 use crate::cluster::{Broker, Names};
 use crate::config::Config;
 use crate::push::{Pusher, VapidKeys};
-use crate::routes::{assets, contain, faults, guard, headers, health, media, webhooks, widget, ws};
+use crate::routes::{
+    analytics, assets, contain, faults, guard, headers, health, media, privacy, webhooks, widget,
+    ws,
+};
 use crate::state::ServerState;
 use crate::workers::notifications::PushSender;
 use app::bus::cluster::{Cluster, Solo};
@@ -185,6 +188,7 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         crate::workers::spawn_delivery(state.clone(), sender),
         crate::workers::spawn_session_sweeper(state.clone()),
         crate::workers::spawn_media(state.clone()),
+        crate::workers::spawn_retention(state.clone()),
         crate::workers::notifications::spawn_queue_clock(state.clone()),
         crate::workers::notifications::spawn_sender(state.clone()),
     ];
@@ -223,7 +227,10 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
         .route("/sw.js", get(assets::service_worker))
         .nest("/pkg", assets::pkg(&config.site_root, &bundle))
         .route("/media/{id}", get(media::file))
+        .route("/analytics/export/{file}", get(analytics::export))
         .route("/widget/media/{token}", get(media::widget_file))
+        .route("/audit/export.csv", get(privacy::audit_csv))
+        .route("/contacts/{id}/export.json", get(privacy::contact_json))
         .merge(webhook_routes)
         .merge(upload_routes)
         .merge(if config.test_faults {

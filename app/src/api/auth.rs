@@ -89,11 +89,12 @@ pub async fn change_password(
     use crate::services::auth;
     respond(
         async {
-            let (state, me) = require(Role::Operator).await?;
+            let (state, me, who) = require_who(Role::Operator).await?;
             let token = session_token(&parts()?).ok_or(AppError::Unauthorized)?;
             auth::change_own_password(
                 &state,
                 &me,
+                &who,
                 &token,
                 &current_password,
                 &new_password,

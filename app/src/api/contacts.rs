@@ -11,8 +11,11 @@ pub async fn get_contact(id: i64) -> Result<ContactCard, AppError> {
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, _) = require(Role::Operator).await?;
-            crate::services::contacts::card(&state, id).await
+            let (state, me) = require(Role::Operator).await?;
+            let mask = crate::services::privacy::Masking::for_user(&state, &me).await?;
+            crate::services::contacts::card(&state, id)
+                .await
+                .map(|c| mask.card(c))
         }
         .await,
     )
@@ -29,8 +32,11 @@ pub async fn save_contact(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, _) = require(Role::Operator).await?;
-            crate::services::contacts::save(&state, id, &name, &notes).await
+            let (state, me) = require(Role::Operator).await?;
+            let mask = crate::services::privacy::Masking::for_user(&state, &me).await?;
+            crate::services::contacts::save(&state, id, &name, &notes)
+                .await
+                .map(|c| mask.card(c))
         }
         .await,
     )

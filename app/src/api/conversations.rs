@@ -5,6 +5,8 @@ use crate::dto::{
     MessagePage, MonitoringSnapshot, OperatorStatus,
 };
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::services::privacy::Masking;
 use leptos::prelude::*;
 
 /// The list, grouped by owner: `filter` is all|waiting|mine|bot|closed, `q` searches names,
@@ -20,6 +22,7 @@ pub async fn list_conversations(
     respond(
         async {
             let (state, me) = require(Role::Operator).await?;
+            let mask = Masking::for_user(&state, &me).await?;
             crate::services::conversations::list_groups(
                 &state,
                 me.id,
@@ -29,6 +32,7 @@ pub async fn list_conversations(
                 closed_offset,
             )
             .await
+            .map(|g| mask.groups(g))
         }
         .await,
     )
@@ -54,8 +58,11 @@ pub async fn open_conversation(id: i64) -> Result<ConversationDetail, AppError> 
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, _) = require(Role::Operator).await?;
-            crate::services::conversations::open(&state, id).await
+            let (state, me) = require(Role::Operator).await?;
+            let mask = Masking::for_user(&state, &me).await?;
+            crate::services::conversations::open(&state, id)
+                .await
+                .map(|d| mask.detail(d))
         }
         .await,
     )
@@ -143,7 +150,7 @@ pub async fn act_on_conversation(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Operator).await?;
+            let (state, me, who) = require_who(Role::Operator).await?;
             let by = crate::services::conversations::actor(&me);
             let t = match (action.as_str(), to) {
                 ("return", _) => Transition::ReturnToBot(by),
@@ -166,7 +173,10 @@ pub async fn act_on_conversation(
                     )))
                 }
             };
-            crate::services::conversations::transition(&state, id, t, None).await
+            let mask = Masking::for_user(&state, &me).await?;
+            crate::services::conversations::act(&state, &me, &who, id, t)
+                .await
+                .map(|s| mask.summary(s))
         }
         .await,
     )
@@ -178,8 +188,11 @@ pub async fn set_conversation_ai(id: i64, on: bool) -> Result<ConversationSummar
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Operator).await?;
-            crate::services::conversations::set_ai(&state, &me, id, on).await
+            let (state, me, who) = require_who(Role::Operator).await?;
+            let mask = Masking::for_user(&state, &me).await?;
+            crate::services::conversations::set_ai(&state, &me, &who, id, on)
+                .await
+                .map(|s| mask.summary(s))
         }
         .await,
     )
@@ -240,8 +253,10 @@ pub async fn accept_conversation(id: i64) -> Result<ConversationSummary, AppErro
                 id: me.id,
                 is_admin: me.role() == Role::Admin,
             };
+            let mask = Masking::for_user(&state, &me).await?;
             crate::services::conversations::transition(&state, id, Transition::Accept(actor), None)
                 .await
+                .map(|s| mask.summary(s))
         }
         .await,
     )

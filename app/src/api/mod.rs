@@ -2,6 +2,8 @@
 //! calls a service; [`respond`] turns the outcome into the right HTTP status. Endpoints are named
 //! explicitly (`/api/<name>`) so the role table in the tests can list them.
 
+pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod canned;
 pub mod contacts;
@@ -9,7 +11,9 @@ pub mod conversations;
 pub mod devices;
 pub mod media;
 pub mod operators;
+pub mod privacy;
 pub mod queue;
+pub mod scenario_versions;
 pub mod scenarios;
 pub mod settings;
 pub mod templates;
@@ -80,6 +84,24 @@ pub(crate) mod ctx {
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| state.settings.client_ip(c.0.ip(), &parts.headers))
+    }
+
+    /// The signed-in `user` acting in this request, as the audit log records them (with the
+    /// client's address).
+    pub fn who(state: &AppState, user: &UserRow) -> Result<crate::services::audit::Who, AppError> {
+        Ok(crate::services::audit::Who::person(
+            user,
+            client_ip(state, &parts()?),
+        ))
+    }
+
+    /// [`require`], with the person as the audit log records them.
+    pub async fn require_who(
+        role: Role,
+    ) -> Result<(AppState, UserRow, crate::services::audit::Who), AppError> {
+        let (state, user) = require(role).await?;
+        let who = who(&state, &user)?;
+        Ok((state, user, who))
     }
 
     pub fn set_cookie(value: &str) {

@@ -29,10 +29,10 @@ pub async fn create_operator(
     use crate::domain::users::{NewAccount, Role};
     respond(
         async {
-            let (state, _) = require(Role::Admin).await?;
+            let (state, _, who) = require_who(Role::Admin).await?;
             let account =
                 NewAccount::parse(&email, &display_name, &role, &max_conversations, &password)?;
-            crate::services::operators::create(&state, account).await
+            crate::services::operators::create_by(&state, &who, account).await
         }
         .await,
     )
@@ -44,11 +44,11 @@ pub async fn set_operator_role(id: i64, role: String) -> Result<UserDto, AppErro
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, _) = require(Role::Admin).await?;
+            let (state, _, who) = require_who(Role::Admin).await?;
             let role = Role::parse(&role).ok_or_else(|| {
                 AppError::field("role", crate::domain::problem::Problem::RoleUnknown)
             })?;
-            crate::services::operators::set_role(&state, id, role).await
+            crate::services::operators::set_role(&state, &who, id, role).await
         }
         .await,
     )
@@ -60,8 +60,8 @@ pub async fn set_operator_active(id: i64, active: bool) -> Result<UserDto, AppEr
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Admin).await?;
-            crate::services::operators::set_active(&state, me.id, id, active).await
+            let (state, _, who) = require_who(Role::Admin).await?;
+            crate::services::operators::set_active(&state, &who, id, active).await
         }
         .await,
     )
@@ -74,9 +74,9 @@ pub async fn set_operator_password(id: i64, password: String) -> Result<(), AppE
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Admin).await?;
+            let (state, me, who) = require_who(Role::Admin).await?;
             let token = session_token(&parts()?).ok_or(AppError::Unauthorized)?;
-            crate::services::auth::set_password_for(&state, &me, &token, id, &password).await
+            crate::services::auth::set_password_for(&state, &me, &who, &token, id, &password).await
         }
         .await,
     )

@@ -16,8 +16,11 @@ pub async fn fetch_queue_overview(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, _) = require(Role::Operator).await?;
-            crate::services::queue::overview(&state, utc_offset_minutes).await
+            let (state, me) = require(Role::Operator).await?;
+            let mask = crate::services::privacy::Masking::for_user(&state, &me).await?;
+            crate::services::queue::overview(&state, utc_offset_minutes)
+                .await
+                .map(|o| mask.overview(o))
         }
         .await,
     )
@@ -51,10 +54,10 @@ pub async fn save_queue_settings(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Admin).await?;
+            let (state, me, who) = require_who(Role::Admin).await?;
             let s =
                 parse_queue_settings(&policy, &offer_secs, &sla_target_secs, &alert_interval_secs)?;
-            crate::services::queue::save_settings(&state, &s).await?;
+            crate::services::queue::save_settings(&state, &who, &s).await?;
             tracing::info!(
                 user_id = me.id,
                 policy = s.policy.as_str(),

@@ -81,25 +81,33 @@ pub async fn delete_scenario(id: i64) -> Result<(), AppError> {
     )
 }
 
-/// What the bot would answer to `text` on `channel` (whatsapp, telegram or web).
+/// What the bot would answer to `text` on `channel` (whatsapp, telegram or web), from `source`:
+/// `draft` or `live` (the default).
 #[server(endpoint = "scenarios/try")]
-pub async fn try_message(text: String, channel: String) -> Result<TryResult, AppError> {
+pub async fn try_message(
+    text: String,
+    channel: String,
+    source: Option<String>,
+) -> Result<TryResult, AppError> {
     use super::ctx::*;
+    use crate::domain::problem::Problem;
     use crate::domain::users::Role;
     use crate::dto::Channel;
+    use crate::services::scenarios::TrySource;
     respond(
         async {
             let (state, _) = require(Role::Operator).await?;
-            let channel = Channel::parse(&channel).ok_or_else(|| {
-                AppError::field("channel", crate::domain::problem::Problem::ChannelPick)
-            })?;
+            let channel = Channel::parse(&channel)
+                .ok_or_else(|| AppError::field("channel", Problem::ChannelPick))?;
+            let source = match source.as_deref() {
+                None | Some("") => TrySource::Live,
+                Some(s) => TrySource::parse(s)
+                    .ok_or_else(|| AppError::field("source", Problem::TrySourceUnknown))?,
+            };
             if text.trim().is_empty() {
-                return Err(AppError::field(
-                    "text",
-                    crate::domain::problem::Problem::TryTextMissing,
-                ));
+                return Err(AppError::field("text", Problem::TryTextMissing));
             }
-            crate::services::scenarios::try_message(&state, &text, channel).await
+            crate::services::scenarios::try_message(&state, &text, channel, source).await
         }
         .await,
     )

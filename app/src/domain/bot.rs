@@ -715,11 +715,17 @@ pub fn looks_spanish(text: &str) -> bool {
 }
 
 pub fn confirmation_for<'s>(settings: &'s HandoffSettings, text: &str) -> &'s str {
-    let (first, second) = if looks_spanish(text) {
-        (&settings.confirmation, &settings.confirmation_en)
-    } else {
-        (&settings.confirmation_en, &settings.confirmation)
-    };
+    in_language(
+        looks_spanish(text),
+        &settings.confirmation,
+        &settings.confirmation_en,
+    )
+}
+
+/// Of a text kept in Spanish (`es`) and English (`en`), the one in the customer's language, or
+/// the other when that one is blank.
+pub fn in_language<'s>(spanish: bool, es: &'s str, en: &'s str) -> &'s str {
+    let (first, second) = if spanish { (es, en) } else { (en, es) };
     if first.trim().is_empty() {
         second
     } else {

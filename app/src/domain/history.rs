@@ -42,6 +42,11 @@ pub enum SystemLine {
     },
     /// The wait passed its target.
     Breached { target_secs: u32 },
+    /// The customer answered the satisfaction survey (`score` 1-5; thumbs: 1 down, 5 up).
+    Rated {
+        score: i64,
+        scale: super::csat::Scale,
+    },
 }
 
 /// Why a conversation was escalated.

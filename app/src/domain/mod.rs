@@ -2,6 +2,7 @@
 //! browser, unit-tested directly.
 //!
 //! Layout:
+//! - [`analytics`]: what each analytics measure counts, the facts behind them, the period.
 //! - [`bot`]: scenario triggers and their validation, and the per-message bot decision (reply, ask
 //!   the external bot, fall back, stay silent or hand off to a person).
 //! - [`ownership`]: the one-owner state machine of a conversation and the bot-may-reply rule.
@@ -20,22 +21,31 @@
 //! - [`reply_window`]: WhatsApp's 24-hour customer service window.
 //! - [`waiting`]: the queue position and estimated wait a handoff confirmation may tell.
 //! - [`templates`]: WhatsApp message templates: checked, their `{{1}}` parameters filled.
+//! - [`scenario_versions`]: what a scenario publish changed, and the results each version shows.
+//! - [`audit`]: the audit log's kinds, what of a change is kept (never a secret), CSV cells.
+//! - [`privacy`]: retention of closed conversations and phone numbers masked for operators.
 
+pub mod analytics;
+pub mod audit;
 pub mod bot;
 pub mod canned;
 pub mod client_ip;
 pub mod contact;
+pub mod csat;
 pub mod delivery;
 pub mod devices;
 pub mod history;
+pub mod hours;
 pub mod media;
 pub mod net;
 pub mod notes;
 pub mod ownership;
+pub mod privacy;
 pub mod problem;
 pub mod queue;
 pub mod ratelimit;
 pub mod reply_window;
+pub mod scenario_versions;
 pub mod templates;
 pub mod users;
 pub mod waiting;

@@ -154,6 +154,13 @@ pub enum Problem {
     },
     ChannelPick,
     TryTextMissing,
+    TrySourceUnknown,
+    /// Publishing: the draft is what is live already (or the version to restore is live).
+    NothingToPublish,
+    PublishNoteTooLong {
+        max: i64,
+    },
+    VersionGone,
 
     // Settings.
     HandoffPhraseEmpty,
@@ -167,6 +174,18 @@ pub enum Problem {
         min: i64,
         max: i64,
     },
+    /// Business hours: not an IANA time zone name.
+    TimeZoneUnknown,
+    /// Business hours: a weekday's intervals are unreadable, reversed or overlapping.
+    HoursInvalid,
+    /// A date is not `YYYY-MM-DD` (business hours' closed dates, the audit log's filter).
+    DateInvalid,
+    /// Surveys: the scale is neither `stars` nor `thumbs`.
+    ScaleUnknown,
+
+    // The audit log's filter.
+    PersonUnknown,
+    AuditKindUnknown,
 
     // Devices and push.
     DeviceMissing,

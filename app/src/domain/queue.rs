@@ -26,6 +26,7 @@
 //! When several steps fell due at once (the server was down), only the latest is sent.
 
 use super::history::{Expired, Names, Offer, Skipped, SystemLine};
+pub use super::hours::SlaClock;
 use super::problem::Problem;
 use super::users::FieldError;
 use serde::{Deserialize, Serialize};
@@ -343,8 +344,8 @@ pub fn audience(
 pub struct QueueState {
     /// When this waiting episode began (the conversation's `waiting_since`).
     pub episode: i64,
-    /// The last ladder step sent.
-    pub last_step: u32,
+    /// The last ladder step sent (`None`: none yet, the wait began outside business hours).
+    pub last_step: Option<u32>,
     /// Who holds the offer now (every eligible operator with first to accept).
     pub offered_to: Vec<UserId>,
     /// Round robin: when the current offer moves on.
@@ -446,26 +447,53 @@ fn ladder_alerts(step: u32, audience: &[(UserId, AudienceReason)]) -> Vec<Alert>
         .collect()
 }
 
+/// The SLA clock of a deployment without business hours: the plain wait, always running.
+pub fn wall_clock(episode: i64, now: i64) -> SlaClock {
+    SlaClock {
+        waited_ms: (now - episode).max(0),
+        running: true,
+    }
+}
+
 /// A conversation just started waiting (episode `episode`): route it and page step 0 (or the
-/// step already due, when it started waiting a while ago).
+/// step already due, when it started waiting a while ago), on the plain wait.
 pub fn start(
     settings: &QueueSettings,
     episode: i64,
     candidates: &[Candidate],
     now: i64,
 ) -> Advance {
+    start_on(settings, episode, candidates, now, wall_clock(episode, now))
+}
+
+/// [`start`] on an SLA clock that counts business time only (see
+/// [`crate::domain::hours::BusinessHours::sla_clock`]): while the clock is stopped (closed, not
+/// paging anyway) the conversation is routed (offered in the console) but nobody is paged; step 0
+/// goes out at opening time.
+pub fn start_on(
+    settings: &QueueSettings,
+    episode: i64,
+    candidates: &[Candidate],
+    now: i64,
+    clock: SlaClock,
+) -> Advance {
     let policy = settings.routing();
     let routing = route(policy, candidates, &[]);
     let mut decisions = Vec::new();
     routing_decisions(&routing, policy, &mut decisions);
-    let step = due_step(episode, now, None, settings.interval_ms()).unwrap_or(0);
-    let who = audience(step, &routing.offered, candidates);
-    let alerts = ladder_alerts(step, &who);
-    decisions.push(Decision::Alerted {
-        step,
-        audience: who,
-    });
-    let is_breached = breached(episode, now, settings.target_ms());
+    let mut alerts = Vec::new();
+    let mut last_step = None;
+    if clock.running {
+        let step = due_step(0, clock.waited_ms, None, settings.interval_ms()).unwrap_or(0);
+        let who = audience(step, &routing.offered, candidates);
+        alerts = ladder_alerts(step, &who);
+        decisions.push(Decision::Alerted {
+            step,
+            audience: who,
+        });
+        last_step = Some(step);
+    }
+    let is_breached = breached(0, clock.waited_ms, settings.target_ms());
     if is_breached {
         decisions.push(Decision::Breached {
             target_secs: settings.sla_target_secs,
@@ -474,7 +502,7 @@ pub fn start(
     Advance {
         next: QueueState {
             episode,
-            last_step: step,
+            last_step,
             offer_expires_at: match policy {
                 RoutingPolicy::RoundRobin { .. } => Some(now + settings.offer_ms()),
                 RoutingPolicy::FirstToAccept => None,
@@ -490,11 +518,25 @@ pub fn start(
 
 /// Whether [`advance`] could have anything to do at `now` (cheap: no candidates needed).
 pub fn needs_attention(settings: &QueueSettings, q: &QueueState, now: i64) -> bool {
+    needs_attention_on(settings, q, now, wall_clock(q.episode, now))
+}
+
+/// [`needs_attention`] on an SLA clock: nothing moves while it is stopped (offers included, so
+/// round robin pages nobody at night).
+pub fn needs_attention_on(
+    settings: &QueueSettings,
+    q: &QueueState,
+    now: i64,
+    clock: SlaClock,
+) -> bool {
+    if !clock.running {
+        return false;
+    }
     let offer_due = q.offer_expires_at.is_some_and(|t| t <= now)
         || (settings.policy == PolicyKind::FirstToAccept && q.offer_expires_at.is_some());
     offer_due
-        || due_step(q.episode, now, Some(q.last_step), settings.interval_ms()).is_some()
-        || (!q.breached && breached(q.episode, now, settings.target_ms()))
+        || due_step(0, clock.waited_ms, q.last_step, settings.interval_ms()).is_some()
+        || (!q.breached && breached(0, clock.waited_ms, settings.target_ms()))
 }
 
 /// A later look at a waiting conversation: move an expired round-robin offer on, page the next
@@ -505,7 +547,18 @@ pub fn advance(
     candidates: &[Candidate],
     now: i64,
 ) -> Option<Advance> {
-    if !needs_attention(settings, q, now) {
+    advance_on(settings, q, candidates, now, wall_clock(q.episode, now))
+}
+
+/// [`advance`] on an SLA clock (business time; see [`start_on`]).
+pub fn advance_on(
+    settings: &QueueSettings,
+    q: &QueueState,
+    candidates: &[Candidate],
+    now: i64,
+    clock: SlaClock,
+) -> Option<Advance> {
+    if !needs_attention_on(settings, q, now, clock) {
         return None;
     }
     let mut next = q.clone();
@@ -533,7 +586,7 @@ pub fn advance(
                     .iter()
                     .map(|&user| Alert {
                         kind: AlertKind::Offer(next.offer_count),
-                        step: q.last_step,
+                        step: q.last_step.unwrap_or(0),
                         user,
                         reason: AudienceReason::Offered,
                     })
@@ -549,19 +602,19 @@ pub fn advance(
         _ => {}
     }
     let mut alerts = Vec::new();
-    if let Some(step) = due_step(q.episode, now, Some(q.last_step), settings.interval_ms()) {
+    if let Some(step) = due_step(0, clock.waited_ms, q.last_step, settings.interval_ms()) {
         let who = audience(step, &next.offered_to, candidates);
         alerts = ladder_alerts(step, &who);
         decisions.push(Decision::Alerted {
             step,
             audience: who,
         });
-        next.last_step = step;
+        next.last_step = Some(step);
     }
     // Someone paged by the ladder right now needs no separate offer alert.
     offer_alerts.retain(|o| !alerts.iter().any(|a| a.user == o.user));
     alerts.extend(offer_alerts);
-    if !q.breached && breached(q.episode, now, settings.target_ms()) {
+    if !q.breached && breached(0, clock.waited_ms, settings.target_ms()) {
         decisions.push(Decision::Breached {
             target_secs: settings.sla_target_secs,
         });
@@ -1007,7 +1060,7 @@ mod tests {
                 a.next.offer_expires_at,
                 a.next.offer_count
             ),
-            (0, None, 1)
+            (Some(0), None, 1)
         );
         assert_eq!(
             a.decisions,
@@ -1047,7 +1100,7 @@ mod tests {
     #[test]
     fn starting_late_pages_the_step_already_due() {
         let a = start(&QueueSettings::default(), 0, &[op(1), op(2)], 5 * MIN);
-        assert_eq!(a.next.last_step, 2);
+        assert_eq!(a.next.last_step, Some(2));
         assert!(a.next.breached);
         assert_eq!(
             english(history_lines(&a.decisions, 120, name)),
@@ -1112,7 +1165,47 @@ mod tests {
                 (6, vec![(3, 1), (3, 2), (3, 3), (3, 5)], true),
             ]
         );
-        assert_eq!(q.last_step, 3);
+        assert_eq!(q.last_step, Some(3));
+    }
+
+    #[test]
+    fn a_stopped_clock_routes_but_pages_nobody_until_it_runs() {
+        let s = QueueSettings::default();
+        let cands = [op(1), op(2)];
+        let stopped = SlaClock {
+            waited_ms: 0,
+            running: false,
+        };
+        let a = start_on(&s, 0, &cands, 0, stopped);
+        assert_eq!(a.next.offered_to, vec![1, 2]);
+        assert_eq!(a.next.last_step, None);
+        assert!(a.alerts.is_empty());
+        assert!(!a
+            .decisions
+            .iter()
+            .any(|d| matches!(d, Decision::Alerted { .. })));
+        // All night: nothing, however long the wall-clock wait.
+        assert!(advance_on(&s, &a.next, &cands, 10 * 3_600_000, stopped).is_none());
+        // Opening: step 0 for the offered operators; the ladder then counts business time.
+        let open = SlaClock {
+            waited_ms: 0,
+            running: true,
+        };
+        let b = advance_on(&s, &a.next, &cands, 11 * 3_600_000, open).unwrap();
+        assert_eq!(b.next.last_step, Some(0));
+        assert_eq!(ids_of(&b.alerts), vec![1, 2]);
+        assert!(!b.next.breached);
+        let later = SlaClock {
+            waited_ms: 2 * MIN + 1,
+            running: true,
+        };
+        let c = advance_on(&s, &b.next, &cands, 11 * 3_600_000 + 2 * MIN + 1, later).unwrap();
+        assert_eq!(c.next.last_step, Some(1));
+        assert!(c.next.breached);
+    }
+
+    fn ids_of(alerts: &[Alert]) -> Vec<UserId> {
+        alerts.iter().map(|a| a.user).collect()
     }
 
     #[test]

@@ -29,12 +29,26 @@ pub struct WidgetFrame {
     pub client_id: String,
 }
 
+/// A satisfaction survey answer from the widget's buttons:
+/// `{"type": "rating", "survey": 42, "score": 4, "comment": "..."}` (`comment` optional).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingFrame {
+    /// The survey's id (positive).
+    pub survey: i64,
+    /// 1 to 5 (thumbs: 1 or 5; the survey's scale is checked when it is stored).
+    pub score: i64,
+    /// Trimmed, without U+0000, at most [`super::csat::COMMENT_MAX_CHARS`] characters kept.
+    pub comment: Option<String>,
+}
+
 /// What a frame from the widget asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
     Message(WidgetFrame),
     /// The visitor is typing.
     Typing,
+    /// The visitor rated the conversation.
+    Rating(RatingFrame),
 }
 
 /// Why a frame was refused, as the sentence the widget gets back.
@@ -49,6 +63,9 @@ pub enum FrameError {
     /// The `client_id` is missing, empty, too long, or holds a U+0000.
     #[error("client_id must be 1 to {CLIENT_ID_MAX_CHARS} characters")]
     ClientId,
+    /// A `rating` frame without a positive `survey` or with a `score` outside 1 to 5.
+    #[error("a rating needs a survey and a score from 1 to 5")]
+    Rating,
 }
 
 impl FrameError {
@@ -57,7 +74,7 @@ impl FrameError {
     pub fn client_id(&self) -> Option<&str> {
         match self {
             Self::Text { client_id } => Some(client_id),
-            Self::NotJson | Self::ClientId => None,
+            Self::NotJson | Self::ClientId | Self::Rating => None,
         }
     }
 }
@@ -70,6 +87,12 @@ struct FromWidget {
     text: String,
     #[serde(default)]
     client_id: String,
+    #[serde(default)]
+    survey: Option<i64>,
+    #[serde(default)]
+    score: Option<i64>,
+    #[serde(default)]
+    comment: Option<String>,
 }
 
 /// Reads and checks one text frame from the widget.
@@ -80,6 +103,18 @@ pub fn parse_frame(frame: &str) -> Result<Frame, FrameError> {
     let m = serde_json::from_value::<FromWidget>(json).map_err(|_| FrameError::NotJson)?;
     if m.kind == "typing" {
         return Ok(Frame::Typing);
+    }
+    if m.kind == "rating" {
+        return match (m.survey, m.score) {
+            (Some(survey), Some(score)) if survey > 0 && (1..=5).contains(&score) => {
+                Ok(Frame::Rating(RatingFrame {
+                    survey,
+                    score,
+                    comment: m.comment.as_deref().and_then(super::csat::clean_comment),
+                }))
+            }
+            _ => Err(FrameError::Rating),
+        };
     }
     // PostgreSQL `text` cannot hold U+0000: dropped from the text, refused in the client_id (the
     // widget finds its message again by the exact client_id the ack echoes).
@@ -108,7 +143,7 @@ mod tests {
     fn message(f: &str) -> Result<WidgetFrame, FrameError> {
         match parse_frame(f)? {
             Frame::Message(m) => Ok(m),
-            Frame::Typing => panic!("read as typing: {f}"),
+            other => panic!("read as {other:?}: {f}"),
         }
     }
 
@@ -119,6 +154,46 @@ mod tests {
             parse_frame(r#"{"type":"typed","text":"x","client_id":"c"}"#),
             Err(FrameError::Text { .. })
         ));
+    }
+
+    #[test]
+    fn a_rating_frame_names_its_survey_and_a_score_from_1_to_5() {
+        assert_eq!(
+            parse_frame(r#"{"type":"rating","survey":42,"score":4,"comment":"  muy bien\u0000 "}"#),
+            Ok(Frame::Rating(RatingFrame {
+                survey: 42,
+                score: 4,
+                comment: Some("muy bien".into())
+            }))
+        );
+        assert_eq!(
+            parse_frame(r#"{"type":"rating","survey":1,"score":5,"comment":"  "}"#),
+            Ok(Frame::Rating(RatingFrame {
+                survey: 1,
+                score: 5,
+                comment: None
+            }))
+        );
+        for bad in [
+            r#"{"type":"rating","survey":42,"score":6}"#,
+            r#"{"type":"rating","survey":42,"score":0}"#,
+            r#"{"type":"rating","survey":0,"score":3}"#,
+            r#"{"type":"rating","score":3}"#,
+            r#"{"type":"rating","survey":42}"#,
+        ] {
+            assert_eq!(parse_frame(bad), Err(FrameError::Rating), "{bad}");
+        }
+        for not_json in [
+            r#"{"type":"rating","survey":"42","score":3}"#,
+            r#"{"type":"rating","survey":42,"score":3.5}"#,
+            r#"{"type":"rating","survey":42,"score":3,"comment":7}"#,
+        ] {
+            assert_eq!(
+                parse_frame(not_json),
+                Err(FrameError::NotJson),
+                "{not_json}"
+            );
+        }
     }
 
     fn frame(kind: &str, text: &str, client_id: &str) -> String {

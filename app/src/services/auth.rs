@@ -1,6 +1,8 @@
 //! Passwords (argon2id), sessions (random tokens, stored only as SHA-256 hashes) and sign-in limits.
 
+use super::audit::{self, Who};
 use super::{now_ms, AppState};
+use crate::domain::audit::AuditKind;
 use crate::domain::problem::{count, Problem};
 use crate::domain::ratelimit::retry_after_secs;
 use crate::domain::users::{FieldError, NewPassword};
@@ -202,9 +204,26 @@ pub async fn sign_in(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
+        // The attempted email only: never the password.
+        audit::record(
+            state,
+            &Who::anonymous(client_ip),
+            AuditKind::SignInFailed,
+            None,
+            serde_json::json!({ "email": email }),
+        )
+        .await?;
         return Err(AppError::field("password", Problem::SignInFailed));
     };
     forgive(state, attempt).await?;
+    audit::record(
+        state,
+        &Who::person(&user, client_ip),
+        AuditKind::SignIn,
+        Some(&format!("user:{}", user.id)),
+        serde_json::json!({}),
+    )
+    .await?;
 
     let token = random_hex(32);
     let now = now_ms();
@@ -271,6 +290,7 @@ async fn replace_password(
 pub async fn change_own_password(
     state: &AppState,
     user: &UserRow,
+    who: &Who,
     token: &str,
     current: &str,
     new: &str,
@@ -297,7 +317,15 @@ pub async fn change_own_password(
         ));
     }
     forgive(state, attempt).await?;
-    replace_password(state, user.id, &new_pw, Some(token)).await
+    replace_password(state, user.id, &new_pw, Some(token)).await?;
+    audit::record(
+        state,
+        who,
+        AuditKind::PasswordChanged,
+        Some(&format!("user:{}", user.id)),
+        serde_json::json!({}),
+    )
+    .await
 }
 
 /// An admin sets a new password for an account; all of that account's sessions end (except the
@@ -305,13 +333,26 @@ pub async fn change_own_password(
 pub async fn set_password_for(
     state: &AppState,
     actor: &UserRow,
+    who: &Who,
     actor_token: &str,
     user_id: i64,
     password: &str,
 ) -> Result<(), AppError> {
     let pw = NewPassword::parse(password)?;
     let keep = (actor.id == user_id).then_some(actor_token);
-    replace_password(state, user_id, &pw, keep).await
+    replace_password(state, user_id, &pw, keep).await?;
+    let target = state.store.user_by_id(user_id).await?;
+    audit::record(
+        state,
+        who,
+        AuditKind::PasswordReset,
+        Some(&format!("user:{user_id}")),
+        serde_json::json!({
+            "email": target.as_ref().map(|u| u.email.clone()),
+            "display_name": target.map(|u| u.display_name),
+        }),
+    )
+    .await
 }
 
 /// The value of the first cookie named one of `names` in `Cookie` header values, unless empty.

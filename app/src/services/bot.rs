@@ -9,6 +9,7 @@ use crate::domain::bot::{
 };
 use crate::domain::media::{MediaKind, TranscriptState};
 use crate::domain::ownership::{OwnerState, Transition};
+use crate::domain::scenario_versions::Outcome as Decided;
 use crate::dto::{LiveEventKind, MessageDto, Sender};
 use crate::error::AppError;
 use crate::storage::bot::{BotContext, BotTurn, PendingMessage, TurnWritten};
@@ -115,6 +116,9 @@ struct Outcome {
     context: Option<String>,
     unmatched: i64,
     escalation: Option<EscalationReason>,
+    /// What the bot did, as stored with the scenario version (`None`: it stayed silent).
+    outcome: Option<Decided>,
+    scenario_version: Option<i64>,
 }
 
 impl Outcome {
@@ -123,7 +127,15 @@ impl Outcome {
         m: &PendingMessage,
         ctx: &BotContext,
         handoff: &HandoffSettings,
+        scenario_version: Option<i64>,
     ) -> Self {
+        let outcome = match &decision {
+            Decision::Reply { scenario_id, .. } => Some(Decided::Scenario(*scenario_id)),
+            Decision::ExternalReply { .. } => Some(Decided::External),
+            Decision::Fallback { .. } => Some(Decided::Fallback),
+            Decision::Escalate(_) => Some(Decided::Handoff),
+            Decision::Silent | Decision::AskExternalBot => None,
+        };
         let (text, confidence, context, unmatched, escalation) = match decision {
             Decision::Reply { text, scenario_id } => (
                 Some(text),
@@ -168,6 +180,8 @@ impl Outcome {
             context,
             unmatched,
             escalation,
+            outcome,
+            scenario_version: outcome.and(scenario_version),
         }
     }
 
@@ -185,20 +199,13 @@ impl Outcome {
             unmatched_before: ctx.unmatched_count,
             unmatched_count: self.unmatched,
             reply: self.text.as_deref().map(|body| NewMessage {
-                conversation_id: m.conversation_id,
-                channel: ctx.channel,
-                sender: "bot",
-                author_id: None,
-                body,
-                media_type: None,
-                media_url: None,
-                platform_message_id: None,
                 bot_confidence: self.confidence,
                 context_used: self.context.as_deref(),
-                delivery_status: Some("sending"),
-                created_at: now,
+                ..NewMessage::bot(m.conversation_id, ctx.channel, body, now)
             }),
             ownership,
+            scenario_version: self.scenario_version,
+            outcome: self.outcome.map(Decided::label),
         }
     }
 }
@@ -250,13 +257,14 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
                 Decision::Escalate(EscalationReason::VoiceNote { failed })
             }
             Some(_) => Decision::Silent,
-            None => decide(&handoff, &scenarios, &inbound),
+            None => decide(&handoff, &scenarios.scenarios, &inbound),
         };
         decided.push((m, ctx, decision));
     }
     // The external bot is asked about every message that needs it at once.
     let outcomes = futures::future::join_all(decided.into_iter().map(|(m, ctx, d)| {
         let handoff = &handoff;
+        let version = scenarios.version;
         async move {
             let d = match d {
                 Decision::AskExternalBot => {
@@ -265,7 +273,7 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
                 }
                 d => d,
             };
-            (m, ctx, Outcome::of(d, m, ctx, handoff))
+            (m, ctx, Outcome::of(d, m, ctx, handoff, version))
         }
     }))
     .await;
@@ -339,6 +347,29 @@ async fn told_about_the_wait(
     Ok(o)
 }
 
+/// Outside business hours, the out-of-hours reply in the customer's language instead of the
+/// handoff confirmation, at most once per conversation per local day (`None`: open, or told
+/// already today).
+async fn out_of_hours(
+    state: &AppState,
+    m: &PendingMessage,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let hours = settings::business_hours(state).await?;
+    if hours.is_open(now) {
+        return Ok(None);
+    }
+    let day = hours.local_day(now);
+    if !state
+        .store
+        .mark_out_of_hours(m.conversation_id, &day)
+        .await?
+    {
+        return Ok(None);
+    }
+    Ok(Some(hours.reply_for(looks_spanish(&m.body)).to_string()))
+}
+
 /// Writes one escalation turn with its queue start; `false` when it lost a race (decided again
 /// next round).
 async fn escalate(
@@ -372,12 +403,22 @@ async fn escalate(
         target_id: None,
         reason: Some(&describe),
         escalation: Some(reason.code()),
+        confidence: match reason {
+            EscalationReason::LowConfidence(c) => Some(*c),
+            _ => None,
+        },
         history_line: &line,
         system_line: &system,
         queue: Some(&queue),
         now,
     };
-    let o = told_about_the_wait(state, m, o, now).await?;
+    let o = match out_of_hours(state, m, now).await? {
+        Some(text) => Outcome {
+            text: Some(text),
+            ..o.clone()
+        },
+        None => told_about_the_wait(state, m, o, now).await?,
+    };
     let turn = o.turn(m, ctx, Some(ownership), now);
     let written = state
         .store

@@ -1,6 +1,7 @@
 //! Conversation ownership changes and the conversation list.
 
 use super::{now_ms, AppState};
+use crate::domain::audit::AuditKind;
 use crate::domain::history::{SystemLine, Why};
 use crate::domain::ownership::{Actor, OwnerState, Transition, TransitionError};
 use crate::domain::problem::{count, Problem};
@@ -144,6 +145,10 @@ async fn change_at(
         Transition::Transfer { by, to } => (Some(by.id), Some(to)),
         Transition::Escalate | Transition::Close(None) | Transition::Reopen => (None, None),
     };
+    let confidence = match &why {
+        Some(Why::Bot(crate::domain::bot::EscalationReason::LowConfidence(c))) => Some(*c),
+        _ => None,
+    };
     let system = SystemLine::new(
         t.event_kind(),
         name_of(state, actor_id).await?.as_deref(),
@@ -189,6 +194,7 @@ async fn change_at(
                 } else {
                     None
                 },
+                confidence,
                 history_line: &line,
                 system_line: &system,
                 queue: queue.as_ref(),
@@ -208,10 +214,59 @@ async fn change_at(
                 // Someone's load changed.
                 state.bus.publish(LiveEventKind::OperatorsChanged);
             }
+            // Closing what an operator held asks the customer to rate it (when surveys are on).
+            if matches!(t, Transition::Close(_)) && current.ownership.state == OwnerState::Assigned
+            {
+                super::csat::ask_after_close(state, id, current.ownership.assignee, now).await?;
+            }
             return Ok(summary);
         }
     }
     Err(AppError::Conflict(Problem::Busy))
+}
+
+/// Who holds a conversation, for an audit entry.
+fn holder(s: &ConversationSummary) -> serde_json::Value {
+    serde_json::json!({
+        "owner": s.owner.as_str(),
+        "assignee_id": s.assignee_id,
+        "assignee": s.assignee_name,
+    })
+}
+
+/// An ownership action `me` took from the chat header; take-overs, and transfers by admins, are
+/// recorded in the audit log (who held it before and after).
+pub async fn act(
+    state: &AppState,
+    me: &UserRow,
+    who: &super::audit::Who,
+    id: i64,
+    t: Transition,
+) -> Result<ConversationSummary, AppError> {
+    let before = state.store.conversation_summary(id).await?;
+    let after = transition(state, id, t, None).await?;
+    let kind = match t {
+        Transition::TakeOver(_) => Some(AuditKind::TakenOver),
+        Transition::Transfer { .. } if me.role() == Role::Admin => Some(AuditKind::Transferred),
+        _ => None,
+    };
+    if let (Some(kind), Some(before)) = (kind, before) {
+        // No customer data (an erasure must leave none behind in the log): ids and holders.
+        let details = serde_json::json!({
+            "channel": after.channel.as_str(),
+            "before": holder(&before),
+            "after": holder(&after),
+        });
+        super::audit::record(
+            state,
+            who,
+            kind,
+            Some(&format!("conversation:{id}")),
+            details,
+        )
+        .await?;
+    }
+    Ok(after)
 }
 
 /// Accepting is refused beyond the operator's capacity (admins are not limited, as with taking
@@ -333,6 +388,17 @@ pub async fn send_reply(
     id: i64,
     text: &str,
 ) -> Result<crate::dto::MessageDto, AppError> {
+    send_reply_at(state, me, id, text, now_ms()).await
+}
+
+/// [`send_reply`] written at `now` (a driven clock: tests, demo data).
+pub async fn send_reply_at(
+    state: &AppState,
+    me: &UserRow,
+    id: i64,
+    text: &str,
+    now: i64,
+) -> Result<crate::dto::MessageDto, AppError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(AppError::field("text", Problem::ReplyEmpty));
@@ -346,7 +412,6 @@ pub async fn send_reply(
         ));
     }
     let summary = held_by(state, me, id).await?;
-    let now = now_ms();
     if !crate::domain::reply_window::is_open(summary.reply_window_closes_at, now) {
         return Err(AppError::Conflict(Problem::ReplyWindowClosed));
     }
@@ -464,6 +529,7 @@ pub async fn retry(state: &AppState, me: &UserRow, message_id: i64) -> Result<()
 pub async fn set_ai(
     state: &AppState,
     me: &UserRow,
+    who: &super::audit::Who,
     id: i64,
     on: bool,
 ) -> Result<ConversationSummary, AppError> {
@@ -493,6 +559,17 @@ pub async fn set_ai(
             // Customer messages that arrived while it was off wait for the bot's decision.
             state.wake(crate::bus::cluster::Worker::Bot);
         }
+        super::audit::record(
+            state,
+            who,
+            AuditKind::AiSwitched,
+            Some(&format!("conversation:{id}")),
+            serde_json::json!({
+                "before": { "ai_enabled": !on },
+                "after": { "ai_enabled": on },
+            }),
+        )
+        .await?;
     }
     announce_conversation(state, id).await
 }

@@ -212,7 +212,6 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
         )?,
     )
     .await?;
-    let _ = admin;
     for (name, triggers, response, priority) in DEMO_SCENARIOS {
         super::scenarios::save(
             state,
@@ -228,6 +227,13 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
         )
         .await?;
     }
+    let who = super::audit::Who {
+        id: Some(admin.id),
+        email: Some(ADMIN_EMAIL.into()),
+        name: Some("Admin".into()),
+        ip: None,
+    };
+    super::scenario_versions::publish(state, &who, "Demo scenarios").await?;
     let now = now_ms();
     for s in SAMPLES {
         let start = now - s.lines.first().map(|l| l.0).unwrap_or(0) * MIN;
@@ -300,6 +306,8 @@ pub async fn seed(state: &AppState) -> Result<bool, AppError> {
             step(state, conv, t, reason, when).await?;
         }
     }
+    // The samples' messages were written directly: the analytics count them now.
+    state.store.analytics_count_history().await?;
     Ok(true)
 }
 

@@ -56,18 +56,25 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
     {
         return Ok(None);
     }
+    // A lone `4` right after a satisfaction survey is its answer: stored as handled, so the bot
+    // never reads it and a closed conversation stays closed.
+    let rating = match &m.media {
+        None => super::csat::plain_answer(state, m.channel, &m.external_id, &m.text, now).await?,
+        Some(_) => None,
+    };
     let transcribe = state.media.transcriber.is_some();
-    let stored = match &state.ingest_writer {
-        Some(writer) => writer.store(m, now, transcribe).await?,
-        None => {
-            state
-                .store
-                .ingest_customer_message(&row(m, now, transcribe))
-                .await?
+    let stored = match (&state.ingest_writer, rating) {
+        (Some(writer), None) => writer.store(m, now, transcribe).await?,
+        _ => {
+            let mut r = row(m, now, transcribe);
+            r.processed = rating.is_some();
+            state.store.ingest_customer_message(&r).await?
         }
     };
     if let Some(ingested) = stored {
-        state.wake(crate::bus::cluster::Worker::Bot);
+        if rating.is_none() {
+            state.wake(crate::bus::cluster::Worker::Bot);
+        }
         if m.media.as_ref().is_some_and(|x| x.id.is_some()) {
             state.media.wakeup.notify_one();
         }
@@ -93,6 +100,9 @@ pub async fn receive(state: &AppState, m: &IncomingMessage) -> Result<Option<Ing
                 media: None,
             },
         });
+    }
+    if let (Some(a), Some(_)) = (rating, stored) {
+        super::csat::record_plain_answer(state, a, now).await?;
     }
     Ok(stored)
 }
@@ -122,6 +132,7 @@ fn row(m: &IncomingMessage, now: i64, transcribe: bool) -> IncomingRow<'_> {
         media_id: m.media.as_ref().and_then(|x| x.id.as_deref()),
         now,
         customer_at: m.sent_at.unwrap_or(now),
+        processed: false,
     }
 }
 

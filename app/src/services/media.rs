@@ -27,10 +27,12 @@ use std::sync::{Arc, Mutex};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Where files are kept. A directory today; an object store can implement the same three calls.
+/// Where files are kept. A directory today; an object store can implement the same calls.
 pub trait MediaStore: Send + Sync {
     fn put<'a>(&'a self, key: &'a str, bytes: &'a [u8]) -> BoxFuture<'a, std::io::Result<()>>;
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, std::io::Result<Vec<u8>>>;
+    /// Removes a file (erasure, retention); a file already gone is no error.
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, std::io::Result<()>>;
 }
 
 /// Files in a directory (`BATON_MEDIA_DIR`), one per key. Keys are made by Baton (letters,
@@ -69,6 +71,15 @@ impl MediaStore for DirStore {
 
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, std::io::Result<Vec<u8>>> {
         Box::pin(async move { tokio::fs::read(self.path(key)?).await })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, std::io::Result<()>> {
+        Box::pin(async move {
+            match tokio::fs::remove_file(self.path(key)?).await {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                done => done,
+            }
+        })
     }
 }
 

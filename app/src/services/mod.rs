@@ -9,13 +9,17 @@
 //! (visitor sockets), [`queue`] (routing, the SLA ladder, the monitoring overview), [`devices`]
 //! (operators' push devices), [`notifications`] (the push outbox and its sender), [`notes`]
 //! (private notes and their mentions), [`canned`] (canned replies) and [`templates`] (WhatsApp
-//! message templates: kept by admins, sent by operators).
+//! message templates: kept by admins, sent by operators), [`audit`] (the audit log) and
+//! [`privacy`] (erasure, export, retention, masked phone numbers).
 
+pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod bot;
 pub mod canned;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod delivery;
 pub mod demo;
 pub mod devices;
@@ -25,7 +29,9 @@ pub mod media;
 pub mod notes;
 pub mod notifications;
 pub mod operators;
+pub mod privacy;
 pub mod queue;
+pub mod scenario_versions;
 pub mod scenarios;
 pub mod settings;
 pub mod signals;

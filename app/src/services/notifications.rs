@@ -159,6 +159,12 @@ async fn message(
             s
         }
     };
+    // An operator's phone shows a masked number when the setting says so.
+    let mask = super::privacy::Masking::of(
+        &*super::settings::privacy(state).await?,
+        job.user_role == crate::domain::users::Role::Admin.as_str(),
+    );
+    let summary = summary.map(|s| mask.summary(s));
     let contact_name = summary
         .as_ref()
         .map(|s| s.contact_name.clone())

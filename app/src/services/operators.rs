@@ -1,6 +1,8 @@
 //! Operator and admin accounts.
 
+use super::audit::{self, Who};
 use super::{auth::hash_password, now_ms, AppState};
+use crate::domain::audit::AuditKind;
 use crate::domain::problem::Problem;
 use crate::domain::users::{NewAccount, Role};
 use crate::dto::{LiveEventKind, OperatorStatus, UserDto};
@@ -17,6 +19,31 @@ pub async fn list(state: &AppState) -> Result<Vec<UserDto>, AppError> {
         .collect())
 }
 
+/// An account created by `who` (an admin, or the system for the first admin), recorded in the
+/// audit log.
+pub async fn create_by(
+    state: &AppState,
+    who: &Who,
+    account: NewAccount,
+) -> Result<UserDto, AppError> {
+    let user = create(state, account).await?;
+    audit::record(
+        state,
+        who,
+        AuditKind::AccountCreated,
+        Some(&format!("user:{}", user.id)),
+        serde_json::json!({
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role.as_str(),
+            "max_conversations": user.max_conversations,
+        }),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Creates an account (not recorded: demo data; people create accounts with [`create_by`]).
 pub async fn create(state: &AppState, account: NewAccount) -> Result<UserDto, AppError> {
     let hash = hash_password(account.password.expose()).await?;
     let row = state
@@ -53,25 +80,61 @@ async fn keep_an_admin(state: &AppState, target_is_active_admin: bool) -> Result
     Ok(())
 }
 
-pub async fn set_role(state: &AppState, id: i64, role: Role) -> Result<UserDto, AppError> {
+/// What an entry about an account says of it besides the change: who it is.
+fn account_details(
+    user: &crate::storage::users::UserRow,
+    before: serde_json::Value,
+    after: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "email": user.email,
+        "display_name": user.display_name,
+        "before": before,
+        "after": after,
+    })
+}
+
+/// `who` (an admin) gives account `id` another role; a change is recorded.
+pub async fn set_role(
+    state: &AppState,
+    who: &Who,
+    id: i64,
+    role: Role,
+) -> Result<UserDto, AppError> {
     let user = existing(state, id).await?;
     if user.role() == Role::Admin && role != Role::Admin {
         keep_an_admin(state, user.active).await?;
     }
     state.store.set_user_role(id, role, now_ms()).await?;
     state.bus.publish(LiveEventKind::OperatorsChanged);
+    if user.role() != role {
+        let details = account_details(
+            &user,
+            serde_json::json!({ "role": user.role().as_str() }),
+            serde_json::json!({ "role": role.as_str() }),
+        );
+        audit::record(
+            state,
+            who,
+            AuditKind::RoleChanged,
+            Some(&format!("user:{id}")),
+            details,
+        )
+        .await?;
+    }
     Ok(existing(state, id).await?.to_dto())
 }
 
+/// `who` (an admin) deactivates or reactivates account `id`; a change is recorded.
 pub async fn set_active(
     state: &AppState,
-    actor_id: i64,
+    who: &Who,
     id: i64,
     active: bool,
 ) -> Result<UserDto, AppError> {
     let user = existing(state, id).await?;
     if !active {
-        if id == actor_id {
+        if Some(id) == who.id {
             return Err(AppError::Conflict(Problem::DeactivateSelf));
         }
         keep_an_admin(state, user.role() == Role::Admin && user.active).await?;
@@ -85,6 +148,19 @@ pub async fn set_active(
             .publish(LiveEventKind::UserDeactivated { user_id: id });
     }
     state.bus.publish(LiveEventKind::OperatorsChanged);
+    if user.active != active {
+        let kind = if active {
+            AuditKind::AccountReactivated
+        } else {
+            AuditKind::AccountDeactivated
+        };
+        let details = account_details(
+            &user,
+            serde_json::json!({ "active": user.active }),
+            serde_json::json!({ "active": active }),
+        );
+        audit::record(state, who, kind, Some(&format!("user:{id}")), details).await?;
+    }
     Ok(existing(state, id).await?.to_dto())
 }
 
@@ -99,7 +175,7 @@ pub async fn bootstrap_admin(
         return Ok(false);
     }
     let account = NewAccount::parse(email, "Admin", "admin", "10", password)?;
-    create(state, account).await?;
+    create_by(state, &Who::system(), account).await?;
     Ok(true)
 }
 

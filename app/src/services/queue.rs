@@ -116,7 +116,7 @@ async fn build_write(
         conversation_id,
         episode,
         expected_version: existing.map(|r| r.version),
-        last_step: i64::from(adv.next.last_step),
+        last_step: adv.next.last_step.map_or(-1, i64::from),
         offered_to: adv.next.offered_to.clone(),
         offer_expires_at: adv.next.offer_expires_at,
         offer_count: i64::from(adv.next.offer_count),
@@ -139,8 +139,9 @@ pub async fn plan_start(
     now: i64,
 ) -> Result<QueueWrite, AppError> {
     let settings = settings::queue(state).await?;
+    let hours = settings::business_hours(state).await?;
     let c = candidates(state).await?;
-    let adv = q::start(&settings, now, &c.list, now);
+    let adv = q::start_on(&settings, now, &c.list, now, hours.sla_clock(now, now));
     build_write(state, conversation_id, &adv, &c, &settings, None, now).await
 }
 
@@ -162,6 +163,9 @@ pub async fn announce(state: &AppState, line_ids: &[i64]) -> Result<(), AppError
 /// Safe to run from several places at once: each write is conditional on the row's version.
 pub async fn tick(state: &AppState, now: i64) -> Result<usize, AppError> {
     let settings = settings::queue(state).await?;
+    // The SLA clock and the ladder count business time (see `domain::hours`).
+    let hours = settings::business_hours(state).await?;
+    let clock = |r: &QueueRow| hours.sla_clock(r.escalated_at, now);
     let mut due = Vec::new();
     let mut after = None;
     loop {
@@ -170,7 +174,7 @@ pub async fn tick(state: &AppState, now: i64) -> Result<usize, AppError> {
         after = page.last().map(|r| (r.escalated_at, r.conversation_id));
         due.extend(
             page.into_iter()
-                .filter(|r| q::needs_attention(&settings, &r.to_state(), now)),
+                .filter(|r| q::needs_attention_on(&settings, &r.to_state(), now, clock(r))),
         );
         if !full {
             break;
@@ -182,7 +186,7 @@ pub async fn tick(state: &AppState, now: i64) -> Result<usize, AppError> {
     let mut c = candidates(state).await?;
     let mut changed = 0;
     for row in due {
-        let Some(adv) = q::advance(&settings, &row.to_state(), &c.list, now) else {
+        let Some(adv) = q::advance_on(&settings, &row.to_state(), &c.list, now, clock(&row)) else {
             continue;
         };
         let w = build_write(
@@ -217,6 +221,7 @@ pub async fn overview(
 ) -> Result<QueueOverview, AppError> {
     let now = now_ms();
     let settings = (*settings::queue(state).await?).clone();
+    let hours = settings::business_hours(state).await?;
     let waiting = state
         .store
         .conversation_group(&GroupQuery {
@@ -249,8 +254,13 @@ pub async fn overview(
             let row = rows.get(&conversation.id);
             WaitingEntry {
                 wait_ms: (now - since).max(0),
-                breached: q::breached(since, now, settings.target_ms()),
-                step: row.map(|r| r.to_state().last_step).unwrap_or(0),
+                // Against business time: a night's wait is no breach.
+                breached: q::breached(
+                    0,
+                    hours.sla_clock(since, now).waited_ms,
+                    settings.target_ms(),
+                ),
+                step: row.and_then(|r| r.to_state().last_step).unwrap_or(0),
                 offered_to: row
                     .map(|r| r.offered().into_iter().map(name).collect())
                     .unwrap_or_default(),
@@ -285,8 +295,14 @@ pub async fn overview(
 }
 
 /// Saves the queue settings; waiting conversations follow them from the next tick.
-pub async fn save_settings(state: &AppState, s: &QueueSettings) -> Result<(), AppError> {
+/// `who` (an admin) saves them; recorded in the audit log.
+pub async fn save_settings(
+    state: &AppState,
+    who: &super::audit::Who,
+    s: &QueueSettings,
+) -> Result<(), AppError> {
+    let before = settings::queue(state).await?;
     settings::save_queue(state, s).await?;
     state.bus.publish(LiveEventKind::QueueChanged);
-    Ok(())
+    settings::record_saved(state, who, "queue", &*before, s).await
 }

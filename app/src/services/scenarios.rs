@@ -1,9 +1,10 @@
-//! Scenario management (admins): create, edit, enable, delete, and "try a message".
+//! Scenario management (admins): create, edit, enable, delete (all in the draft, see
+//! [`super::scenario_versions`]), and "try a message" against the draft or the live version.
 
 use super::{now_ms, settings, AppState};
 use crate::domain::bot::{
-    decide, format_trigger_lines, parse_trigger_lines, Decision, HandoffSettings, Inbound,
-    ScenarioDraft,
+    decide, format_trigger_lines, parse_trigger_lines, CompiledScenarios, Decision,
+    HandoffSettings, Inbound, Scenario, ScenarioDraft,
 };
 use crate::domain::problem::Problem;
 use crate::dto::{Channel, ScenarioDto, TryResult};
@@ -11,7 +12,11 @@ use crate::error::AppError;
 use crate::storage::bot::{ScenarioRow, ScenarioWrite};
 
 fn to_dto(r: &ScenarioRow) -> ScenarioDto {
-    let s = settings::scenario_from_row(r);
+    scenario_dto(settings::scenario_from_row(r))
+}
+
+/// A scenario as the editor shows it.
+pub fn scenario_dto(s: Scenario) -> ScenarioDto {
     ScenarioDto {
         id: s.id,
         name: s.name,
@@ -105,14 +110,46 @@ pub async fn delete(state: &AppState, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// What the bot would do with `text` on `channel` in a fresh conversation it owns.
+/// Which scenarios "try a message" runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrySource {
+    /// The draft being edited.
+    Draft,
+    /// The published version the bot answers from.
+    Live,
+}
+
+impl TrySource {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(TrySource::Draft),
+            "live" => Some(TrySource::Live),
+            _ => None,
+        }
+    }
+}
+
+/// What the bot would do with `text` on `channel` in a fresh conversation it owns, answering
+/// from `source`.
 pub async fn try_message(
     state: &AppState,
     text: &str,
     channel: Channel,
+    source: TrySource,
 ) -> Result<TryResult, AppError> {
     let handoff: std::sync::Arc<HandoffSettings> = settings::handoff(state).await?;
-    let compiled = settings::scenarios(state).await?;
+    let draft;
+    let live;
+    let compiled: &CompiledScenarios = match source {
+        TrySource::Draft => {
+            draft = CompiledScenarios::new(&super::scenario_versions::draft_set(state).await?);
+            &draft
+        }
+        TrySource::Live => {
+            live = settings::scenarios(state).await?;
+            &live.scenarios
+        }
+    };
     let inbound = Inbound {
         text,
         channel,
@@ -129,7 +166,7 @@ pub async fn try_message(
             .map(|s| s.name.clone())
             .unwrap_or_default()
     };
-    Ok(match decide(&handoff, &compiled, &inbound) {
+    Ok(match decide(&handoff, compiled, &inbound) {
         Decision::Reply { scenario_id, text } => TryResult::Reply {
             scenario: names(scenario_id),
             response: text,

@@ -1,8 +1,13 @@
 //! Deployment settings the bot reads on every message (handoff rules, scenarios), cached in
 //! memory and reloaded from the database when an admin changes them.
 
+use super::audit::{self, Who};
 use super::{now_ms, AppState};
+use crate::domain::audit::AuditKind;
 use crate::domain::bot::{CompiledScenarios, HandoffSettings, Scenario, Trigger};
+use crate::domain::csat::CsatSettings;
+use crate::domain::hours::BusinessHours;
+use crate::domain::privacy::PrivacySettings;
 use crate::domain::queue::QueueSettings;
 use crate::dto::Channel;
 use crate::error::AppError;
@@ -11,6 +16,8 @@ use std::sync::Arc;
 
 const HANDOFF_KEY: &str = "handoff";
 const QUEUE_KEY: &str = "queue";
+const HOURS_KEY: &str = "business_hours";
+const CSAT_KEY: &str = "csat";
 
 type Slot<T> = std::sync::RwLock<Option<Arc<T>>>;
 
@@ -23,8 +30,11 @@ type Slot<T> = std::sync::RwLock<Option<Arc<T>>>;
 pub struct SettingsCache {
     generation: std::sync::atomic::AtomicU64,
     handoff: Slot<HandoffSettings>,
-    scenarios: Slot<CompiledScenarios>,
+    scenarios: Slot<Published>,
     queue: Slot<QueueSettings>,
+    privacy: Slot<PrivacySettings>,
+    hours: Slot<BusinessHours>,
+    csat: Slot<CsatSettings>,
 }
 
 impl SettingsCache {
@@ -34,6 +44,9 @@ impl SettingsCache {
         *self.handoff.write().unwrap() = None;
         *self.scenarios.write().unwrap() = None;
         *self.queue.write().unwrap() = None;
+        *self.privacy.write().unwrap() = None;
+        *self.hours.write().unwrap() = None;
+        *self.csat.write().unwrap() = None;
     }
 
     /// The generation a load starts under.
@@ -88,6 +101,60 @@ pub async fn save_handoff(state: &AppState, h: &HandoffSettings) -> Result<(), A
     save(state, HANDOFF_KEY, h).await
 }
 
+/// [`save_handoff`] by `who` (an admin), recorded in the audit log.
+pub async fn save_handoff_by(
+    state: &AppState,
+    who: &Who,
+    h: &HandoffSettings,
+) -> Result<(), AppError> {
+    let before = handoff(state).await?;
+    save_handoff(state, h).await?;
+    record_saved(state, who, HANDOFF_KEY, &*before, h).await
+}
+
+/// Records that `who` saved the settings `section`: the fields that changed, before and after.
+pub async fn record_saved<T: serde::Serialize>(
+    state: &AppState,
+    who: &Who,
+    section: &str,
+    before: &T,
+    after: &T,
+) -> Result<(), AppError> {
+    let (before, after) = (
+        serde_json::to_value(before).map_err(|_| AppError::Internal)?,
+        serde_json::to_value(after).map_err(|_| AppError::Internal)?,
+    );
+    let mut details = audit::change(&before, &after);
+    details["section"] = section.into();
+    audit::record(
+        state,
+        who,
+        AuditKind::SettingsSaved,
+        Some(&format!("settings:{section}")),
+        details,
+    )
+    .await
+}
+
+const PRIVACY_KEY: &str = "privacy";
+
+/// Retention of closed conversations and masked phone numbers (see
+/// [`crate::domain::privacy`]); every live event to an operator reads it, so it is cached.
+pub async fn privacy(state: &AppState) -> Result<Arc<PrivacySettings>, AppError> {
+    cached(state, &state.settings_cache.privacy, PRIVACY_KEY).await
+}
+
+/// Saves the privacy settings by `who` (an admin), recorded in the audit log.
+pub async fn save_privacy_by(
+    state: &AppState,
+    who: &Who,
+    p: &PrivacySettings,
+) -> Result<(), AppError> {
+    let before = privacy(state).await?;
+    save(state, PRIVACY_KEY, p).await?;
+    record_saved(state, who, PRIVACY_KEY, &*before, p).await
+}
+
 /// Routing policy, offer time, waiting target and alert interval.
 pub async fn queue(state: &AppState) -> Result<Arc<QueueSettings>, AppError> {
     cached(state, &state.settings_cache.queue, QUEUE_KEY).await
@@ -95,6 +162,24 @@ pub async fn queue(state: &AppState) -> Result<Arc<QueueSettings>, AppError> {
 
 pub async fn save_queue(state: &AppState, q: &QueueSettings) -> Result<(), AppError> {
     save(state, QUEUE_KEY, q).await
+}
+
+/// Business hours: time zone, weekly schedule, closed dates, the out-of-hours reply.
+pub async fn business_hours(state: &AppState) -> Result<Arc<BusinessHours>, AppError> {
+    cached(state, &state.settings_cache.hours, HOURS_KEY).await
+}
+
+pub async fn save_business_hours(state: &AppState, h: &BusinessHours) -> Result<(), AppError> {
+    save(state, HOURS_KEY, h).await
+}
+
+/// Customer satisfaction surveys: on or off, the scale, the question.
+pub async fn csat(state: &AppState) -> Result<Arc<CsatSettings>, AppError> {
+    cached(state, &state.settings_cache.csat, CSAT_KEY).await
+}
+
+pub async fn save_csat(state: &AppState, c: &CsatSettings) -> Result<(), AppError> {
+    save(state, CSAT_KEY, c).await
 }
 
 pub fn scenario_from_row(r: &ScenarioRow) -> Scenario {
@@ -115,16 +200,29 @@ pub fn scenario_from_row(r: &ScenarioRow) -> Scenario {
     }
 }
 
-pub async fn scenarios(state: &AppState) -> Result<Arc<CompiledScenarios>, AppError> {
+/// The live scenarios: the newest published version, compiled, with its number (`None` before
+/// anything was published: no scenarios).
+#[derive(Debug, Default)]
+pub struct Published {
+    pub version: Option<i64>,
+    pub scenarios: CompiledScenarios,
+}
+
+pub async fn scenarios(state: &AppState) -> Result<Arc<Published>, AppError> {
     let cache = &state.settings_cache;
     if let Some(s) = cache.scenarios.read().unwrap().clone() {
         return Ok(s);
     }
     let started = cache.generation();
-    let rows = state.store.list_scenarios().await?;
-    let list: Vec<Scenario> = rows.iter().map(scenario_from_row).collect();
-    let compiled = Arc::new(CompiledScenarios::new(&list));
-    Ok(cache.fill(&cache.scenarios, started, compiled))
+    let live = state.store.live_scenario_version().await?;
+    let published = Arc::new(match live {
+        Some(v) => Published {
+            version: Some(v.id),
+            scenarios: CompiledScenarios::new(&super::scenario_versions::read_set(&v)),
+        },
+        None => Published::default(),
+    });
+    Ok(cache.fill(&cache.scenarios, started, published))
 }
 
 /// The number every instance of a cluster gives its live events' epoch (see

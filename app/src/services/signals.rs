@@ -20,6 +20,9 @@ pub enum CustomerSignal {
     Read,
     /// An operator is typing.
     Typing,
+    /// Telegram: the customer's press of an inline button (a survey answer) was taken
+    /// (`answerCallbackQuery`, so the button stops spinning).
+    Answered { callback_id: String },
 }
 
 /// The customer, as their channel knows them.

@@ -28,6 +28,8 @@ pub struct IncomingRow<'a> {
     /// When the customer wrote: the platform's timestamp of the message, else `now` (the
     /// 24-hour reply window counts from it).
     pub customer_at: i64,
+    /// Stored as handled already: the bot never reads it (a survey answer).
+    pub processed: bool,
 }
 
 /// Where a newly stored customer message landed.
@@ -82,6 +84,11 @@ pub struct BotTurn<'a> {
     pub unmatched_count: i64,
     pub reply: Option<NewMessage<'a>>,
     pub ownership: Option<OwnershipChange<'a>>,
+    /// The scenario version that decided the turn, stored on the customer message with
+    /// `outcome` (`domain::scenario_versions::Outcome`'s label), on the reply and on an
+    /// escalation's event.
+    pub scenario_version: Option<i64>,
+    pub outcome: Option<String>,
 }
 
 /// What became of one bot turn.
@@ -114,6 +121,8 @@ pub struct OutboxItem {
     /// For a WhatsApp template message: what to send instead of the text
     /// (`domain::templates::TemplateCall` JSON).
     pub template: Option<String>,
+    /// A satisfaction survey's question: its buttons (`domain::csat::SurveyAsk` JSON).
+    pub survey: Option<String>,
     /// An attachment: its kind (`image`, `document`), where it is stored, its type and name,
     /// and the widget's capability token for it.
     pub media_type: Option<String>,
@@ -175,6 +184,39 @@ const RANK_SQL: &str =
     "CASE COALESCE(delivery_status, '') WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 \
     WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE 0 END";
 
+/// The claim's extra assignments: each decided message's version and outcome. Only integers
+/// and outcome labels (`domain::scenario_versions::Outcome`, checked here) go into the SQL.
+fn decided_by(turns: &[BotTurn<'_>]) -> String {
+    use crate::domain::scenario_versions::Outcome;
+    let decided: Vec<(i64, Option<i64>, String)> = turns
+        .iter()
+        .filter_map(|t| {
+            let o = Outcome::parse(t.outcome.as_deref()?)?;
+            Some((t.message_id, t.scenario_version, o.label()))
+        })
+        .collect();
+    if decided.is_empty() {
+        return String::new();
+    }
+    let versions: String = decided
+        .iter()
+        .map(|(id, v, _)| match v {
+            Some(v) => format!(" WHEN {id} THEN {v}"),
+            None => String::new(),
+        })
+        .collect();
+    let outcomes: String = decided
+        .iter()
+        .map(|(id, _, o)| format!(" WHEN {id} THEN '{o}'"))
+        .collect();
+    let versions = if versions.is_empty() {
+        "NULL".to_string()
+    } else {
+        format!("CASE id{versions} END")
+    };
+    format!(", scenario_version = {versions}, bot_outcome = CASE id{outcomes} END")
+}
+
 const SCENARIO_COLS: &str = "id, name, triggers, response, enabled, priority, channels";
 
 /// A unique name taken (scenarios; WhatsApp templates, per name and language).
@@ -223,7 +265,7 @@ const INGEST_POSTGRES: &str = concat!(
      INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
        platform_message_id, processed, created_at, media_state, media_mime, media_name, media_due_at, \
        transcript_state) \
-     SELECT id, $1, 'customer', $8, $9, $10, $11, FALSE, $5, $13, $14, $15, $5, $16 FROM cv \
+     SELECT id, $1, 'customer', $8, $9, $10, $11, $17, $5, $13, $14, $15, $5, $16 FROM cv \
      ON CONFLICT (channel, platform_message_id) DO NOTHING \
      RETURNING id, conversation_id"
 );
@@ -252,11 +294,11 @@ macro_rules! ingest_row_in {
             "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
                platform_message_id, processed, created_at, media_state, media_mime, media_name, \
                media_due_at, transcript_state) \
-             VALUES ($1, $2, 'customer', $3, $4, $5, $6, FALSE, $7, $8, $9, $10, $7, $11) \
+             VALUES ($1, $2, 'customer', $3, $4, $5, $6, $12, $7, $8, $9, $10, $7, $11) \
              ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
             .bind(conversation).bind(m.channel.as_str()).bind(m.body).bind(m.media_type).bind(m.media_id)
             .bind(m.platform_message_id).bind(m.now).bind(m.media_state).bind(m.media_mime)
-            .bind(m.media_name).bind(m.transcript_state)
+            .bind(m.media_name).bind(m.transcript_state).bind(m.processed)
             .fetch_optional(&mut *$tx).await?
             .map(|message_id| Ingested { conversation_id: conversation, message_id })
     }};
@@ -330,6 +372,7 @@ impl Store {
                     .bind(m.media_mime)
                     .bind(m.media_name)
                     .bind(m.transcript_state)
+                    .bind(m.processed)
                     .fetch_optional(p)
                     .await?;
                 Ok(row.map(|(message_id, conversation_id)| Ingested {
@@ -498,12 +541,19 @@ impl Store {
                 HashSet::new()
             } else {
                 sqlx::query_scalar::<_, i64>(&format!(
-                    "UPDATE messages SET processed = TRUE WHERE id IN ({}) AND processed = FALSE RETURNING id",
-                    id_list(&candidates)))
+                    "UPDATE messages SET processed = TRUE{} WHERE id IN ({}) AND processed = FALSE RETURNING id",
+                    decided_by(turns), id_list(&candidates)))
                     .fetch_all(&mut *tx).await?.into_iter().collect()
             };
+            if !claimed.is_empty() {
+                let ids: Vec<i64> = claimed.iter().copied().collect();
+                let opened: Vec<i64> = turns.iter()
+                    .filter(|t| claimed.contains(&t.message_id)).map(|t| t.conversation_id).collect();
+                super::analytics::record_bot_round_in!(tx, &ids, &opened);
+            }
             let mut out = Vec::with_capacity(turns.len());
             let mut replies = Vec::new();
+            let mut versioned = Vec::new();
             for t in turns {
                 if !held.contains(&t.conversation_id) {
                     out.push(TurnWritten::Moved);
@@ -522,11 +572,22 @@ impl Store {
                     // Unreachable miss (the row is held at this version); fail the round rather
                     // than write half a turn.
                     line_ids = apply_ownership_in!(tx, c).ok_or(sqlx::Error::RowNotFound)?;
+                    if t.scenario_version.is_some() {
+                        // The change's event is the conversation's newest of its kind (the row
+                        // is held; the queue may have written its own events after it).
+                        sqlx::query("UPDATE conversation_events SET scenario_version = $1 WHERE id = \
+                                     (SELECT MAX(id) FROM conversation_events WHERE conversation_id = $2 AND kind = $3)")
+                            .bind(t.scenario_version).bind(t.conversation_id).bind(c.event_kind)
+                            .execute(&mut *tx).await?;
+                    }
                 }
                 let mut reply_id = None;
                 if let Some(m) = &t.reply {
                     reply_id = insert_message_in!(tx, m);
                     replies.extend(reply_id);
+                    if let (Some(id), Some(v)) = (reply_id, t.scenario_version) {
+                        versioned.push((id, v));
+                    }
                 }
                 out.push(TurnWritten::Done { reply_id, line_ids });
             }
@@ -535,6 +596,15 @@ impl Store {
                     "INSERT INTO outbox (message_id, attempts, next_attempt_at, state, created_at, updated_at) \
                      SELECT id, 0, created_at, 'pending', created_at, created_at FROM messages WHERE id IN ({})",
                     id_list(&replies)))
+                    .execute(&mut *tx).await?;
+                super::analytics::record_bot_replies_in!(tx, &replies);
+            }
+            if !versioned.is_empty() {
+                let ids: Vec<i64> = versioned.iter().map(|(id, _)| *id).collect();
+                let cases: String = versioned.iter().map(|(id, v)| format!(" WHEN {id} THEN {v}")).collect();
+                sqlx::query(&format!(
+                    "UPDATE messages SET scenario_version = CASE id{cases} END WHERE id IN ({})",
+                    id_list(&ids)))
                     .execute(&mut *tx).await?;
             }
             tx.commit().await?;
@@ -557,6 +627,7 @@ impl Store {
         with_write!(self, p => {
             let mut tx = p.begin().await?;
             let id = insert_message_in!(tx, m).ok_or(sqlx::Error::RowNotFound)?;
+            super::analytics::record_operator_reply_in!(tx, m);
             if template.is_some() {
                 sqlx::query("UPDATE messages SET template = $1 WHERE id = $2")
                     .bind(template).bind(id).execute(&mut *tx).await?;
@@ -583,7 +654,7 @@ impl Store {
         let list = id_list(&ids);
         let sql = format!(
             "SELECT o.id AS outbox_id, o.message_id, m.conversation_id, o.attempts, c.channel, ct.external_id AS recipient, \
-               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template, \
+               c.channel_account AS account, m.sender, u.display_name AS author_name, m.body, m.template, m.survey, \
                m.media_type, m.media_key, m.media_mime, m.media_name, m.media_token \
              FROM outbox o JOIN messages m ON m.id = o.message_id \
              JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id \
@@ -862,6 +933,7 @@ mod tests {
             transcript_state: None,
             now,
             customer_at: now,
+            processed: false,
         }
     }
 

@@ -36,6 +36,26 @@ pub struct NewMessage<'a> {
     pub created_at: i64,
 }
 
+impl<'a> NewMessage<'a> {
+    /// A message from the bot to the customer, to be sent (`sending`).
+    pub fn bot(conversation_id: i64, channel: Channel, body: &'a str, now: i64) -> Self {
+        Self {
+            conversation_id,
+            channel,
+            sender: "bot",
+            author_id: None,
+            body,
+            media_type: None,
+            media_url: None,
+            platform_message_id: None,
+            bot_confidence: None,
+            context_used: None,
+            delivery_status: Some("sending"),
+            created_at: now,
+        }
+    }
+}
+
 /// A state change to apply only if the conversation is still at `expected_version`.
 pub struct OwnershipChange<'a> {
     pub conversation_id: i64,
@@ -49,6 +69,8 @@ pub struct OwnershipChange<'a> {
     pub reason: Option<&'a str>,
     /// The escalation reason code kept on the conversation ("keyword"), for escalations only.
     pub escalation: Option<&'a str>,
+    /// The external bot's confidence, when it escalated for being unsure (kept for analytics).
+    pub confidence: Option<f64>,
     /// The line the chat shows for this change ("Accepted by Ana"), stored as a system message.
     pub history_line: &'a str,
     /// The same line as data (`domain::history::SystemLine` JSON), worded by each reader.
@@ -158,6 +180,7 @@ macro_rules! apply_ownership_in {
         let waiting_since = (state == OwnerState::Waiting).then_some(c.now);
         let assigned_at = (state == OwnerState::Assigned).then_some(c.now);
         let escalation = if state == OwnerState::Waiting { c.escalation } else { None };
+        let before = $crate::storage::analytics::before_change_in!($tx, c.conversation_id);
         let applied = sqlx::query(
             "UPDATE conversations SET owner = $1, assignee_id = $2, \
                waiting_since = CASE WHEN $1 = 'waiting' THEN COALESCE(waiting_since, $3) ELSE NULL END, \
@@ -173,6 +196,9 @@ macro_rules! apply_ownership_in {
                          VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(c.conversation_id).bind(c.event_kind).bind(c.actor_id).bind(c.target_id)
                 .bind(c.reason).bind(c.now).execute(&mut *$tx).await?;
+            if let Some(b) = &before {
+                $crate::storage::analytics::record_change_in!($tx, c, b);
+            }
             let mut lines = vec![sqlx::query_scalar::<_, i64>(
                 "INSERT INTO messages (conversation_id, channel, sender, body, created_at, system_line) \
                  SELECT id, channel, 'system', $1, $2, $4 FROM conversations WHERE id = $3 RETURNING id")

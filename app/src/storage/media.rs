@@ -226,6 +226,7 @@ impl Store {
         with_write!(self, p => {
             let mut tx = p.begin().await?;
             let id = super::conversations::insert_message_in!(tx, m).ok_or(sqlx::Error::RowNotFound)?;
+            super::analytics::record_operator_reply_in!(tx, m);
             sqlx::query(
                 "UPDATE messages SET media_state = 'ready', media_key = $1, media_mime = $2, \
                    media_name = $3, media_size = $4, media_token = $5 WHERE id = $6")

@@ -6,16 +6,22 @@
 //! Layout: [`users`] (accounts and sessions), [`conversations`] (contacts, conversations, messages,
 //! events), [`bot`] (ingestion, the bot's queue, the delivery outbox, scenarios, settings),
 //! [`canned`] (canned replies), [`contacts`] (the contact panel), [`chat`] (the console's list and chat pages), [`queue`] (queue state, routing candidates,
-//! devices, the notification outbox).
+//! devices, the notification outbox), [`audit`] (the append-only audit log), [`privacy`] (erasure,
+//! export, retention).
 
+pub mod analytics;
+pub mod audit;
 pub mod bot;
 pub mod canned;
 pub mod chat;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod limits;
 pub mod media;
+pub mod privacy;
 pub mod queue;
+pub mod scenario_versions;
 pub mod templates;
 pub mod users;
 pub mod widget;

@@ -28,7 +28,8 @@ impl QueueRow {
     pub fn to_state(&self) -> QueueState {
         QueueState {
             episode: self.escalated_at,
-            last_step: u32::try_from(self.last_step.max(0)).unwrap_or(u32::MAX),
+            // -1: no step paged yet (the wait began outside business hours).
+            last_step: u32::try_from(self.last_step).ok(),
             offered_to: self.offered(),
             offer_expires_at: self.offer_expires_at,
             offer_count: u32::try_from(self.offer_count.max(0)).unwrap_or(u32::MAX),
@@ -249,6 +250,8 @@ pub struct NotificationJob {
     pub auth: Option<String>,
     /// The language to write the alert in: the person's choice, else the device's.
     pub language: Option<String>,
+    /// The recipient's role (`admin`, `operator`): operators may get phone numbers masked.
+    pub user_role: String,
 }
 
 /// A device's delivery health as the device list shows it.
@@ -462,7 +465,7 @@ impl Store {
         let sql = format!(
             "SELECT o.id, o.kind, o.conversation_id, o.episode, o.step, o.attempts, o.user_id, o.reason, \
                d.id AS device_id, d.kind AS device_kind, d.endpoint, d.p256dh, d.auth, \
-               COALESCE(u.language, d.language) AS language \
+               COALESCE(u.language, d.language) AS language, COALESCE(u.role, 'operator') AS user_role \
              FROM notification_outbox o JOIN devices d ON d.id = o.device_id \
                LEFT JOIN users u ON u.id = d.user_id \
              WHERE o.id IN ({list}) AND o.state = 'pending' ORDER BY o.id"

@@ -191,6 +191,12 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         }
         P::ChannelPick => td_string!(l, errors.channel_pick).to_string(),
         P::TryTextMissing => td_string!(l, errors.try_text_missing).to_string(),
+        P::TrySourceUnknown => td_string!(l, scenarios.versions.source_unknown).to_string(),
+        P::NothingToPublish => td_string!(l, scenarios.versions.nothing_to_publish).to_string(),
+        P::PublishNoteTooLong { max } => {
+            td_string!(l, scenarios.versions.note_too_long, max = max).to_string()
+        }
+        P::VersionGone => td_string!(l, scenarios.versions.gone).to_string(),
         P::HandoffPhraseEmpty => td_string!(l, errors.handoff_phrase_empty).to_string(),
         P::ConfidenceRange => td_string!(l, errors.confidence_range).to_string(),
         P::TextLength { min, max } => {
@@ -200,6 +206,12 @@ pub fn problem(l: Locale, p: &Problem) -> String {
         P::SecondsRange { min, max } => {
             td_string!(l, errors.seconds_range, min = min, max = max).to_string()
         }
+        P::DateInvalid => td_string!(l, audit.errors.date_invalid).to_string(),
+        P::PersonUnknown => td_string!(l, audit.errors.person_unknown).to_string(),
+        P::AuditKindUnknown => td_string!(l, audit.errors.kind_unknown).to_string(),
+        P::TimeZoneUnknown => td_string!(l, hours.errors.time_zone).to_string(),
+        P::HoursInvalid => td_string!(l, hours.errors.intervals).to_string(),
+        P::ScaleUnknown => td_string!(l, csat.errors.scale).to_string(),
         P::DeviceMissing => td_string!(l, errors.device_missing).to_string(),
         P::TooManyDevices { max } => td_string!(l, errors.too_many_devices, max = max).to_string(),
         P::DeviceTaken => td_string!(l, errors.device_taken).to_string(),

@@ -57,6 +57,11 @@ pub fn line(l: Locale, s: &SystemLine) -> String {
             let target = duration(l, i64::from(*target_secs));
             td_string!(l, history.queue.breached, target = target).to_string()
         }
+        SystemLine::Rated { score, scale } => match (scale, score) {
+            (crate::domain::csat::Scale::Thumbs, 5) => td_string!(l, csat.history.up).to_string(),
+            (crate::domain::csat::Scale::Thumbs, _) => td_string!(l, csat.history.down).to_string(),
+            (_, score) => td_string!(l, csat.history.rated, score = score).to_string(),
+        },
     }
 }
 

@@ -2,6 +2,7 @@
 //! chat's history lines in [`history`]. Used by the interface and by the server (push alerts),
 //! so both say the same thing. Errors in [`errors`].
 
+pub mod analytics;
 pub mod errors;
 pub mod history;
 
@@ -106,6 +107,30 @@ pub fn day(locale: Locale, at: i64, now: i64) -> String {
             let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
         }
         String::from(date.to_locale_date_string(leptos_i18n::Locale::as_str(locale), &options))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    ago(locale, at, now)
+}
+
+/// A moment in the reader's language and the browser's time zone ("7 Dec 2026, 14:05"); the
+/// server says how long ago it was instead (as [`day`]).
+pub fn date_time(locale: Locale, at: i64, now: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let _ = now;
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+        let options = js_sys::Object::new();
+        for (k, v) in [
+            ("day", "numeric"),
+            ("month", "short"),
+            ("year", "numeric"),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("second", "2-digit"),
+        ] {
+            let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+        }
+        String::from(date.to_locale_string(leptos_i18n::Locale::as_str(locale), &options))
     }
     #[cfg(not(feature = "hydrate"))]
     ago(locale, at, now)

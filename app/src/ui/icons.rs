@@ -17,6 +17,9 @@ pub fn chats() -> impl IntoView {
 pub fn pulse() -> impl IntoView {
     svg("M22 12h-4l-3 9L9 3l-3 9H2")
 }
+pub fn chart() -> impl IntoView {
+    svg("M3 3v18h18M8 17v-4M13 17V8M18 17v-7")
+}
 pub fn branch() -> impl IntoView {
     svg("M6 3v12M18 9a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM6 21a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM18 9a9 9 0 0 1-9 9")
 }
@@ -25,6 +28,10 @@ pub fn people() -> impl IntoView {
 }
 pub fn gear() -> impl IntoView {
     svg("M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.65 1.65 0 0 0 .33 1.82l.06.06a2 2 0 1 1-2.83 2.83l-.06-.06a1.65 1.65 0 0 0-1.82-.33 1.65 1.65 0 0 0-1 1.51V21a2 2 0 1 1-4 0v-.09A1.65 1.65 0 0 0 9 19.4a1.65 1.65 0 0 0-1.82.33l-.06.06a2 2 0 1 1-2.83-2.83l.06-.06a1.65 1.65 0 0 0 .33-1.82 1.65 1.65 0 0 0-1.51-1H3a2 2 0 1 1 0-4h.09A1.65 1.65 0 0 0 4.6 9a1.65 1.65 0 0 0-.33-1.82l-.06-.06a2 2 0 1 1 2.83-2.83l.06.06a1.65 1.65 0 0 0 1.82.33H9a1.65 1.65 0 0 0 1-1.51V3a2 2 0 1 1 4 0v.09a1.65 1.65 0 0 0 1 1.51 1.65 1.65 0 0 0 1.82-.33l.06-.06a2 2 0 1 1 2.83 2.83l-.06.06a1.65 1.65 0 0 0-.33 1.82V9a1.65 1.65 0 0 0 1.51 1H21a2 2 0 1 1 0 4h-.09a1.65 1.65 0 0 0-1.51 1z")
+}
+/// A list with a check (the audit log).
+pub fn ledger() -> impl IntoView {
+    svg("M9 6h11M9 12h11M9 18h11M4 6h.01M4 12h.01M4 18h.01")
 }
 pub fn lock() -> impl IntoView {
     view! {

@@ -38,6 +38,12 @@ const NAV: &[NavItem] = &[
         icon: || icons::pulse().into_any(),
     },
     NavItem {
+        href: "/analytics",
+        label: |l| td_string!(l, analytics.title),
+        admin_only: true,
+        icon: || icons::chart().into_any(),
+    },
+    NavItem {
         href: "/scenarios",
         label: |l| td_string!(l, layout.nav.scenarios),
         admin_only: false,
@@ -54,6 +60,12 @@ const NAV: &[NavItem] = &[
         label: |l| td_string!(l, layout.nav.settings),
         admin_only: true,
         icon: || icons::gear().into_any(),
+    },
+    NavItem {
+        href: "/audit",
+        label: |l| td_string!(l, audit.nav),
+        admin_only: true,
+        icon: || icons::ledger().into_any(),
     },
 ];
 

@@ -158,6 +158,14 @@ impl LiveState {
                     });
                 }
             }
+            LiveEventKind::ConversationRemoved { conversation_id } => {
+                self.conversations.update(|n| *n += 1);
+                self.waiting.update(|w| {
+                    if let Some(set) = w {
+                        set.remove(conversation_id);
+                    }
+                });
+            }
             LiveEventKind::OperatorsChanged => self.operators.update(|n| *n += 1),
             LiveEventKind::BotStatusChanged => self.bot.update(|n| *n += 1),
             LiveEventKind::QueueChanged => self.queue.update(|n| *n += 1),

@@ -89,9 +89,11 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("account") view={Lazy::<pages::lazy::Account>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("monitoring") view={Lazy::<pages::lazy::Monitoring>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("analytics") view={Lazy::<pages::lazy::Analytics>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("scenarios") view={Lazy::<pages::lazy::Scenarios>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("operators") view={Lazy::<pages::lazy::Operators>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("settings") view={Lazy::<pages::lazy::Settings>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("audit") view={Lazy::<pages::lazy::Audit>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -19,11 +19,23 @@ pub struct StatusUpdate {
     pub error_kind: Option<app::domain::delivery::FailureKind>,
 }
 
+/// A customer's press of a satisfaction survey button (`csat:<survey>:<score>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingPress {
+    /// Who pressed: the WhatsApp `wa_id` or the Telegram chat id.
+    pub external_id: String,
+    pub survey: i64,
+    pub score: i64,
+    /// Telegram: the callback query to answer (the button stops spinning).
+    pub callback_id: Option<String>,
+}
+
 /// Everything one webhook call carried.
 #[derive(Debug, Default, PartialEq)]
 pub struct Parsed {
     pub messages: Vec<IncomingMessage>,
     pub statuses: Vec<StatusUpdate>,
+    pub ratings: Vec<RatingPress>,
     /// Parts we do not understand (logged and acknowledged, never an error).
     pub ignored: usize,
 }
@@ -34,7 +46,14 @@ impl Parsed {
     /// dropped from every string; a message left without its sender or id, or a receipt without
     /// its message id (the exactly-once keys), is ignored rather than merged with others.
     fn storable(mut self) -> Self {
-        let before = self.messages.len() + self.statuses.len();
+        let before = self.messages.len() + self.statuses.len() + self.ratings.len();
+        for r in &mut self.ratings {
+            [&mut r.external_id]
+                .into_iter()
+                .chain(r.callback_id.as_mut())
+                .for_each(strip_nul);
+        }
+        self.ratings.retain(|r| !r.external_id.is_empty());
         for m in &mut self.messages {
             let media = m.media.iter_mut().flat_map(|x| {
                 [
@@ -62,7 +81,7 @@ impl Parsed {
         self.messages
             .retain(|m| !m.external_id.is_empty() && !m.platform_message_id.is_empty());
         self.statuses.retain(|s| !s.platform_message_id.is_empty());
-        self.ignored += before - self.messages.len() - self.statuses.len();
+        self.ignored += before - self.messages.len() - self.statuses.len() - self.ratings.len();
         self
     }
 }

@@ -5,6 +5,7 @@
 use crate::config::ChannelsConfig;
 use crate::redact::{describe, Redactor};
 use app::bus::cluster::Cluster;
+use app::domain::csat::SurveyAsk;
 use app::domain::delivery::{classify_status, with_whatsapp_code, SendOutcome};
 use app::domain::templates::TemplateCall;
 use app::services::delivery::{ChannelSender, SendFuture};
@@ -120,7 +121,11 @@ impl ChannelClients {
             Ok(f) => f,
             Err(o) => return o,
         };
+        let survey = item.survey.as_deref().and_then(SurveyAsk::from_json);
         let content = match (file, item.template.as_deref()) {
+            (None, None) if survey.is_some() => {
+                whatsapp_survey(&item.body, survey.as_ref().expect("checked"))
+            }
             (Some(bytes), _) => {
                 match super::media::whatsapp_content(&self.http, cfg, account, item, bytes).await {
                     Ok(c) => c,
@@ -154,8 +159,11 @@ impl ChannelClients {
         let sent = match self.attachment(item).await {
             Ok(Some(bytes)) => super::media::telegram_send(&self.http, cfg, item, bytes).await,
             Ok(None) => {
-                self.post(&url, None, json!({ "chat_id": chat_id, "text": item.body }))
-                    .await
+                let mut body = json!({ "chat_id": chat_id, "text": item.body });
+                if let Some(survey) = item.survey.as_deref().and_then(SurveyAsk::from_json) {
+                    body["reply_markup"] = telegram_keyboard(&survey);
+                }
+                self.post(&url, None, body).await
             }
             Err(o) => return o,
         };
@@ -181,6 +189,9 @@ impl ChannelClients {
         let mut msg = msg;
         if let Some(media) = super::media::widget_media(item) {
             msg["media"] = media;
+        }
+        if let Some(survey) = item.survey.as_deref().and_then(SurveyAsk::from_json) {
+            msg["survey"] = widget_survey(&survey);
         }
         let frame = json!({ "type": "message", "message": msg }).to_string();
         // A tab here, else one on another instance; with none anywhere it waits for the visitor
@@ -220,6 +231,53 @@ pub(super) fn telegram_chat_id(recipient: &str) -> serde_json::Value {
         .parse::<i64>()
         .map(Into::into)
         .unwrap_or_else(|_| recipient.into())
+}
+
+/// A survey question on WhatsApp: reply buttons for thumbs (up to 3 allowed), a list of five
+/// rows for 1 to 5. Each choice's id is `csat:<survey>:<score>`.
+pub(crate) fn whatsapp_survey(text: &str, survey: &SurveyAsk) -> serde_json::Value {
+    let choices = survey.buttons();
+    let action = if choices.len() <= 3 {
+        let buttons: Vec<_> = choices
+            .iter()
+            .map(|(id, title)| json!({ "type": "reply", "reply": { "id": id, "title": title } }))
+            .collect();
+        json!({ "type": "button", "action": { "buttons": buttons } })
+    } else {
+        let rows: Vec<_> = choices
+            .iter()
+            .map(|(id, title)| json!({ "id": id, "title": title }))
+            .collect();
+        json!({ "type": "list", "action": {
+            "button": survey.list_label(),
+            "sections": [{ "title": survey.list_label(), "rows": rows }],
+        } })
+    };
+    let mut interactive = action;
+    interactive["body"] = json!({ "text": text });
+    json!({ "type": "interactive", "interactive": interactive })
+}
+
+/// A survey question's inline keyboard on Telegram: one row of buttons whose `callback_data`
+/// is `csat:<survey>:<score>`.
+pub(crate) fn telegram_keyboard(survey: &SurveyAsk) -> serde_json::Value {
+    let row: Vec<_> = survey
+        .buttons()
+        .into_iter()
+        .map(|(id, title)| json!({ "text": title, "callback_data": id }))
+        .collect();
+    json!({ "inline_keyboard": [row] })
+}
+
+/// A survey question in a widget `message` frame: `{id, scale, choices: [{score, title}]}`.
+fn widget_survey(survey: &SurveyAsk) -> serde_json::Value {
+    let choices: Vec<_> = survey
+        .scale
+        .choices(survey.spanish)
+        .into_iter()
+        .map(|(score, title)| json!({ "score": score, "title": title }))
+        .collect();
+    json!({ "id": survey.id, "scale": survey.scale.as_str(), "choices": choices })
 }
 
 /// A WhatsApp template message's `type` and `template` (the body's parameters in order; no

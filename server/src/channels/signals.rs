@@ -11,11 +11,13 @@ use serde_json::json;
 impl ChannelSignals for ChannelClients {
     fn signal<'a>(&'a self, to: &'a SignalTarget, what: &'a CustomerSignal) -> Signaled<'a> {
         Box::pin(async move {
-            let outcome = match to.channel {
-                Channel::Whatsapp => self.whatsapp_signal(to, what).await,
-                Channel::Telegram if *what == CustomerSignal::Typing => {
-                    self.telegram_typing(to).await
+            let outcome = match (to.channel, what) {
+                (Channel::Telegram, CustomerSignal::Answered { callback_id }) => {
+                    self.telegram_answer(callback_id).await
                 }
+                (_, CustomerSignal::Answered { .. }) => return false,
+                (Channel::Whatsapp, _) => self.whatsapp_signal(to, what).await,
+                (Channel::Telegram, CustomerSignal::Typing) => self.telegram_typing(to).await,
                 _ => return false,
             };
             match outcome {
@@ -48,6 +50,21 @@ impl ChannelClients {
             body["typing_indicator"] = json!({ "type": "text" });
         }
         Some(self.post(&url, Some(&cfg.access_token), body).await.0)
+    }
+
+    /// Telegram: takes an inline button press (`answerCallbackQuery`), with a short thanks.
+    async fn telegram_answer(&self, callback_id: &str) -> Option<SendOutcome> {
+        let cfg = self.cfg.telegram.as_ref()?;
+        let url = format!("{}/bot{}/answerCallbackQuery", cfg.api_base, cfg.bot_token);
+        Some(
+            self.post(
+                &url,
+                None,
+                json!({ "callback_query_id": callback_id, "text": "👍" }),
+            )
+            .await
+            .0,
+        )
     }
 
     /// Telegram shows "typing…" for about 5 s.

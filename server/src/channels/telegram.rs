@@ -14,6 +14,31 @@ pub fn secret_valid(expected: &str, header: Option<&str>) -> bool {
 struct Update {
     message: Option<Message>,
     edited_message: Option<Message>,
+    callback_query: Option<CallbackQuery>,
+}
+
+/// A press of an inline keyboard button.
+#[derive(Deserialize)]
+struct CallbackQuery {
+    id: String,
+    from: Option<CallbackFrom>,
+    message: Option<CallbackMessage>,
+    data: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CallbackFrom {
+    id: i64,
+}
+
+#[derive(Deserialize)]
+struct CallbackMessage {
+    chat: CallbackChat,
+}
+
+#[derive(Deserialize)]
+struct CallbackChat {
+    id: i64,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +114,24 @@ pub fn message_key(bot_id: &str, chat_id: &str, message_id: i64) -> String {
 pub fn parse(body: &[u8], bot_id: &str) -> Result<Parsed, serde_json::Error> {
     let u: Update = serde_json::from_slice(body)?;
     let mut out = Parsed::default();
+    if let Some(q) = u.callback_query {
+        // A satisfaction survey's button (sent to the chat the question went to).
+        let chat = q.message.map(|m| m.chat.id).or(q.from.map(|f| f.id));
+        let answer = q
+            .data
+            .as_deref()
+            .and_then(app::domain::csat::parse_reply_id);
+        match (chat, answer) {
+            (Some(chat), Some((survey, score))) => out.ratings.push(super::RatingPress {
+                external_id: chat.to_string(),
+                survey,
+                score,
+                callback_id: Some(q.id),
+            }),
+            _ => out.ignored += 1,
+        }
+        return Ok(out.storable());
+    }
     let Some(m) = u.message.or(u.edited_message) else {
         out.ignored += 1;
         return Ok(out);

@@ -108,6 +108,18 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
                 continue;
             };
             let kind = str_at(m, &["type"]).unwrap_or("unknown");
+            // A satisfaction survey's button or list row: an answer, not a message.
+            let reply_id = str_at(m, &["interactive", "button_reply", "id"])
+                .or_else(|| str_at(m, &["interactive", "list_reply", "id"]));
+            if let Some((survey, score)) = reply_id.and_then(app::domain::csat::parse_reply_id) {
+                out.ratings.push(super::RatingPress {
+                    external_id: from.to_string(),
+                    survey,
+                    score,
+                    callback_id: None,
+                });
+                continue;
+            }
             let name = value
                 .contacts
                 .iter()

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 /// The person signed in by the request's session cookie.
-async fn signed_in(s: &ServerState, headers: &HeaderMap) -> Result<UserRow, AppError> {
+pub(crate) async fn signed_in(s: &ServerState, headers: &HeaderMap) -> Result<UserRow, AppError> {
     let token = headers
         .get_all(header::COOKIE)
         .iter()

@@ -8,7 +8,7 @@
 //! customer message is answered with an `ack` or an `error` (`retry_after` when limited).
 
 use crate::state::ServerState;
-use app::domain::widget::{Frame, WidgetFrame};
+use app::domain::widget::{Frame, RatingFrame, WidgetFrame};
 use app::dto::Channel;
 use app::error::AppError;
 use app::services::ingest::{self, IncomingMessage};
@@ -331,6 +331,7 @@ async fn handle(
 ) -> Option<serde_json::Value> {
     match app::domain::widget::parse_frame(frame) {
         Ok(Frame::Message(m)) => Some(message(state, visitor, m).await),
+        Ok(Frame::Rating(r)) => Some(rating(state, visitor, r).await),
         Ok(Frame::Typing) => {
             if typing.0.is_none_or(|at| at.elapsed() >= TYPING_EVERY) {
                 typing.0 = Some(Instant::now());
@@ -375,6 +376,33 @@ async fn message(state: &AppState, visitor: &str, m: WidgetFrame) -> serde_json:
             json!({ "type": "ack", "client_id": m.client_id, "id": stored.map(|s| s.message_id) })
         }
         Err(e) => json!({ "type": "error", "client_id": m.client_id, "error": e.to_string() }),
+    }
+}
+
+/// A survey answer from the widget's buttons, answered with `{type: "rated", survey, ok}` (`ok`
+/// false for an unknown, old or already answered survey) or an `error`. Counts against the
+/// visitor's message limit.
+async fn rating(state: &AppState, visitor: &str, r: RatingFrame) -> serde_json::Value {
+    if let Err(secs) = state.widget_hub.count_message(visitor) {
+        return json!({
+            "type": "error", "retry_after": secs,
+            "error": format!("You are sending messages too fast. Try again in {secs} s."),
+        });
+    }
+    let now = app::services::now_ms();
+    match app::services::csat::answer(
+        state,
+        Channel::Web,
+        visitor,
+        r.survey,
+        r.score,
+        r.comment.as_deref(),
+        now,
+    )
+    .await
+    {
+        Ok(ok) => json!({ "type": "rated", "survey": r.survey, "ok": ok }),
+        Err(e) => json!({ "type": "error", "error": e.to_string() }),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::state::ServerState;
 use app::bus::Published;
 use app::dto::{LiveEvent, LiveEventKind};
 use app::error::AppError;
+use app::services::privacy::Masking;
 use app::services::{auth, operators, AppState};
 use std::sync::Arc;
 
@@ -49,7 +50,10 @@ pub async fn upgrade(
             Ok(ws) => ws
                 .read_buffer_size(8 * 1024)
                 .write_buffer_size(8 * 1024)
-                .on_upgrade(move |socket| session(socket, s.app, user.id, token, resume)),
+                .on_upgrade(move |socket| {
+                    let is_admin = user.role() == app::domain::users::Role::Admin;
+                    session(socket, s.app, user.id, is_admin, token, resume)
+                }),
             Err(rejection) => rejection.into_response(),
         },
         Ok(None) => AppError::Unauthorized.into_response(),
@@ -61,8 +65,22 @@ fn encode(ev: &LiveEvent) -> Message {
     Message::Text(serde_json::to_string(ev).unwrap_or_default().into())
 }
 
-/// A published event, already encoded once for every socket.
-fn frame(p: &Published) -> Message {
+/// A published event, already encoded once for every socket; for an operator while phone
+/// numbers are masked, an event carrying one is encoded again with it masked (when the setting
+/// cannot be read, it is masked).
+async fn frame(state: &AppState, is_admin: bool, p: &Published) -> Message {
+    if !is_admin {
+        let mask = match app::services::settings::privacy(state).await {
+            Ok(settings) => Masking::of(&settings, false),
+            Err(_) => Masking(true),
+        };
+        if let Some(kind) = mask.event(&p.event.kind) {
+            return encode(&LiveEvent {
+                seq: p.event.seq,
+                kind,
+            });
+        }
+    }
     Message::Text(p.json.as_ref().into())
 }
 
@@ -122,6 +140,7 @@ async fn session(
     mut socket: WebSocket,
     state: AppState,
     user_id: i64,
+    is_admin: bool,
     token: String,
     resume: Resume,
 ) {
@@ -156,7 +175,7 @@ async fn session(
         if !ev.event.kind.is_for(user_id) {
             continue;
         }
-        ok = send(&mut socket, frame(ev)).await;
+        ok = send(&mut socket, frame(&state, is_admin, ev).await).await;
         sent_up_to = sent_up_to.max(ev.event.seq);
     }
     if ok {
@@ -175,7 +194,7 @@ async fn session(
                             let _ = send(&mut socket, Message::Close(None)).await;
                             break;
                         }
-                        if !send(&mut socket, frame(&ev)).await {
+                        if !send(&mut socket, frame(&state, is_admin, &ev).await).await {
                             break;
                         }
                     }

@@ -1,4 +1,5 @@
 //! Background work beside the HTTP server: the bot's turns, outbound delivery, session cleanup,
+//! the daily retention job,
 //! and [`notifications`] (the queue's clock and the push sender).
 //! Each loop wakes on its notification (work just arrived) or on a timer (work left behind by a
 //! crash or a retry coming due), so nothing depends on an in-memory queue surviving.
@@ -86,6 +87,29 @@ pub fn spawn_session_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
                 Ok((0, _)) => {}
                 Ok((n, _)) => tracing::info!(deleted = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+            }
+        }
+    })
+}
+
+/// The retention job: every hour each instance asks for the day's turn, and the one that gets it
+/// (a claim row in the database) deletes the closed conversations past the kept days (see
+/// `app::services::privacy::run_retention`). Off (keep forever) by default.
+pub fn spawn_retention(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let hour = Duration::from_secs(3600);
+        // A minute after start, then hourly.
+        let first = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut every = tokio::time::interval_at(first, hour);
+        loop {
+            every.tick().await;
+            let now = app::services::now_ms();
+            match app::services::privacy::retention_turn(&state, now).await {
+                Ok(Some(n)) => tracing::info!(deleted = n, "retention ran"),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention job failed; it runs again at its next daily turn")
+                }
             }
         }
     })

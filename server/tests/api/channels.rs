@@ -125,6 +125,12 @@ impl Ch {
         )
         .await
         .unwrap();
+        // Live at once, as these tests expect: published by the system (no account is made, so
+        // the queue's lists of people stay the tests' own).
+        let who = app::services::audit::Who::system();
+        app::services::scenario_versions::publish(&self.app.state, &who, "")
+            .await
+            .unwrap();
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

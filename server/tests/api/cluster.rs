@@ -344,6 +344,59 @@ async fn queue_settings_saved_on_a_govern_routing_on_b_at_once() {
 }
 
 #[tokio::test]
+async fn a_scenario_publish_on_a_changes_the_answers_on_b_at_once() {
+    use app::services::scenarios::{try_message, TrySource};
+    let Some((a, b)) = cluster().await else {
+        return;
+    };
+    let answer = |state| async move {
+        match try_message(state, "horario", app::dto::Channel::Web, TrySource::Live)
+            .await
+            .unwrap()
+        {
+            app::dto::TryResult::Reply { response, .. } => response,
+            other => format!("{other:?}"),
+        }
+    };
+    a.scenario("Hours", "horario", "9 a 18").await;
+    eventually("B answers from version 1", || async {
+        answer(&b.state).await == "9 a 18"
+    })
+    .await;
+    // B has version 1 compiled; A edits the draft (nothing changes anywhere), then publishes.
+    let (boss, _) = a.app.signed_in("boss@x.io", Role::Admin).await;
+    let id = a.app.scalar("SELECT id FROM scenarios").await.to_string();
+    let edit = [
+        ("id", id.as_str()),
+        ("name", "Hours"),
+        ("triggers", "horario"),
+        ("response", "9 a 20"),
+        ("priority", "0"),
+        ("channels", ""),
+        ("enabled", "true"),
+    ];
+    assert_eq!(
+        a.app.call(&boss, "scenarios/save", &edit).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(answer(&b.state).await, "9 a 18");
+    let r = a
+        .app
+        .call(&boss, "scenarios/publish", &[("note", "longer hours")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<i64>().await.unwrap(), 2);
+    eventually("B answers from version 2", || async {
+        answer(&b.state).await == "9 a 20"
+    })
+    .await;
+    assert_eq!(
+        settings::scenarios(&b.state).await.unwrap().version,
+        Some(2)
+    );
+}
+
+#[tokio::test]
 async fn a_socket_resumes_on_b_after_dropping_from_a_with_exactly_the_missed_events() {
     let Some((a, b)) = cluster().await else {
         return;

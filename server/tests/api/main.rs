@@ -7,6 +7,7 @@
 mod common;
 
 mod accept_race;
+mod analytics;
 mod assets;
 mod auth;
 mod channels;
@@ -16,15 +17,18 @@ mod contact_panel;
 mod crash;
 mod fuzz_smoke;
 mod health;
+mod hours_csat;
 mod media;
 mod mock;
 mod operators;
 mod pages;
+mod privacy;
 mod push;
 mod queue;
 mod reply_window;
 mod robust;
 mod roles;
+mod scenario_versions;
 mod scenarios;
 mod secrets;
 mod security;

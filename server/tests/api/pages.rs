@@ -78,7 +78,7 @@ both_databases! {
 
     async fn an_operator_gets_a_403_page_for_admin_urls_and_locked_navigation(app) {
         let (op, _) = app.signed_in("ana@x.io", Role::Operator).await;
-        for path in ["/operators", "/settings"] {
+        for path in ["/operators", "/settings", "/analytics", "/audit"] {
             let r = op.get(app.url(path)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
             assert!(r.text().await.unwrap().contains("Admins only"));
@@ -86,7 +86,7 @@ both_databases! {
         let r = op.get(app.url("/conversations")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let html = r.text().await.unwrap();
-        assert_eq!(html.matches("aria-disabled=\"true\"").count(), 2, "Operators and Settings are locked");
+        assert_eq!(html.matches("aria-disabled=\"true\"").count(), 4, "Analytics, Audit log, Operators and Settings are locked");
         assert!(html.contains("Awaiting operator"));
     }
 

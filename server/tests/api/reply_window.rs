@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 const HOUR_S: i64 = 3600;
 
 /// The conversation of WhatsApp customer `from`.
-async fn conversation_of(ch: &Ch, from: &str) -> i64 {
+pub(crate) async fn conversation_of(ch: &Ch, from: &str) -> i64 {
     ch.count(&format!(
         "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id \
          WHERE ct.external_id = '{from}'"

@@ -93,6 +93,9 @@ const TABLE: &[(&str, Form, Role)] = &[
         Role::Admin,
     ),
     ("scenarios/delete", &[("id", "999999")], Role::Admin),
+    ("scenarios/versions", &[], Role::Admin),
+    ("scenarios/publish", &[("note", "")], Role::Admin),
+    ("scenarios/restore", &[("id", "999999")], Role::Admin),
     ("settings/handoff", &[], Role::Admin),
     (
         "settings/save_handoff",
@@ -184,6 +187,15 @@ const TABLE: &[(&str, Form, Role)] = &[
         Role::Operator,
     ),
     ("settings/queue", &[], Role::Admin),
+    ("audit/list", &[("kind", "role_changed")], Role::Admin),
+    ("settings/privacy", &[], Role::Admin),
+    (
+        "settings/save_privacy",
+        &[("retention_days", ""), ("mask_phones", "on")],
+        Role::Admin,
+    ),
+    ("contacts/erase", &[("id", "999999")], Role::Admin),
+    ("analytics/report", &[("range", "7d")], Role::Admin),
     (
         "settings/save_queue",
         &[
@@ -191,6 +203,34 @@ const TABLE: &[(&str, Form, Role)] = &[
             ("offer_secs", "60"),
             ("sla_target_secs", "120"),
             ("alert_interval_secs", "120"),
+        ],
+        Role::Admin,
+    ),
+    ("settings/business_hours", &[], Role::Admin),
+    (
+        "settings/save_business_hours",
+        &[
+            ("time_zone", "Europe/Madrid"),
+            ("day0", ""),
+            ("day1", ""),
+            ("day2", ""),
+            ("day3", ""),
+            ("day4", ""),
+            ("day5", ""),
+            ("day6", ""),
+            ("closed_dates", ""),
+            ("out_of_hours", "Cerrado."),
+            ("out_of_hours_en", "Closed."),
+        ],
+        Role::Admin,
+    ),
+    ("settings/csat", &[], Role::Admin),
+    (
+        "settings/save_csat",
+        &[
+            ("scale", "stars"),
+            ("question", "¿Qué tal?"),
+            ("question_en", "How was it?"),
         ],
         Role::Admin,
     ),
@@ -229,6 +269,36 @@ async fn check_table(app: TestApp) {
             ![401, 403].contains(&r.status().as_u16()),
             "admin refused {endpoint}: {}",
             r.status()
+        );
+    }
+
+    // The admins' downloads (plain GET routes), the analytics CSV exports among them.
+    let analytics = app::domain::analytics::TABLES
+        .iter()
+        .map(|table| format!("/analytics/export/{table}.csv?range=7d"));
+    let paths = [
+        "/audit/export.csv?kind=sign_in",
+        "/contacts/999999/export.json",
+    ]
+    .map(String::from)
+    .into_iter()
+    .chain(analytics);
+    for path in paths {
+        let get = |c: &reqwest::Client| c.get(app.url(&path)).send();
+        assert_eq!(
+            get(&anon).await.unwrap().status(),
+            StatusCode::UNAUTHORIZED,
+            "anonymous {path}"
+        );
+        assert_eq!(
+            get(&operator).await.unwrap().status(),
+            StatusCode::FORBIDDEN,
+            "operator {path}"
+        );
+        let status = get(&admin).await.unwrap().status();
+        assert!(
+            ![401, 403].contains(&status.as_u16()),
+            "admin refused {path}: {status}"
         );
     }
 

@@ -26,7 +26,7 @@ both_databases! {
         let id = s["id"].as_i64().unwrap().to_string();
         assert_eq!(s["triggers"], "horario, abren\n\"what time do you open\"");
 
-        let tried: Value = app.call(&admin, "scenarios/try", &[("text", "¿A qué hora ABREN?"), ("channel", "whatsapp")]).await.json().await.unwrap();
+        let tried: Value = app.call(&admin, "scenarios/try", &[("text", "¿A qué hora ABREN?"), ("channel", "whatsapp"), ("source", "draft")]).await.json().await.unwrap();
         assert_eq!(tried["outcome"], "reply");
         assert_eq!(tried["scenario"], "Hours");
 
@@ -38,7 +38,7 @@ both_databases! {
         assert_eq!(s["name"], "Opening hours");
         assert_eq!(s["channels"], serde_json::json!(["telegram"]));
         // Now it only answers on Telegram.
-        let tried: Value = app.call(&admin, "scenarios/try", &[("text", "horario"), ("channel", "whatsapp")]).await.json().await.unwrap();
+        let tried: Value = app.call(&admin, "scenarios/try", &[("text", "horario"), ("channel", "whatsapp"), ("source", "draft")]).await.json().await.unwrap();
         assert_ne!(tried["outcome"], "reply");
 
         assert_eq!(app.call(&admin, "scenarios/set_enabled", &[("id", id.as_str()), ("enabled", "false")]).await.status(), StatusCode::OK);

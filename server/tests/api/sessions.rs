@@ -172,7 +172,8 @@ both_databases! {
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
         // The deactivation's event is pushed out of the bus before her socket could read it.
-        app::services::operators::set_active(&app.state, admin_id, ana_id, false).await.unwrap();
+        let admin = app::services::audit::Who { id: Some(admin_id), ..Default::default() };
+        app::services::operators::set_active(&app.state, &admin, ana_id, false).await.unwrap();
         for _ in 0..3_000 {
             app.state.bus.publish(LiveEventKind::OperatorsChanged);
         }

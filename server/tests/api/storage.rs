@@ -49,6 +49,7 @@ fn incoming<'a>(who: &'a str, id: &'a str) -> IncomingRow<'a> {
         transcript_state: None,
         now: 10,
         customer_at: 10,
+        processed: false,
     }
 }
 
@@ -116,7 +117,7 @@ both_databases! {
         let line_data = data.to_json();
         let change = |version, next| OwnershipChange {
             conversation_id: conv, expected_version: version, next, ai_enabled: Some(false),
-            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), history_line: "Escalated: keyword \"agent\"", system_line: &line_data, queue: None, now: 50,
+            event_kind: "escalated", actor_id: None, target_id: None, reason: Some("keyword \"agent\""), escalation: Some("keyword"), confidence: None, history_line: "Escalated: keyword \"agent\"", system_line: &line_data, queue: None, now: 50,
         };
         let waiting = Ownership { state: OwnerState::Waiting, assignee: None };
         let line = s.apply_ownership(&change(read.version, waiting)).await.unwrap().expect("applied");
@@ -165,7 +166,7 @@ both_databases! {
             message_id: m.message_id, conversation_id: m.conversation_id, expected_version: version,
             unmatched_before: 0, unmatched_count: 1,
             reply: Some(NewMessage { sender: "bot", delivery_status: Some("sending"), ..message(m.conversation_id, None, "¿Perdón?", 20) }),
-            ownership: None,
+            ownership: None, scenario_version: None, outcome: None,
         };
         let (va, vb) = (ctx[&a.conversation_id].version, ctx[&b.conversation_id].version);
         // b's conversation moved on (say, an operator took it) after the bot read it.
@@ -196,7 +197,7 @@ both_databases! {
             let v = s.ownership(conv).await.unwrap().unwrap().version;
             s.apply_ownership(&OwnershipChange {
                 conversation_id: conv, expected_version: v, next: Ownership { state: OwnerState::Waiting, assignee: None },
-                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, history_line: "Escalated", system_line: &app::domain::history::SystemLine::new("escalated", None, None).to_json(), queue: None, now: waited_since,
+                ai_enabled: None, event_kind: "escalated", actor_id: None, target_id: None, reason: None, escalation: None, confidence: None, history_line: "Escalated", system_line: &app::domain::history::SystemLine::new("escalated", None, None).to_json(), queue: None, now: waited_since,
             }).await.unwrap();
         }
         let q = GroupQuery { state: OwnerState::Waiting, search: None, assignee: None, limit: 10, offset: 0 };

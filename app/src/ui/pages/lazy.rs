@@ -1,12 +1,12 @@
-//! The pages a phone working the queue never opens (monitoring, scenarios, operators, settings,
-//! account) are lazy routes: their code is split out of the main WebAssembly bundle at build
+//! The pages a phone working the queue never opens (monitoring, analytics, scenarios, operators,
+//! settings, account, audit log) are lazy routes: their code is split out of the main WebAssembly bundle at build
 //! time (`scripts/lib.sh`, `build_site`) and fetched the first time one is opened. On the server
 //! they render like any other page; a page loaded directly preloads its chunk.
 //!
 //! Each needs its own `impl` (the `#[lazy_route]` macro names the split point after where it is
 //! written, so a `macro_rules!` would give them all one name).
 
-use super::{account, monitoring, operators, scenarios, settings};
+use super::{account, analytics, audit, monitoring, operators, scenarios, settings};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -21,6 +21,20 @@ impl LazyRoute for Monitoring {
     fn view(this: Self) -> AnyView {
         let _ = this;
         view! { <monitoring::MonitoringPage/> }.into_any()
+    }
+}
+
+pub struct Analytics;
+
+#[lazy_route]
+impl LazyRoute for Analytics {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <analytics::AnalyticsPage/> }.into_any()
     }
 }
 
@@ -77,5 +91,19 @@ impl LazyRoute for Account {
     fn view(this: Self) -> AnyView {
         let _ = this;
         view! { <account::AccountPage/> }.into_any()
+    }
+}
+
+pub struct Audit;
+
+#[lazy_route]
+impl LazyRoute for Audit {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(this: Self) -> AnyView {
+        let _ = this;
+        view! { <audit::AuditPage/> }.into_any()
     }
 }

@@ -1,15 +1,19 @@
 //! One module per page.
 
 pub mod account;
+pub mod analytics;
+pub mod audit;
 pub mod canned;
 pub mod chat;
 pub mod conversations;
+pub mod hours;
 pub mod language;
 pub mod lazy;
 pub mod login;
 pub mod monitoring;
 pub mod not_found;
 pub mod operators;
+pub mod privacy;
 pub mod scenarios;
 pub mod settings;
 pub mod templates;

@@ -50,8 +50,10 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <super::hours::HoursSections/>
             <super::canned::CannedEditor shared=true editing=canned/>
             <super::templates::TemplatesSection/>
+            <super::privacy::PrivacySection/>
             <div class="card">
                 <h2>{t!(i18n, settings.account.title)}</h2>
                 <p class="muted">{t!(i18n, settings.account.text, <link> = <a href="/account" />)}</p>
@@ -87,7 +89,10 @@ fn BotSwitch(paused: bool, pause: ServerAction<PauseBot>) -> impl IntoView {
 
 /// What a settings form says after saving: `ok()` (in the reader's language) on success, a
 /// general error as an alert (field errors stand next to their fields instead).
-fn save_status<T, V, O>(value: V, ok: O) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
+pub(super) fn save_status<T, V, O>(
+    value: V,
+    ok: O,
+) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
 where
     T: Send + Sync + 'static,
     V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,

@@ -44,6 +44,36 @@ async fn accept(s: &ServerState, channel: Channel, parsed: Parsed) -> Response {
             return e.into_response();
         }
     }
+    let now = app::services::now_ms();
+    for r in &parsed.ratings {
+        // Stored once (a second press or a redelivery is ignored); never a message, so a closed
+        // conversation stays closed.
+        if let Err(e) = app::services::csat::answer(
+            &s.app,
+            channel,
+            &r.external_id,
+            r.survey,
+            r.score,
+            None,
+            now,
+        )
+        .await
+        {
+            return e.into_response();
+        }
+        if let (Some(id), Some(signals)) = (&r.callback_id, &s.app.channel_signals) {
+            let to = app::services::signals::SignalTarget {
+                channel,
+                recipient: r.external_id.clone(),
+                account: None,
+                message: None,
+            };
+            let what = app::services::signals::CustomerSignal::Answered {
+                callback_id: id.clone(),
+            };
+            signals.signal(&to, &what).await;
+        }
+    }
     if parsed.ignored > 0 {
         tracing::info!(
             channel = channel.as_str(),

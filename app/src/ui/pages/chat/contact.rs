@@ -4,6 +4,7 @@
 
 use super::message::Message;
 use crate::api::contacts::{get_contact, past_messages, SaveContact};
+use crate::api::privacy::EraseContact;
 use crate::dto::{ContactCard, PastConversation};
 use crate::i18n::*;
 use crate::text::{channel_name, day};
@@ -13,12 +14,12 @@ use leptos::prelude::*;
 
 /// The panel as a view, from its own chunk of the browser bundle.
 #[lazy]
-pub(super) fn contact_panel(id: i64, open: RwSignal<bool>) -> AnyView {
-    view! { <ContactPanel id open/> }.into_any()
+pub(super) fn contact_panel(id: i64, open: RwSignal<bool>, is_admin: bool) -> AnyView {
+    view! { <ContactPanel id open is_admin/> }.into_any()
 }
 
 #[component]
-fn ContactPanel(id: i64, open: RwSignal<bool>) -> impl IntoView {
+fn ContactPanel(id: i64, open: RwSignal<bool>, is_admin: bool) -> impl IntoView {
     let i18n = use_i18n();
     let card = LocalResource::new(move || get_contact(id));
     view! {
@@ -33,7 +34,10 @@ fn ContactPanel(id: i64, open: RwSignal<bool>) -> impl IntoView {
             <Suspense fallback=move || view! { <p class="muted">{t!(i18n, contact.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match card.await {
-                        Ok(c) => view! { <ContactBody card=c/> }.into_any(),
+                        Ok(c) => view! {
+                            <ContactBody card=c/>
+                            {is_admin.then(|| view! { <PersonalData id/> })}
+                        }.into_any(),
                         Err(e) => load_error(&e),
                     }
                 })}
@@ -136,6 +140,58 @@ fn ContactBody(card: ContactCard) -> impl IntoView {
                     view! { <ul class="past-list">{items}</ul> }.into_any()
                 }
             }}
+        </section>
+    }
+}
+
+/// Admins: `Export contact data` (a JSON download) and `Erase contact`, which asks first.
+#[component]
+fn PersonalData(id: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let erase = ServerAction::<EraseContact>::new();
+    let confirming = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = erase.value().get() {
+            navigate("/conversations", Default::default());
+        }
+    });
+    let failed = move || {
+        erase
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(crate::ui::pages::error_notice)
+    };
+    view! {
+        <section class="contact-data" aria-labelledby="contact-data-title">
+            <h4 id="contact-data-title" class="sr-only">{t!(i18n, privacy.title)}</h4>
+            <a class="btn" href=format!("/contacts/{id}/export.json") download=format!("baton-contact-{id}.json")>
+                {t!(i18n, privacy.export)}
+            </a>
+            {move || if confirming.get() {
+                view! {
+                    <div class="erase-confirm" role="alertdialog" aria-labelledby="erase-warning">
+                        <p id="erase-warning" class="notice error">{t!(i18n, privacy.erase_warning)}</p>
+                        <div class="row-actions">
+                            <button type="button" class="btn danger" disabled=move || erase.pending().get()
+                                on:click=move |_| { erase.dispatch(EraseContact { id }); }>
+                                {t!(i18n, privacy.erase_confirm)}
+                            </button>
+                            <button type="button" class="btn ghost" on:click=move |_| confirming.set(false)>
+                                {t!(i18n, privacy.cancel)}
+                            </button>
+                        </div>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="btn danger" on:click=move |_| confirming.set(true)>
+                        {t!(i18n, privacy.erase)}
+                    </button>
+                }.into_any()
+            }}
+            {failed}
         </section>
     }
 }

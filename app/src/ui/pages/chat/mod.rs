@@ -102,6 +102,7 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
     // Until when the customer shows as typing (unix ms): the widget says so every few seconds
     // while they type; their message, or silence, ends it.
     let typing_until = RwSignal::new(0_i64);
+    let removed = RwSignal::new(false);
 
     live.on_event(move |ev| match &ev.kind {
         LiveEventKind::Typing { conversation_id } if *conversation_id == id => {
@@ -139,7 +140,17 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
         LiveEventKind::ConversationUpdated { conversation } if conversation.id == id => {
             summary.set(conversation.clone())
         }
+        LiveEventKind::ConversationRemoved { conversation_id } if *conversation_id == id => {
+            removed.set(true)
+        }
         _ => {}
+    });
+    // Erased (or deleted by retention) while open: back to the list.
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if removed.get() {
+            navigate("/conversations", Default::default());
+        }
     });
     Effect::new(move |_| scroll_to_bottom(scroller));
 
@@ -200,7 +211,7 @@ fn Chat(detail: ConversationDetail, me: crate::dto::UserDto) -> impl IntoView {
             <Composer id summary can_send=Signal::derive(can_send) window_closed messages scroller agent=me.display_name.clone()/>
             <Show when=move || contact_open.get()>
                 <Suspense fallback=move || view! { <aside class="contact-panel"><p class="muted">{t!(i18n, contact.loading)}</p></aside> }>
-                    {move || Suspend::new(contact::contact_panel(id, contact_open))}
+                    {move || Suspend::new(contact::contact_panel(id, contact_open, is_admin))}
                 </Suspense>
             </Show>
         </article>

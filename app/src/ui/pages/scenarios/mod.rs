@@ -1,7 +1,11 @@
-//! Scenarios: what the bot answers to which triggers. Admins create, edit, switch and delete;
-//! operators read. "Try a message" shows what the bot would do with any text.
+//! Scenarios: what the bot answers to which triggers. Admins create, edit, switch and delete in a
+//! draft and publish it (see [`versions`]); operators read. "Try a message" shows what the bot
+//! would do with any text, from the draft or the published version.
+
+mod versions;
 
 use super::load_error;
+use crate::api::scenario_versions::{scenario_versions, PublishScenarios, RestoreScenarios};
 use crate::api::scenarios::{
     list_scenarios, DeleteScenario, SaveScenario, SetScenarioEnabled, TryMessage,
 };
@@ -18,16 +22,18 @@ pub fn ScenariosPage() -> impl IntoView {
     let save = ServerAction::<SaveScenario>::new();
     let toggle = ServerAction::<SetScenarioEnabled>::new();
     let delete = ServerAction::<DeleteScenario>::new();
-    let list = Resource::new(
-        move || {
-            (
-                save.version().get(),
-                toggle.version().get(),
-                delete.version().get(),
-            )
-        },
-        |_| list_scenarios(),
-    );
+    let publish = ServerAction::<PublishScenarios>::new();
+    let restore = ServerAction::<RestoreScenarios>::new();
+    let edits = move || {
+        (
+            save.version().get(),
+            toggle.version().get(),
+            delete.version().get(),
+            restore.version().get(),
+        )
+    };
+    let list = Resource::new(edits, |_| list_scenarios());
+
     // The scenario being edited: None = editor closed, Some(None) = a new one.
     let editing = RwSignal::new(None::<Option<ScenarioDto>>);
     Effect::new(move |_| {
@@ -46,6 +52,13 @@ pub fn ScenariosPage() -> impl IntoView {
     };
     let page = move || {
         let is_admin = expect_context::<CurrentUser>().0.is_admin();
+        // Admins only: the draft's state and the versions.
+        let panel = is_admin.then(|| {
+            Resource::new(
+                move || (edits(), publish.version().get()),
+                |_| scenario_versions(),
+            )
+        });
         view! {
         <section class="page scenarios" aria-labelledby="sc-title">
             <div class="page-head">
@@ -60,7 +73,17 @@ pub fn ScenariosPage() -> impl IntoView {
             {(!is_admin).then(|| view! {
                 <p class="notice muted-notice">{t!(i18n, scenarios.read_only)}</p>
             })}
-            <TryBox/>
+            {panel.map(|panel| view! {
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match panel.await {
+                            Ok(v) => view! { <versions::DraftBar v publish/> }.into_any(),
+                            Err(e) => load_error(&e),
+                        }
+                    })}
+                </Transition>
+            })}
+            <TryBox is_admin/>
             {move || editing.get().map(|s| view! { <Editor scenario=s save editing/> })}
             {action_error}
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, scenarios.loading)}</p> }>
@@ -81,6 +104,16 @@ pub fn ScenariosPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            {panel.map(|panel| view! {
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match panel.await {
+                            Ok(v) => view! { <versions::VersionList v restore/> }.into_any(),
+                            Err(_) => ().into_any(),
+                        }
+                    })}
+                </Transition>
+            })}
         </section>
         }
     };
@@ -274,10 +307,12 @@ fn Editor(
 }
 
 #[component]
-fn TryBox() -> impl IntoView {
+fn TryBox(is_admin: bool) -> impl IntoView {
     let try_it = ServerAction::<TryMessage>::new();
     let text = RwSignal::new(String::new());
     let channel = RwSignal::new("whatsapp".to_string());
+    // Admins try what they are editing; operators what the bot says today.
+    let source = RwSignal::new(if is_admin { "draft" } else { "live" }.to_string());
     let i18n = use_i18n();
     let result = move || {
         try_it.value().get().map(|r| match r {
@@ -307,12 +342,16 @@ fn TryBox() -> impl IntoView {
             <h2 id="try-title">{t!(i18n, scenarios.try_box.title)}</h2>
             <form class="try-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                try_it.dispatch(TryMessage { text: text.get(), channel: channel.get() });
+                try_it.dispatch(TryMessage { text: text.get(), channel: channel.get(), source: Some(source.get()) });
             }>
                 <input type="text" aria-label=move || t_string!(i18n, scenarios.try_box.message) placeholder=move || t_string!(i18n, scenarios.try_box.placeholder)
                     prop:value=move || text.get() on:input=move |e| text.set(event_target_value(&e))/>
                 <select aria-label=move || t_string!(i18n, scenarios.try_box.channel) on:change=move |e| channel.set(event_target_value(&e))>
                     {CHANNELS.into_iter().map(|c| view! { <option value=c.as_str()>{move || crate::text::channel_name(i18n.get_locale(), c)}</option> }).collect_view()}
+                </select>
+                <select aria-label=move || t_string!(i18n, scenarios.versions.try_against) on:change=move |e| source.set(event_target_value(&e))>
+                    <option value="draft" selected=is_admin>{t!(i18n, scenarios.versions.draft)}</option>
+                    <option value="live" selected=!is_admin>{t!(i18n, scenarios.versions.published_version)}</option>
                 </select>
                 <button type="submit" class="btn">{t!(i18n, scenarios.try_box.submit)}</button>
             </form>
