@@ -52,8 +52,8 @@ for (const js of [true, false]) {
     const page = await ctx.newPage();
     await signIn(page, env.baton.url, OPERATOR);
     const locked = page.locator('.nav [aria-disabled="true"]');
-    assert.deepEqual((await locked.allInnerTexts()).map((t) => t.trim()), ['Operators', 'Settings']);
-    assert.equal(await locked.locator('svg.lock').count(), 2, 'each locked item shows a lock icon');
+    assert.deepEqual((await locked.allInnerTexts()).map((t) => t.trim()), ['Analytics', 'Operators', 'Settings', 'Audit log']);
+    assert.equal(await locked.locator('svg.lock').count(), 4, 'each locked item shows a lock icon');
     const res = await page.goto(`${env.baton.url}/operators`);
     assert.equal(res.status(), 403);
     assert.ok(await page.getByRole('heading', { name: '403 · Admins only' }).isVisible());

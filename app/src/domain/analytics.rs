@@ -149,11 +149,12 @@ impl AnalyticsQuery {
         q
     }
 
-    /// The period `[from, to)` in unix ms for a reader whose clock says `now`. A custom range
-    /// with a day missing or reversed is read as far as it makes sense (a missing end is today,
-    /// a missing start is the end; reversed days are swapped; at most [`MAX_DAYS`]).
-    pub fn period(&self, now: i64) -> Period {
-        let today = now.div_euclid(DAY_MS);
+    /// The period `[from, to)` in unix ms at `now`, in whole days of the business's time zone
+    /// (`offset`: its UTC offset in ms, as of now). A custom range with a day missing or reversed
+    /// is read as far as it makes sense (a missing end is today, a missing start is the end;
+    /// reversed days are swapped; at most [`MAX_DAYS`]).
+    pub fn period(&self, now: i64, offset: i64) -> Period {
+        let today = (now + offset).div_euclid(DAY_MS);
         let (first, last) = match self.range.days() {
             Some(n) => (today - n + 1, today),
             None => {
@@ -164,17 +165,21 @@ impl AnalyticsQuery {
             }
         };
         Period {
-            from: first * DAY_MS,
-            to: (last + 1) * DAY_MS,
+            from: first * DAY_MS - offset,
+            to: (last + 1) * DAY_MS - offset,
+            offset,
         }
     }
 }
 
-/// A half-open span of time `[from, to)`, unix ms, whole UTC days.
+/// A half-open span of time `[from, to)`, unix ms: whole days of the business's time zone, whose
+/// UTC offset (ms) is `offset` (its offset when the report was made: a daylight-saving change
+/// inside the period moves that part by an hour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
     pub from: i64,
     pub to: i64,
+    pub offset: i64,
 }
 
 impl Period {
@@ -183,7 +188,18 @@ impl Period {
         Period {
             from: 2 * self.from - self.to,
             to: self.from,
+            offset: self.offset,
         }
+    }
+
+    /// The business day (days since 1970-01-01, in its time zone) of a unix ms time.
+    pub fn day_of(self, at: i64) -> i64 {
+        (at + self.offset).div_euclid(DAY_MS)
+    }
+
+    /// The first day of the period and the day after its last.
+    pub fn day_span(self) -> (i64, i64) {
+        (self.day_of(self.from), self.day_of(self.to))
     }
 
     pub fn days(self) -> i64 {
@@ -245,13 +261,13 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// Weekday of a unix ms time: 0 = Monday ... 6 = Sunday (UTC).
+/// Weekday of a unix ms time: 0 = Monday ... 6 = Sunday (UTC; add the offset for local time).
 pub fn weekday(at: i64) -> usize {
     // 1970-01-01 was a Thursday.
     ((at.div_euclid(DAY_MS) + 3).rem_euclid(7)) as usize
 }
 
-/// Hour of the day (UTC) of a unix ms time.
+/// Hour of the day (UTC; add the offset for local time) of a unix ms time.
 pub fn hour(at: i64) -> usize {
     (at.rem_euclid(DAY_MS) / HOUR_MS) as usize
 }
@@ -675,11 +691,11 @@ pub fn operator_rows(facts: &[FlowFact]) -> Vec<OperatorRow> {
         .collect()
 }
 
-/// Handoffs by weekday (0 = Monday) and hour (UTC).
-pub fn heatmap(facts: &[FlowFact]) -> [[i64; 24]; 7] {
+/// Handoffs by weekday (0 = Monday) and hour, in the business's time (`offset` from UTC, ms).
+pub fn heatmap(facts: &[FlowFact], offset: i64) -> [[i64; 24]; 7] {
     let mut grid = [[0i64; 24]; 7];
     for f in facts.iter().filter(|f| f.reason.is_some()) {
-        grid[weekday(f.at)][hour(f.at)] += 1;
+        grid[weekday(f.at + offset)][hour(f.at + offset)] += 1;
     }
     grid
 }
@@ -738,8 +754,8 @@ pub fn day_rows(
     handed: &[(i64, i64)],
     facts: &[FlowFact],
 ) -> Vec<DayRow> {
-    let first = period.from / DAY_MS;
-    (first..period.to / DAY_MS)
+    let (first, end) = period.day_span();
+    (first..end)
         .map(|day| {
             let count =
                 |list: &[(i64, i64)]| list.iter().filter(|(d, _)| *d == day).map(|(_, n)| n).sum();
@@ -747,7 +763,7 @@ pub fn day_rows(
                 facts
                     .iter()
                     .filter(|f| matches!(f.kind.as_str(), "accepted" | "taken_over"))
-                    .filter(|f| f.at.div_euclid(DAY_MS) == day)
+                    .filter(|f| period.day_of(f.at) == day)
                     .filter_map(|f| f.duration_ms)
                     .collect(),
             );
@@ -862,21 +878,38 @@ mod tests {
     fn periods_are_whole_days_and_the_previous_one_is_as_long() {
         let now = 20_794 * DAY_MS + 10 * HOUR_MS;
         let q = AnalyticsQuery::from_params(|k| (k == "range").then(|| "7d".to_string()));
-        let p = q.period(now);
+        let p = q.period(now, 0);
         assert_eq!(
             p,
             Period {
                 from: 20_788 * DAY_MS,
-                to: 20_795 * DAY_MS
+                to: 20_795 * DAY_MS,
+                offset: 0,
             }
         );
         assert_eq!(
             p.previous(),
             Period {
                 from: 20_781 * DAY_MS,
-                to: 20_788 * DAY_MS
+                to: 20_788 * DAY_MS,
+                offset: 0,
             }
         );
+        // In Mexico City (UTC-6) 03:00 UTC is 21:00 the evening before: "today" is that day,
+        // from its local midnight (06:00 UTC) to the next.
+        let mx = -6 * HOUR_MS;
+        let today = AnalyticsQuery::from_params(|k| (k == "range").then(|| "today".to_string()));
+        let p = today.period(20_794 * DAY_MS + 3 * HOUR_MS, mx);
+        assert_eq!(
+            (p.from, p.to, p.day_span()),
+            (
+                20_793 * DAY_MS + 6 * HOUR_MS,
+                20_794 * DAY_MS + 6 * HOUR_MS,
+                (20_793, 20_794)
+            )
+        );
+        assert_eq!(p.day_of(20_794 * DAY_MS + 5 * HOUR_MS), 20_793);
+        assert_eq!(p.day_of(20_794 * DAY_MS + 6 * HOUR_MS), 20_794);
         let custom = AnalyticsQuery::from_params(|k| match k {
             "range" => Some("custom".into()),
             "from" => Some("2026-12-06".into()),
@@ -888,7 +921,7 @@ mod tests {
             custom.to_query(),
             "?range=custom&from=2026-12-06&to=2026-12-01&channel=web"
         );
-        let p = custom.period(now);
+        let p = custom.period(now, 0);
         assert_eq!(
             (p.from / DAY_MS, p.to / DAY_MS, p.days()),
             (20_788, 20_794, 6)

@@ -99,6 +99,11 @@ impl BusinessHours {
         }
     }
 
+    /// The zone's offset from UTC at `ms`, in ms (0 without a zone).
+    pub fn offset_ms(&self, ms: i64) -> i64 {
+        i64::from(self.zone().to_offset(ts(ms)).seconds()) * 1000
+    }
+
     /// The local date at `ms` (`YYYY-MM-DD`): "once per local day" keys on it.
     pub fn local_day(&self, ms: i64) -> String {
         self.zone().to_datetime(ts(ms)).date().to_string()

@@ -272,22 +272,23 @@ fn channel_sql(channel: Option<Channel>) -> String {
 }
 
 impl Store {
-    /// Stretches that began in `p`, per UTC day number.
+    /// Stretches that began in `p`, per business day number (`p`'s offset).
     pub async fn analytics_opened_per_day(
         &self,
         p: Period,
         channel: Option<Channel>,
     ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
         let sql = format!(
-            "SELECT at / {DAY_MS} AS day, COUNT(*) FROM analytics_facts \
-             WHERE kind = 'opened' AND at >= $1 AND at < $2{} GROUP BY at / {DAY_MS}",
-            channel_sql(channel)
+            "SELECT (at + {off}) / {DAY_MS} AS day, COUNT(*) FROM analytics_facts \
+             WHERE kind = 'opened' AND at >= $1 AND at < $2{} GROUP BY (at + {off}) / {DAY_MS}",
+            channel_sql(channel),
+            off = p.offset
         );
         with_pool!(self, pool => sqlx::query_as::<_, (i64, i64)>(&sql)
             .bind(p.from).bind(p.to).fetch_all(pool).await)
     }
 
-    /// First handoffs of the stretches that began in `p`: per UTC day of the stretch's start and
+    /// First handoffs of the stretches that began in `p`: per business day of the stretch's start and
     /// reason, `(day, reason, count)`.
     pub async fn analytics_handoffs(
         &self,
@@ -295,10 +296,11 @@ impl Store {
         channel: Option<Channel>,
     ) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
         let sql = format!(
-            "SELECT stretch_at / {DAY_MS} AS day, reason, COUNT(*) FROM analytics_facts \
+            "SELECT (stretch_at + {off}) / {DAY_MS} AS day, reason, COUNT(*) FROM analytics_facts \
              WHERE first_handoff AND stretch_at >= $1 AND stretch_at < $2{} \
-             GROUP BY stretch_at / {DAY_MS}, reason",
-            channel_sql(channel)
+             GROUP BY (stretch_at + {off}) / {DAY_MS}, reason",
+            channel_sql(channel),
+            off = p.offset
         );
         with_pool!(self, pool => sqlx::query_as::<_, (i64, Option<String>, i64)>(&sql)
             .bind(p.from).bind(p.to).fetch_all(pool).await)
@@ -419,7 +421,7 @@ impl Store {
                CAST(SUM(CASE WHEN status = 'asked' THEN 1 ELSE 0 END) AS BIGINT) AS asked, \
                CAST(SUM(CASE WHEN status = 'answered' THEN 1 ELSE 0 END) AS BIGINT) AS answered, \
                CAST(SUM(CASE WHEN status = 'answered' AND score >= 4 THEN 1 ELSE 0 END) AS BIGINT) AS positive \
-             FROM csat_surveys WHERE created_at >= $1 AND created_at < $2{} GROUP BY operator_id",
+             FROM analytics_csat WHERE created_at >= $1 AND created_at < $2{} GROUP BY operator_id",
             channel_sql(channel)
         );
         let rows = with_pool!(self, pool => sqlx::query_as::<_, RawCsat>(&sql)
@@ -474,11 +476,16 @@ impl Store {
         score: Option<i64>,
         at: i64,
     ) -> Result<(), sqlx::Error> {
-        super::with_write!(self, pool => sqlx::query(
-            "INSERT INTO csat_surveys (conversation_id, operator_id, channel, scale, status, score, created_at, answered_at) \
-             SELECT id, $2, channel, 'stars', $3, $4, $5, CASE WHEN $3 = 'answered' THEN $5 END \
-             FROM conversations WHERE id = $1")
-            .bind(conversation_id).bind(operator_id).bind(status).bind(score).bind(at)
-            .execute(pool).await.map(|_| ()))
+        super::with_write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO csat_surveys (conversation_id, operator_id, channel, scale, status, score, created_at, answered_at) \
+                 SELECT id, $2, channel, 'stars', $3, $4, $5, CASE WHEN $3 = 'answered' THEN $5 END \
+                 FROM conversations WHERE id = $1 RETURNING id")
+                .bind(conversation_id).bind(operator_id).bind(status).bind(score).bind(at)
+                .fetch_one(&mut *tx).await?;
+            super::csat::record_csat_fact_in!(tx, id);
+            tx.commit().await
+        })
     }
 }

@@ -3,6 +3,21 @@
 use super::conversations::{insert_message_in, NewMessage};
 use super::{with_pool, with_write, Store};
 
+/// Inside an open transaction `$tx`: copies survey `$id` (just recorded) to `analytics_csat`,
+/// which keeps its counts after the survey is deleted with its conversation.
+macro_rules! record_csat_fact_in {
+    ($tx:ident, $id:expr) => {{
+        sqlx::query(
+            "INSERT INTO analytics_csat (survey_id, created_at, channel, operator_id, status, score) \
+             SELECT id, created_at, channel, operator_id, status, score FROM csat_surveys WHERE id = $1",
+        )
+        .bind($id)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use record_csat_fact_in;
+
 /// A survey as answering needs it, with the customer it went to.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SurveyRow {
@@ -66,6 +81,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(s.conversation_id).bind(s.operator_id).bind(s.channel).bind(s.scale)
                 .bind(s.status).bind(s.now).fetch_one(&mut *tx).await?;
+            record_csat_fact_in!(tx, id);
             let mut message_id = None;
             if let Some((m, survey_json)) = question {
                 let mid = insert_message_in!(tx, m).ok_or(sqlx::Error::RowNotFound)?;
@@ -126,6 +142,8 @@ impl Store {
             let Some(conversation) = conversation else {
                 return Ok(None);
             };
+            sqlx::query("UPDATE analytics_csat SET status = 'answered', score = $1 WHERE survey_id = $2")
+                .bind(score).bind(id).execute(&mut *tx).await?;
             let line_id = sqlx::query_scalar::<_, i64>(
                 "INSERT INTO messages (conversation_id, channel, sender, body, created_at, system_line) \
                  SELECT id, channel, 'system', $1, $2, $4 FROM conversations WHERE id = $3 RETURNING id")

@@ -270,5 +270,23 @@ crate::both_databases_with! { channel_app;
         assert_eq!(days.lines().count(), 4);
         let r = admin.get(ch.app.url("/analytics/export/secrets.csv")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        // With a time zone under Business hours, days and hours are the business's: Kiritimati
+        // is UTC+14, so the period starts at its midnight and each conversation counts on its
+        // local day.
+        let mut h = (*app::services::settings::business_hours(state).await.unwrap()).clone();
+        h.time_zone = "Pacific/Kiritimati".into();
+        app::services::settings::save_business_hours(state, &h).await.unwrap();
+        let off = 14 * 60 * MIN;
+        let z = report(&ch, &q).await;
+        assert_eq!((z.period.offset, z.period.from, z.period.to), (off, (today - 1) * DAY_MS - off, (today + 2) * DAY_MS - off));
+        assert_eq!(z.now.conversations, 5);
+        let first = created(&ch, c1).await;
+        let local = format_day((first + off).div_euclid(DAY_MS));
+        let day = z.days.iter().find(|d| d.day == local).expect("the local day of the first conversation");
+        assert!(day.conversations >= 1, "{:?}", z.days);
+        assert_eq!(z.days.iter().map(|d| d.conversations).sum::<i64>(), 5);
+        let (wd, hr) = (app::domain::analytics::weekday(b + off), app::domain::analytics::hour(b + off));
+        assert!(z.heatmap[wd][hr] >= 1, "{:?}", z.heatmap);
     }
 }

@@ -540,7 +540,17 @@ async fn when_a_dies_b_sends_its_claimed_work_after_the_lease_and_only_once() {
     })
     .await;
     tokio::time::sleep(Duration::from_secs(4)).await;
-    assert_eq!(sent().await, 1, "sent once");
+    let n = sent().await;
+    if n != 1 {
+        // What the outbox says of it, for the failure's message.
+        let outbox = b
+            .column(&format!(
+                "SELECT attempts FROM outbox WHERE message_id = {message} UNION ALL \
+                 SELECT CASE WHEN state = 'done' THEN 1 ELSE 0 END FROM outbox WHERE message_id = {message}"
+            ))
+            .await;
+        panic!("sent {n} times, not once (outbox attempts and done: {outbox:?})");
+    }
 }
 
 #[tokio::test]

@@ -3,15 +3,17 @@
 
 use crate::common::{self, Db, TestApp, TEST_PASSWORD};
 use crate::console::{open_socket, read_until, session_cookie};
+use app::domain::analytics::{format_day, AnalyticsQuery};
 use app::domain::ownership::Transition;
 use app::domain::privacy::PrivacySettings;
 use app::domain::users::Role;
 use app::dto::{AuditPage, Channel, ContactCard, ConversationDetail, ConversationGroups};
+use app::i18n::Locale;
 use app::services::audit::Who;
 use app::services::conversations::transition_at;
 use app::services::ingest::{receive, IncomingMessage};
 use app::services::media::Upload;
-use app::services::{now_ms, privacy, settings};
+use app::services::{analytics, now_ms, privacy, settings};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -403,6 +405,24 @@ both_databases_with! { privacy_app;
         );
         let recent_before = owned_counts(app, recent_contact, recent).await;
         assert!(recent_before.iter().take(5).all(|n| *n > 0), "{recent_before:?}");
+        // The old conversation's customer rated it; analytics over the last 60 days count it
+        // (once the bot has decided every message: its rounds record the conversations).
+        crate::mock::eventually("the bot's rounds", || async {
+            app.scalar("SELECT COUNT(*) FROM messages WHERE processed = FALSE").await == 0
+        })
+        .await;
+        app.state.store.insert_csat_survey(old, Some(ana), "answered", Some(5), now - 40 * DAY).await.unwrap();
+        let last_60_days = AnalyticsQuery::from_params(|k| match k {
+            "range" => Some("custom".into()),
+            "from" => Some(format_day((now - 60 * DAY).div_euclid(DAY))),
+            "to" => Some(format_day(now.div_euclid(DAY))),
+            _ => None,
+        });
+        let report = || analytics::report(&app.state, &last_60_days, Locale::en, now);
+        let numbers_before = report().await.unwrap();
+        // The old and the recent one began today; the open one 90 days ago, before the period.
+        assert_eq!(numbers_before.now.conversations, 2);
+        assert_eq!((numbers_before.now.csat.answered, numbers_before.now.csat.positive), (1, 1));
 
         // One instance a day: the turn is claimed once.
         assert_eq!(privacy::retention_turn(&app.state, now).await.unwrap(), Some(1));
@@ -414,6 +434,8 @@ both_databases_with! { privacy_app;
         assert!(recent_file.exists(), "the recent one's stays");
         assert_eq!(owned_counts(app, recent_contact, recent).await, recent_before);
         assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM conversations WHERE id = {open}")).await, 1);
+        // Analytics keep their counts and durations, the CSAT answer included.
+        assert_eq!(report().await.unwrap(), numbers_before);
         let last = entries(app).await.pop().unwrap();
         assert_eq!(last["kind"], "retention_deleted");
         assert_eq!(last["actor_id"], Value::Null);

@@ -147,8 +147,8 @@ pub fn table(r: &AnalyticsReport, name: &str, l: Locale) -> Result<Option<CsvFil
     Ok(Some(CsvFile {
         filename: format!(
             "baton-{name}-{}-{}.csv",
-            an::format_day(p.from / an::DAY_MS),
-            an::format_day(p.to / an::DAY_MS - 1)
+            an::format_day(p.day_span().0),
+            an::format_day(p.day_span().1 - 1)
         ),
         body,
     }))

@@ -77,7 +77,9 @@ pub async fn report(
     locale: Locale,
     now: i64,
 ) -> Result<AnalyticsReport, AppError> {
-    let period = q.period(now);
+    // Days are the business's days (its time zone from Business hours; UTC without one).
+    let offset = settings::business_hours(state).await?.offset_ms(now);
+    let period = q.period(now, offset);
     let sla_target_secs = settings::queue(state).await?.sla_target_secs;
     let sla_ms = i64::from(sla_target_secs) * 1000;
     let (cur, prev, scenarios, low_confidence, users) = futures::try_join!(
@@ -116,7 +118,10 @@ pub async fn report(
     operators.sort_by(|a, b| b.accepted.cmp(&a.accepted).then(a.name.cmp(&b.name)));
     let handed_per_day: Vec<(i64, i64)> = cur.handoffs.iter().map(|(d, _, n)| (*d, *n)).collect();
     let days = an::day_rows(period, &cur.opened, &handed_per_day, &cur.flow);
-    let heatmap: Vec<Vec<i64>> = an::heatmap(&cur.flow).iter().map(|r| r.to_vec()).collect();
+    let heatmap: Vec<Vec<i64>> = an::heatmap(&cur.flow, offset)
+        .iter()
+        .map(|r| r.to_vec())
+        .collect();
     let charts = Charts {
         conversations: charts::conversations(locale, &days),
         waits: charts::waits(locale, &days),

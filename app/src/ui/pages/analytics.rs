@@ -135,14 +135,15 @@ fn Report(r: AnalyticsReport) -> impl IntoView {
     let query = r.query.to_query();
     let p = r.period;
     let prev = p.previous();
-    let last = |to: i64| format_day(to / DAY_MS - 1);
+    let (first, end) = p.day_span();
+    let (prev_first, prev_end) = prev.day_span();
     let period_line = td_string!(
         l,
         analytics.period_line,
-        from = format_day(p.from / DAY_MS),
-        to = last(p.to),
-        prev_from = format_day(prev.from / DAY_MS),
-        prev_to = last(prev.to)
+        from = format_day(first),
+        to = format_day(end - 1),
+        prev_from = format_day(prev_first),
+        prev_to = format_day(prev_end - 1)
     )
     .to_string();
     let none = td_string!(l, analytics.none);
@@ -251,7 +252,7 @@ fn Report(r: AnalyticsReport) -> impl IntoView {
                             .unwrap_or_else(|| x.channel.clone());
                         view! {
                             <tr>
-                                <td>{utc_minute(x.at)}</td>
+                                <td>{local_minute(x.at, p.offset)}</td>
                                 <td>{channel}</td>
                                 <td class="num">{x.confidence.map(|c| format!("{c:.2}")).unwrap_or_else(|| none.to_string())}</td>
                                 <td><a href=format!("/conversations/{}", x.conversation_id)>
@@ -341,11 +342,12 @@ fn Report(r: AnalyticsReport) -> impl IntoView {
     }
 }
 
-/// `YYYY-MM-DD HH:MM UTC`.
-fn utc_minute(at: i64) -> String {
+/// `YYYY-MM-DD HH:MM` in the business's time (`offset` from UTC, ms).
+fn local_minute(at: i64, offset: i64) -> String {
+    let at = at + offset;
     let m = at.rem_euclid(DAY_MS) / 60_000;
     format!(
-        "{} {:02}:{:02} UTC",
+        "{} {:02}:{:02}",
         format_day(at.div_euclid(DAY_MS)),
         m / 60,
         m % 60

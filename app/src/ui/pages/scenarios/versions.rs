@@ -64,14 +64,19 @@ pub fn DraftBar(v: VersionsDto, publish: ServerAction<PublishScenarios>) -> impl
 #[component]
 pub fn VersionList(v: VersionsDto, restore: ServerAction<RestoreScenarios>) -> impl IntoView {
     let i18n = use_i18n();
-    let done = move || {
-        restore.value().get().map(|r| match r {
-            Ok(n) => {
-                let old = restore.input().get().map(|i| i.id).unwrap_or_default();
-                view! { <p class="notice" role="status">{t_string!(i18n, scenarios.versions.restored, n = n, old = old).to_string()}</p> }.into_any()
-            }
-            Err(e) => super::super::error_notice(e),
-        })
+    // Which version each restore copied, read from the list (the action's input is gone once it
+    // has finished); the notice shows when the reloaded list has the new version.
+    let copies: Vec<(i64, i64)> = v
+        .versions
+        .iter()
+        .filter_map(|x| x.restored_from.map(|old| (x.id, old)))
+        .collect();
+    let done = move || match restore.value().get()? {
+        Ok(n) => {
+            let old = copies.iter().find(|(id, _)| *id == n)?.1;
+            Some(view! { <p class="notice" role="status">{t_string!(i18n, scenarios.versions.restored, n = n, old = old).to_string()}</p> }.into_any())
+        }
+        Err(e) => Some(super::super::error_notice(e)),
     };
     view! {
         <section class="versions" aria-labelledby="versions-title">
@@ -102,11 +107,11 @@ fn Version(v: VersionDto, restore: ServerAction<RestoreScenarios>) -> impl IntoV
     view! {
         <li class="version card" data-version=id.to_string() class:live=v.live>
             <div class="version-head">
-                <h3>{t_string!(i18n, scenarios.versions.version, n = id).to_string()}</h3>
+                <h3>{move || t_string!(i18n, scenarios.versions.version, n = id).to_string()}</h3>
                 {v.live.then(|| view! { <span class="badge live">{t!(i18n, scenarios.versions.live)}</span> })}
             </div>
             <p class="muted small">{byline}</p>
-            {v.restored_from.map(|n| view! { <p class="small">{t_string!(i18n, scenarios.versions.restored_from, n = n).to_string()}</p> })}
+            {v.restored_from.map(|n| view! { <p class="small">{move || t_string!(i18n, scenarios.versions.restored_from, n = n).to_string()}</p> })}
             {v.note.clone().map(|n| view! { <p class="version-note">{n}</p> })}
             {if first {
                 view! { <p class="muted small">{t!(i18n, scenarios.versions.first)}</p> }.into_any()
