@@ -81,6 +81,9 @@ out.append(f"""INSERT INTO csat_surveys (conversation_id, operator_id, channel, 
   SELECT i, {op}, {channel}, 'stars', CASE WHEN i % 3 = 0 THEN 'asked' ELSE 'answered' END,
     CASE WHEN i % 3 = 0 THEN NULL ELSE (i / 5 % 5) + 1 END, {created} + 600000,
     CASE WHEN i % 3 = 0 THEN NULL ELSE {created} + 700000 END FROM {rows(n)} WHERE {handed};""")
+# What analytics read of them (storage::csat copies each survey as it is asked and answered).
+out.append("""INSERT INTO analytics_csat (survey_id, created_at, channel, operator_id, status, score)
+  SELECT id, created_at, channel, operator_id, status, score FROM csat_surveys;""")
 if backend == "postgres":
     out += [f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}));" for t in ("users", "scenarios", "contacts", "conversations")]
 out.append("ANALYZE;")

@@ -46,8 +46,23 @@ async function adminSettings(viewport, name) {
   await ctx.close();
 }
 
-for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
-  test(`${name}: out of hours the widget gets the out-of-hours reply, and a rating shows in the chat`, async () => {
+/** Today's CSAT score and response rate, as an admin reads them on the Analytics page. */
+async function csatToday(viewport) {
+  const ctx = await env.chrome.browser.newContext({ viewport });
+  const page = await ctx.newPage();
+  await signIn(page, env.baton.url, ADMIN);
+  await page.goto(`${env.baton.url}/analytics?range=today`);
+  const summary = page.getByRole('region', { name: 'Summary' });
+  const cell = async (name) =>
+    (await summary.locator('tr', { has: page.getByRole('rowheader', { name }) }).locator('td').first().innerText()).trim();
+  const out = { score: await cell(/^CSAT score/), responses: await cell(/^CSAT response rate/) };
+  await ctx.close();
+  return out;
+}
+
+// The phone's visitor gives 4 stars (positive), the desktop's 2: today's score moves each time.
+for (const [name, viewport, stars, score] of [['phone', PHONE, 4, /^100(\.0)? ?%$/], ['desktop', DESKTOP, 2, /^50(\.0)? ?%$/]]) {
+  test(`${name}: out of hours the widget gets the out-of-hours reply, and a rating shows in the chat and moves the CSAT score`, async () => {
     await adminSettings(viewport, name);
     const cust = await customerOn(env, viewport);
     assert.equal(await cust.say('I want to talk to a human please'), CLOSED);
@@ -57,11 +72,17 @@ for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     await page.locator('.chat-state[data-owner="closed"]').waitFor();
     // The visitor is asked, with buttons; a press thanks them.
     await cust.page.getByText('How would you rate the help you got?').waitFor({ timeout: 10_000 });
-    await cust.page.getByRole('button', { name: 'Rate: 4 ⭐⭐⭐⭐' }).click();
+    const before = await csatToday(viewport);
+    await cust.page.getByRole('button', { name: `Rate: ${stars} ${'⭐'.repeat(stars)}` }).click();
     await cust.page.getByText('Thanks for your rating!').waitFor();
     await cust.page.screenshot({ path: shot(`${name}-widget-rated`) });
     // The operator sees the rating in the conversation's history, live.
-    await page.locator('.msg.system', { hasText: 'Customer rated 4/5' }).waitFor({ timeout: 10_000 });
+    await page.locator('.msg.system', { hasText: `Customer rated ${stars}/5` }).waitFor({ timeout: 10_000 });
+    // Analytics count it at once: the score and the response rate move.
+    const after = await csatToday(viewport);
+    assert.notDeepEqual(after, before);
+    assert.match(after.score, score, JSON.stringify({ before, after }));
+    assert.notEqual(after.responses, before.responses);
     await page.screenshot({ path: shot(`${name}-chat-rated`) });
     // The conversation stays closed.
     assert.equal(await page.locator('.chat-state').getAttribute('data-owner'), 'closed');

@@ -44,8 +44,8 @@ pub async fn save_canned(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Operator).await?;
-            crate::services::canned::save(&state, &me, id, shared, &shortcut, &body).await
+            let (state, me, who) = require_who(Role::Operator).await?;
+            crate::services::canned::save(&state, &me, &who, id, shared, &shortcut, &body).await
         }
         .await,
     )
@@ -57,8 +57,8 @@ pub async fn delete_canned(id: i64) -> Result<(), AppError> {
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Operator).await?;
-            crate::services::canned::delete(&state, &me, id).await
+            let (state, me, who) = require_who(Role::Operator).await?;
+            crate::services::canned::delete(&state, &me, &who, id).await
         }
         .await,
     )

@@ -33,9 +33,9 @@ pub async fn save_template(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, _) = require(Role::Admin).await?;
+            let (state, _, who) = require_who(Role::Admin).await?;
             let draft = TemplateDraft::parse(&name, &language, &category, &body)?;
-            crate::services::templates::save(&state, (id > 0).then_some(id), &draft).await
+            crate::services::templates::save(&state, &who, (id > 0).then_some(id), &draft).await
         }
         .await,
     )
@@ -47,8 +47,8 @@ pub async fn delete_template(id: i64) -> Result<(), AppError> {
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, _) = require(Role::Admin).await?;
-            crate::services::templates::delete(&state, id).await
+            let (state, _, who) = require_who(Role::Admin).await?;
+            crate::services::templates::delete(&state, &who, id).await
         }
         .await,
     )

@@ -1,6 +1,8 @@
 //! Canned replies: admins keep the shared set, each operator their own. Everyone signed in reads
 //! the shared set and their own in the composer.
 
+use super::audit::Who;
+use super::settings::record_saved;
 use super::{now_ms, AppState};
 use crate::domain::canned::{check, MAX_PER_OWNER};
 use crate::domain::problem::Problem;
@@ -39,19 +41,38 @@ async fn check_may_change(state: &AppState, me: &UserRow, id: i64) -> Result<boo
     }
 }
 
-/// Adds (`id` None) or changes a reply. `shared` picks the set a new reply joins.
+/// The audit log's settings section for the shared replies (a person's own are not logged).
+const SECTION: &str = "canned_replies";
+
+/// A shared reply as it is now (for the audit log's before).
+async fn shared_reply(state: &AppState, id: i64) -> Result<Option<CannedReply>, AppError> {
+    Ok(state
+        .store
+        .canned_of(None)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id))
+}
+
+/// Adds (`id` None) or changes a reply. `shared` picks the set a new reply joins. A change to
+/// the shared set is recorded in the audit log as `who`'s.
 pub async fn save(
     state: &AppState,
     me: &UserRow,
+    who: &Who,
     id: Option<i64>,
     shared: bool,
     shortcut: &str,
     body: &str,
 ) -> Result<CannedReply, AppError> {
     let text = check(shortcut, body)?;
+    let mut before = None;
     let (id, shared) = match id {
         Some(id) => {
             let shared = check_may_change(state, me, id).await?;
+            if shared {
+                before = shared_reply(state, id).await?;
+            }
             if !state
                 .store
                 .update_canned(id, &text.shortcut, &text.body, now_ms())
@@ -81,18 +102,31 @@ pub async fn save(
             (id, shared)
         }
     };
-    Ok(CannedReply {
+    let saved = CannedReply {
         id,
         shared,
         shortcut: text.shortcut,
         body: text.body,
-    })
+    };
+    if shared {
+        record_saved(state, who, SECTION, &before.as_ref(), &Some(&saved)).await?;
+    }
+    Ok(saved)
 }
 
-pub async fn delete(state: &AppState, me: &UserRow, id: i64) -> Result<(), AppError> {
-    check_may_change(state, me, id).await?;
+/// Deletes a reply; one of the shared set is recorded in the audit log as `who`'s.
+pub async fn delete(state: &AppState, me: &UserRow, who: &Who, id: i64) -> Result<(), AppError> {
+    let shared = check_may_change(state, me, id).await?;
+    let before = if shared {
+        shared_reply(state, id).await?
+    } else {
+        None
+    };
     if !state.store.delete_canned(id).await? {
         return Err(AppError::NotFound(Problem::CannedMissing));
+    }
+    if shared {
+        record_saved(state, who, SECTION, &before.as_ref(), &None).await?;
     }
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! WhatsApp message templates: admins keep the list; the operator holding a WhatsApp conversation
 //! sends one with its parameters filled, inside or outside the 24-hour window.
 
+use super::audit::Who;
 use super::conversations::{held_by, operator_message, queued};
+use super::settings::record_saved;
 use super::{now_ms, AppState};
 use crate::domain::problem::Problem;
 use crate::domain::templates::{fill, TemplateCall, TemplateDraft, WhatsappTemplate};
@@ -17,25 +19,39 @@ pub async fn list(state: &AppState) -> Result<Vec<WhatsappTemplate>, AppError> {
     Ok(state.store.list_templates().await?)
 }
 
-/// Creates a template (`id` `None`) or replaces one.
+/// The audit log's settings section for templates.
+const SECTION: &str = "whatsapp_templates";
+
+async fn find(state: &AppState, id: Option<i64>) -> Result<Option<WhatsappTemplate>, AppError> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(list(state).await?.into_iter().find(|t| t.id == id))
+}
+
+/// Creates a template (`id` `None`) or replaces one, by `who` (an admin), recorded in the audit
+/// log.
 pub async fn save(
     state: &AppState,
+    who: &Who,
     id: Option<i64>,
     draft: &TemplateDraft,
 ) -> Result<WhatsappTemplate, AppError> {
-    state
+    let before = find(state, id).await?;
+    let saved = state
         .store
         .save_template(id, draft, now_ms())
         .await?
-        .ok_or_else(gone)
+        .ok_or_else(gone)?;
+    record_saved(state, who, SECTION, &before.as_ref(), &Some(&saved)).await?;
+    Ok(saved)
 }
 
-pub async fn delete(state: &AppState, id: i64) -> Result<(), AppError> {
-    if state.store.delete_template(id).await? {
-        Ok(())
-    } else {
-        Err(gone())
+/// Deletes a template, by `who` (an admin), recorded in the audit log.
+pub async fn delete(state: &AppState, who: &Who, id: i64) -> Result<(), AppError> {
+    let before = find(state, Some(id)).await?;
+    if !state.store.delete_template(id).await? {
+        return Err(gone());
     }
+    record_saved(state, who, SECTION, &before.as_ref(), &None).await
 }
 
 /// Sends template `template_id` with `params` in WhatsApp conversation `id`, which `me` holds: stored

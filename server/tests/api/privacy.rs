@@ -121,6 +121,17 @@ async fn customer(app: &TestApp, chat: &str, name: &str, text: &str) -> i64 {
     .await
 }
 
+/// Waits until the bot has decided every customer message (its rounds record when conversations
+/// began, for analytics), so what a test does next does not race it.
+async fn decided(app: &TestApp) {
+    crate::mock::eventually("the bot's rounds", || async {
+        app.scalar("SELECT COUNT(*) FROM messages WHERE processed = FALSE")
+            .await
+            == 0
+    })
+    .await;
+}
+
 /// `operator` takes conversation `id` and attaches an image; returns its stored file's path.
 async fn attach_image(p: &P, operator: i64, id: i64) -> std::path::PathBuf {
     common::assign(&p.app.state, id, operator).await;
@@ -358,6 +369,60 @@ both_databases_with! { privacy_app;
         assert!(!csv.contains(",=sum"), "{csv}");
     }
 
+    async fn shared_replies_and_templates_are_audited_and_a_persons_own_replies_are_not(p) {
+        let app = &p.app;
+        let boss_id = app.user("boss@x.io", Role::Admin).await;
+        app.user("ana@x.io", Role::Operator).await;
+        let (boss, _) = sign_in(app, "boss@x.io", TEST_PASSWORD).await;
+        let (ana, _) = sign_in(app, "ana@x.io", TEST_PASSWORD).await;
+        let start = entries(app).await.len();
+
+        // The shared set: added, changed, deleted.
+        let reply = ok(app.call(&boss, "canned/save", &[("shared", "true"), ("shortcut", "hi"), ("body", "Hola, ¿en qué ayudo?")]).await).await;
+        let rid = reply["id"].as_i64().unwrap().to_string();
+        ok(app.call(&boss, "canned/save", &[("id", &rid), ("shortcut", "hi"), ("body", "Hola 👋")]).await).await;
+        ok(app.call(&boss, "canned/delete", &[("id", &rid)]).await).await;
+        // Ana's own replies are hers: not in the log.
+        let mine = ok(app.call(&ana, "canned/save", &[("shortcut", "bye"), ("body", "Adiós")]).await).await;
+        ok(app.call(&ana, "canned/delete", &[("id", &mine["id"].as_i64().unwrap().to_string())]).await).await;
+        // A WhatsApp template: added, changed, deleted.
+        let t = ok(app.call(&boss, "templates/save", &[
+            ("name", "order_ready"), ("language", "es"), ("category", "utility"), ("body", "Tu pedido {{1}} está listo."),
+        ]).await).await;
+        let tid = t["id"].as_i64().unwrap().to_string();
+        ok(app.call(&boss, "templates/save", &[
+            ("id", &tid), ("name", "order_ready"), ("language", "es"), ("category", "utility"), ("body", "Tu pedido {{1}} ya está listo."),
+        ]).await).await;
+        ok(app.call(&boss, "templates/delete", &[("id", &tid)]).await).await;
+
+        let all = entries(app).await.split_off(start);
+        let seen: Vec<(&str, &str)> = all.iter()
+            .map(|e| (e["kind"].as_str().unwrap(), e["target"].as_str().unwrap()))
+            .collect();
+        assert_eq!(seen, [
+            ("settings_saved", "settings:canned_replies"),
+            ("settings_saved", "settings:canned_replies"),
+            ("settings_saved", "settings:canned_replies"),
+            ("settings_saved", "settings:whatsapp_templates"),
+            ("settings_saved", "settings:whatsapp_templates"),
+            ("settings_saved", "settings:whatsapp_templates"),
+        ]);
+        for e in &all {
+            assert_eq!((e["actor_id"].as_i64(), e["ip"].as_str()), (Some(boss_id), Some(CLIENT_IP)), "{e}");
+        }
+        assert_eq!(all[0]["details"]["before"], Value::Null);
+        assert_eq!(all[0]["details"]["after"]["body"], "Hola, ¿en qué ayudo?");
+        assert_eq!(all[1]["details"]["before"], json!({"body": "Hola, ¿en qué ayudo?"}));
+        assert_eq!(all[1]["details"]["after"], json!({"body": "Hola 👋"}));
+        assert_eq!(all[2]["details"]["before"]["shortcut"], "hi");
+        assert_eq!(all[2]["details"]["after"], Value::Null);
+        assert_eq!(all[3]["details"]["after"]["name"], "order_ready");
+        assert_eq!(all[4]["details"]["after"], json!({"body": "Tu pedido {{1}} ya está listo."}));
+        assert_eq!(all[5]["details"]["before"]["name"], "order_ready");
+        assert_eq!(all[5]["details"]["after"], Value::Null);
+        assert!(!all.iter().any(|e| e.to_string().contains("Adiós")));
+    }
+
     async fn entries_cannot_be_updated_or_deleted(p) {
         let app = &p.app;
         let _ = sign_in(app, "nobody@x.io", "whatever-it-is").await;
@@ -386,13 +451,16 @@ both_databases_with! { privacy_app;
         let ana = app.user("ana@x.io", Role::Operator).await;
         let now = now_ms();
         let old = customer(app, "7001", "Old", "hace mucho").await;
+        decided(app).await;
         let old_file = attach_image(&p, ana, old).await;
         close_at(app, old, now - 40 * DAY).await;
         let recent = customer(app, "7002", "Recent", "hace poco").await;
+        decided(app).await;
         let recent_file = attach_image(&p, ana, recent).await;
         close_at(app, recent, now - 10 * DAY).await;
         // Open (written to long ago, never closed).
         let open = customer(app, "7003", "Open", "sigo aquí").await;
+        decided(app).await;
         app.exec(&format!("UPDATE conversations SET created_at = {0}, last_message_at = {0} WHERE id = {open}", now - 90 * DAY)).await;
 
         // Forever by default: nothing goes.
@@ -405,12 +473,7 @@ both_databases_with! { privacy_app;
         );
         let recent_before = owned_counts(app, recent_contact, recent).await;
         assert!(recent_before.iter().take(5).all(|n| *n > 0), "{recent_before:?}");
-        // The old conversation's customer rated it; analytics over the last 60 days count it
-        // (once the bot has decided every message: its rounds record the conversations).
-        crate::mock::eventually("the bot's rounds", || async {
-            app.scalar("SELECT COUNT(*) FROM messages WHERE processed = FALSE").await == 0
-        })
-        .await;
+        // The old conversation's customer rated it; analytics over the last 60 days count it.
         app.state.store.insert_csat_survey(old, Some(ana), "answered", Some(5), now - 40 * DAY).await.unwrap();
         let last_60_days = AnalyticsQuery::from_params(|k| match k {
             "range" => Some("custom".into()),
@@ -420,8 +483,8 @@ both_databases_with! { privacy_app;
         });
         let report = || analytics::report(&app.state, &last_60_days, Locale::en, now);
         let numbers_before = report().await.unwrap();
-        // The old and the recent one began today; the open one 90 days ago, before the period.
-        assert_eq!(numbers_before.now.conversations, 2);
+        // All three began today (analytics count when the bot first saw them).
+        assert_eq!(numbers_before.now.conversations, 3);
         assert_eq!((numbers_before.now.csat.answered, numbers_before.now.csat.positive), (1, 1));
 
         // One instance a day: the turn is claimed once.
@@ -556,6 +619,10 @@ both_databases_with! { privacy_app;
         // Live events: the operator's socket gets the masked number, the admin's the whole one.
         let mut op_ws = open_socket(app, &op_cookie, "").await;
         let mut boss_ws = open_socket(app, &boss_cookie, "").await;
+        // Both are listening once they said hello.
+        for ws in [&mut op_ws, &mut boss_ws] {
+            read_until(ws, |e| e["type"] == "hello").await;
+        }
         app::services::conversations::announce_conversation(&app.state, id).await.unwrap();
         let name_in = |evs: Vec<Value>| evs.last().unwrap()["conversation"]["contact_name"].as_str().unwrap().to_string();
         let is_update = |ev: &Value| ev["type"] == "conversation_updated" && ev["conversation"]["id"] == id;

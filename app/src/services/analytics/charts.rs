@@ -316,6 +316,9 @@ mod tests {
             h.contains("\nMon\n") && h.contains("\nSun\n"),
             "weekday labels"
         );
-        assert!(h.contains("Hour (UTC)"));
+        assert!(
+            h.contains("Hour") && !h.contains("UTC"),
+            "hours in the business time zone"
+        );
     }
 }
