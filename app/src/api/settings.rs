@@ -107,7 +107,7 @@ pub async fn save_business_hours(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Admin).await?;
+            let (state, me, who) = require_who(Role::Admin).await?;
             let week = [day0, day1, day2, day3, day4, day5, day6];
             let h = crate::domain::hours::parse_business_hours(
                 &time_zone,
@@ -117,7 +117,7 @@ pub async fn save_business_hours(
                 &out_of_hours_en,
                 page_anyway,
             )?;
-            crate::services::settings::save_business_hours(&state, &h).await?;
+            crate::services::settings::save_business_hours_by(&state, &who, &h).await?;
             tracing::info!(user_id = me.id, "business hours changed");
             Ok(h)
         }
@@ -152,10 +152,10 @@ pub async fn save_csat(
     use crate::domain::users::Role;
     respond(
         async {
-            let (state, me) = require(Role::Admin).await?;
+            let (state, me, who) = require_who(Role::Admin).await?;
             let c =
                 crate::domain::csat::parse_csat_settings(enabled, &scale, &question, &question_en)?;
-            crate::services::settings::save_csat(&state, &c).await?;
+            crate::services::settings::save_csat_by(&state, &who, &c).await?;
             tracing::info!(
                 user_id = me.id,
                 enabled = c.enabled,

@@ -173,6 +173,17 @@ pub async fn save_business_hours(state: &AppState, h: &BusinessHours) -> Result<
     save(state, HOURS_KEY, h).await
 }
 
+/// Saves business hours by `who` (an admin), recorded in the audit log.
+pub async fn save_business_hours_by(
+    state: &AppState,
+    who: &Who,
+    h: &BusinessHours,
+) -> Result<(), AppError> {
+    let before = business_hours(state).await?;
+    save_business_hours(state, h).await?;
+    record_saved(state, who, HOURS_KEY, &*before, h).await
+}
+
 /// Customer satisfaction surveys: on or off, the scale, the question.
 pub async fn csat(state: &AppState) -> Result<Arc<CsatSettings>, AppError> {
     cached(state, &state.settings_cache.csat, CSAT_KEY).await
@@ -180,6 +191,13 @@ pub async fn csat(state: &AppState) -> Result<Arc<CsatSettings>, AppError> {
 
 pub async fn save_csat(state: &AppState, c: &CsatSettings) -> Result<(), AppError> {
     save(state, CSAT_KEY, c).await
+}
+
+/// Saves the survey settings by `who` (an admin), recorded in the audit log.
+pub async fn save_csat_by(state: &AppState, who: &Who, c: &CsatSettings) -> Result<(), AppError> {
+    let before = csat(state).await?;
+    save_csat(state, c).await?;
+    record_saved(state, who, CSAT_KEY, &*before, c).await
 }
 
 pub fn scenario_from_row(r: &ScenarioRow) -> Scenario {

@@ -369,7 +369,7 @@ both_databases_with! { privacy_app;
         assert!(!csv.contains(",=sum"), "{csv}");
     }
 
-    async fn shared_replies_and_templates_are_audited_and_a_persons_own_replies_are_not(p) {
+    async fn templates_replies_hours_and_surveys_are_audited_and_a_persons_own_replies_are_not(p) {
         let app = &p.app;
         let boss_id = app.user("boss@x.io", Role::Admin).await;
         app.user("ana@x.io", Role::Operator).await;
@@ -394,6 +394,14 @@ both_databases_with! { privacy_app;
             ("id", &tid), ("name", "order_ready"), ("language", "es"), ("category", "utility"), ("body", "Tu pedido {{1}} ya está listo."),
         ]).await).await;
         ok(app.call(&boss, "templates/delete", &[("id", &tid)]).await).await;
+        // Business hours and the satisfaction survey: the changed fields.
+        ok(app.call(&boss, "settings/save_business_hours", &[
+            ("time_zone", "Europe/Madrid"), ("day0", "09:00-18:00"), ("day1", ""), ("day2", ""), ("day3", ""),
+            ("day4", ""), ("day5", ""), ("day6", ""), ("closed_dates", ""), ("out_of_hours", "Cerrado."), ("out_of_hours_en", "Closed."),
+        ]).await).await;
+        ok(app.call(&boss, "settings/save_csat", &[
+            ("enabled", "true"), ("scale", "thumbs"), ("question", "¿Qué tal?"), ("question_en", "How did we do?"),
+        ]).await).await;
 
         let all = entries(app).await.split_off(start);
         let seen: Vec<(&str, &str)> = all.iter()
@@ -406,6 +414,8 @@ both_databases_with! { privacy_app;
             ("settings_saved", "settings:whatsapp_templates"),
             ("settings_saved", "settings:whatsapp_templates"),
             ("settings_saved", "settings:whatsapp_templates"),
+            ("settings_saved", "settings:business_hours"),
+            ("settings_saved", "settings:csat"),
         ]);
         for e in &all {
             assert_eq!((e["actor_id"].as_i64(), e["ip"].as_str()), (Some(boss_id), Some(CLIENT_IP)), "{e}");
@@ -421,6 +431,10 @@ both_databases_with! { privacy_app;
         assert_eq!(all[5]["details"]["before"]["name"], "order_ready");
         assert_eq!(all[5]["details"]["after"], Value::Null);
         assert!(!all.iter().any(|e| e.to_string().contains("Adiós")));
+        assert_eq!(all[6]["details"]["after"]["time_zone"], "Europe/Madrid");
+        assert_eq!(all[6]["details"]["before"]["time_zone"], "");
+        assert_eq!(all[7]["details"]["after"]["enabled"], true);
+        assert_eq!(all[7]["details"]["after"]["scale"], "thumbs");
     }
 
     async fn entries_cannot_be_updated_or_deleted(p) {

@@ -6,18 +6,53 @@ use super::settings::save_status;
 use crate::api::settings::{get_business_hours, get_csat, SaveBusinessHours, SaveCsat};
 use crate::domain::csat::{CsatSettings, Scale};
 use crate::domain::hours::{day_text, BusinessHours};
+use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 
+/// The cards' actions and resources, made at the top of the page (the resource rule in
+/// `ui::layout`: nothing is created inside a `Suspense`).
+#[derive(Clone, Copy)]
+pub struct HoursEditing {
+    save: ServerAction<SaveBusinessHours>,
+    hours: Resource<Result<BusinessHours, AppError>>,
+    save_csat: ServerAction<SaveCsat>,
+    csat: Resource<Result<CsatSettings, AppError>>,
+}
+
+impl HoursEditing {
+    pub fn for_page() -> Self {
+        let save = ServerAction::<SaveBusinessHours>::new();
+        let saved = super::successes(save.version(), save.value());
+        let hours = Resource::new(move || saved.get(), |_| get_business_hours());
+        let save_csat = ServerAction::<SaveCsat>::new();
+        let csat_saved = super::successes(save_csat.version(), save_csat.value());
+        let csat = Resource::new(move || csat_saved.get(), |_| get_csat());
+        Self {
+            save,
+            hours,
+            save_csat,
+            csat,
+        }
+    }
+}
+
+impl HoursEditing {
+    /// Keeps the server's render until both cards' data is in (see `super::settle`).
+    pub fn settle(self) -> impl IntoView {
+        (super::settle(self.hours), super::settle(self.csat))
+    }
+}
+
 /// The `Business hours` and `Customer satisfaction` cards.
 #[component]
-pub fn HoursSections() -> impl IntoView {
-    let save = ServerAction::<SaveBusinessHours>::new();
-    let saved = super::successes(save.version(), save.value());
-    let hours = Resource::new(move || saved.get(), |_| get_business_hours());
-    let save_csat = ServerAction::<SaveCsat>::new();
-    let csat_saved = super::successes(save_csat.version(), save_csat.value());
-    let csat = Resource::new(move || csat_saved.get(), |_| get_csat());
+pub fn HoursSections(editing: HoursEditing) -> impl IntoView {
+    let HoursEditing {
+        save,
+        hours,
+        save_csat,
+        csat,
+    } = editing;
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -35,8 +70,6 @@ pub fn HoursSections() -> impl IntoView {
                 }
             })}
         </Transition>
-        {super::settle(hours)}
-        {super::settle(csat)}
     }
 }
 

@@ -2,15 +2,31 @@
 //! for operators. Part of the settings page's chunk.
 
 use crate::api::privacy::{get_privacy, SavePrivacy};
+use crate::domain::privacy::PrivacySettings;
 use crate::error::AppError;
 use crate::i18n::*;
 use leptos::prelude::*;
 
+/// The card's action and resource, made at the top of the page (the resource rule in
+/// `ui::layout`).
+#[derive(Clone, Copy)]
+pub struct PrivacyEditing {
+    save: ServerAction<SavePrivacy>,
+    pub current: Resource<Result<PrivacySettings, AppError>>,
+}
+
+impl PrivacyEditing {
+    pub fn for_page() -> Self {
+        let save = ServerAction::<SavePrivacy>::new();
+        let saved = super::successes(save.version(), save.value());
+        let current = Resource::new(move || saved.get(), |_| get_privacy());
+        Self { save, current }
+    }
+}
+
 #[component]
-pub fn PrivacySection() -> impl IntoView {
-    let save = ServerAction::<SavePrivacy>::new();
-    let saved = super::successes(save.version(), save.value());
-    let current = Resource::new(move || saved.get(), |_| get_privacy());
+pub fn PrivacySection(editing: PrivacyEditing) -> impl IntoView {
+    let PrivacyEditing { save, current } = editing;
     let i18n = use_i18n();
     let err = move |field: &'static str| super::field_error(save.value(), field);
     let status = move || match save.value().get() {
@@ -49,6 +65,5 @@ pub fn PrivacySection() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        {super::settle(current)}
     }
 }

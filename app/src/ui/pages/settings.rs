@@ -26,6 +26,9 @@ pub fn SettingsPage() -> impl IntoView {
     let queue_saved = super::successes(save_queue.version(), save_queue.value());
     let queue = Resource::new(move || queue_saved.get(), |_| get_queue_settings());
     let canned = super::canned::CannedEditing::new(true);
+    let hours = super::hours::HoursEditing::for_page();
+    let templates = super::templates::TemplatesEditing::for_page();
+    let privacy = super::privacy::PrivacyEditing::for_page();
     let i18n = use_i18n();
     view! {
         <AdminOnly>
@@ -50,10 +53,10 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <super::hours::HoursSections/>
+            <super::hours::HoursSections editing=hours/>
             <super::canned::CannedEditor shared=true editing=canned/>
-            <super::templates::TemplatesSection/>
-            <super::privacy::PrivacySection/>
+            <super::templates::TemplatesSection editing=templates/>
+            <super::privacy::PrivacySection editing=privacy/>
             <div class="card">
                 <h2>{t!(i18n, settings.account.title)}</h2>
                 <p class="muted">{t!(i18n, settings.account.text, <link> = <a href="/account" />)}</p>
@@ -67,6 +70,9 @@ pub fn SettingsPage() -> impl IntoView {
         {super::settle(handoff)}
         {super::settle(queue)}
         {super::settle(canned.list)}
+        {hours.settle()}
+        {super::settle(templates.list)}
+        {super::settle(privacy.current)}
     }
 }
 

@@ -18,15 +18,42 @@ fn category_label(l: Locale, c: TemplateCategory) -> &'static str {
     }
 }
 
+/// The section's actions and list, made at the top of the page (the resource rule in
+/// `ui::layout`).
+#[derive(Clone, Copy)]
+pub struct TemplatesEditing {
+    save: ServerAction<SaveTemplate>,
+    delete: ServerAction<DeleteTemplate>,
+    saved: Memo<usize>,
+    pub list: Resource<Result<Vec<WhatsappTemplate>, AppError>>,
+}
+
+impl TemplatesEditing {
+    pub fn for_page() -> Self {
+        let save = ServerAction::<SaveTemplate>::new();
+        let delete = ServerAction::<DeleteTemplate>::new();
+        // The list reloads after a save or a delete that worked; a refused save keeps the form.
+        let saved = super::successes(save.version(), save.value());
+        let deleted = super::successes(delete.version(), delete.value());
+        let list = Resource::new(move || (saved.get(), deleted.get()), |_| list_templates());
+        Self {
+            save,
+            delete,
+            saved,
+            list,
+        }
+    }
+}
+
 #[component]
-pub fn TemplatesSection() -> impl IntoView {
+pub fn TemplatesSection(editing: TemplatesEditing) -> impl IntoView {
     let i18n = use_i18n();
-    let save = ServerAction::<SaveTemplate>::new();
-    let delete = ServerAction::<DeleteTemplate>::new();
-    // The list reloads after a save or a delete that worked; a refused save keeps the form.
-    let saved = super::successes(save.version(), save.value());
-    let deleted = super::successes(delete.version(), delete.value());
-    let list = Resource::new(move || (saved.get(), deleted.get()), |_| list_templates());
+    let TemplatesEditing {
+        save,
+        delete,
+        saved,
+        list,
+    } = editing;
     let delete_error = move || match delete.value().get() {
         Some(Err(e)) => Some(super::error_notice(e)),
         _ => None,

@@ -33,6 +33,12 @@ pub fn ScenariosPage() -> impl IntoView {
         )
     };
     let list = Resource::new(edits, |_| list_scenarios());
+    // The draft's state and the versions (admins read it; made here, outside every `Suspense`:
+    // the resource rule in `ui::layout`. For an operator the server answers 403, never shown).
+    let versions = Resource::new(
+        move || (edits(), publish.version().get()),
+        |_| scenario_versions(),
+    );
 
     // The scenario being edited: None = editor closed, Some(None) = a new one.
     let editing = RwSignal::new(None::<Option<ScenarioDto>>);
@@ -53,12 +59,7 @@ pub fn ScenariosPage() -> impl IntoView {
     let page = move || {
         let is_admin = expect_context::<CurrentUser>().0.is_admin();
         // Admins only: the draft's state and the versions.
-        let panel = is_admin.then(|| {
-            Resource::new(
-                move || (edits(), publish.version().get()),
-                |_| scenario_versions(),
-            )
-        });
+        let panel = is_admin.then_some(versions);
         view! {
         <section class="page scenarios" aria-labelledby="sc-title">
             <div class="page-head">
