@@ -72,9 +72,9 @@ test('the audit log shows a role change, with who and from where', async () => {
   await phone.ctx.close();
 });
 
-test('an admin erases a contact after confirming; it is gone', async () => {
+for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) test(`${size}: an admin erases a contact after confirming; it is gone`, async () => {
   const cust = await waitingCustomerOn(env);
-  const { ctx, page } = await adminOn(PHONE);
+  const { ctx, page } = await adminOn(viewport);
   const row = page.locator('section.group[data-state="waiting"] li.row a').last();
   const name = (await row.locator('.name, .contact-name').first().innerText().catch(() => '')).trim();
   const href = await row.getAttribute('href');
@@ -87,7 +87,7 @@ test('an admin erases a contact after confirming; it is gone', async () => {
   // Nothing is erased before the confirmation.
   const warning = panel.getByRole('alertdialog');
   await warning.getByText('cannot be undone').waitFor();
-  await page.screenshot({ path: shot('phone-erase-confirm') });
+  await page.screenshot({ path: shot(`${size}-erase-confirm`) });
   await warning.getByRole('button', { name: 'Cancel' }).click();
   await panel.getByRole('button', { name: 'Erase contact' }).click();
   await Promise.all([
@@ -102,7 +102,7 @@ test('an admin erases a contact after confirming; it is gone', async () => {
     headers: { origin: env.baton.url },
   });
   assert.equal(r.status(), 404);
-  await page.screenshot({ path: shot('phone-after-erase') });
+  await page.screenshot({ path: shot(`${size}-after-erase`) });
 
   // The erasure is in the audit log, without the customer's words.
   await page.goto(`${env.baton.url}/audit?kind=contact_erased`);
