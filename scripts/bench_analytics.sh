@@ -121,7 +121,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
     url="http://127.0.0.1:$PORT/analytics?range=$range"
     page=$(curl -s -H "cookie: $cookie" "$url")
     grep -q 'data-chart="heatmap"' <<<"$page" || die "$backend: the page has no charts"
-    n=$(grep -o 'data-measure="conversations"><th[^<]*<span class="measure">[^<]*</span><span[^>]*>[^<]*</span></th><td class="num now">[0-9]*' <<<"$page" | grep -o '[0-9]*$' || true)
+    n=$(python3 -c 'import re,sys; m=re.search(r"data-measure=\"conversations\".*?<td class=\"num now\">(?:<!--[^>]*-->)*([0-9][0-9,.]*)", sys.stdin.read(), re.S); print(m.group(1) if m else "?")' <<<"$page")
     times=()
     for _ in $(seq 1 "$RENDERS"); do
       times+=("$(curl -s -o /dev/null -w '%{time_total}' -H "cookie: $cookie" "$url")")
