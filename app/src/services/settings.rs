@@ -107,9 +107,20 @@ pub async fn save_handoff_by(
     who: &Who,
     h: &HandoffSettings,
 ) -> Result<(), AppError> {
-    let before = handoff(state).await?;
-    save_handoff(state, h).await?;
-    record_saved(state, who, HANDOFF_KEY, &*before, h).await
+    save_by(state, who, HANDOFF_KEY, &*handoff(state).await?, h).await
+}
+
+/// Saves settings `key` as `after` by `who`, recorded in the audit log as the change from
+/// `before`.
+async fn save_by<T: serde::Serialize>(
+    state: &AppState,
+    who: &Who,
+    key: &str,
+    before: &T,
+    after: &T,
+) -> Result<(), AppError> {
+    save(state, key, after).await?;
+    record_saved(state, who, key, before, after).await
 }
 
 /// Records that `who` saved the settings `section`: the fields that changed, before and after.
@@ -150,9 +161,7 @@ pub async fn save_privacy_by(
     who: &Who,
     p: &PrivacySettings,
 ) -> Result<(), AppError> {
-    let before = privacy(state).await?;
-    save(state, PRIVACY_KEY, p).await?;
-    record_saved(state, who, PRIVACY_KEY, &*before, p).await
+    save_by(state, who, PRIVACY_KEY, &*privacy(state).await?, p).await
 }
 
 /// Routing policy, offer time, waiting target and alert interval.
@@ -179,9 +188,7 @@ pub async fn save_business_hours_by(
     who: &Who,
     h: &BusinessHours,
 ) -> Result<(), AppError> {
-    let before = business_hours(state).await?;
-    save_business_hours(state, h).await?;
-    record_saved(state, who, HOURS_KEY, &*before, h).await
+    save_by(state, who, HOURS_KEY, &*business_hours(state).await?, h).await
 }
 
 /// Customer satisfaction surveys: on or off, the scale, the question.
@@ -195,9 +202,7 @@ pub async fn save_csat(state: &AppState, c: &CsatSettings) -> Result<(), AppErro
 
 /// Saves the survey settings by `who` (an admin), recorded in the audit log.
 pub async fn save_csat_by(state: &AppState, who: &Who, c: &CsatSettings) -> Result<(), AppError> {
-    let before = csat(state).await?;
-    save_csat(state, c).await?;
-    record_saved(state, who, CSAT_KEY, &*before, c).await
+    save_by(state, who, CSAT_KEY, &*csat(state).await?, c).await
 }
 
 pub fn scenario_from_row(r: &ScenarioRow) -> Scenario {

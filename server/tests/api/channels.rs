@@ -269,7 +269,7 @@ both_databases_with! { channel_app;
             assert_eq!(r.status(), StatusCode::OK);
         }
         ch.graph.wait_for(36).await;
-        eventually("every message is processed", || async { ch.count("SELECT COUNT(*) FROM messages WHERE processed = FALSE").await == 0 }).await;
+        ch.app.decided().await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         assert_eq!(ch.graph.requests().len(), 36, "one reply per customer message, no more");
         assert_eq!(ch.count("SELECT COUNT(*) FROM conversations").await, 12);
@@ -321,7 +321,7 @@ both_databases_with! { channel_app;
 
         // While people own it, the bot says nothing, even to a scenario's trigger.
         ch.post_wa(&wa_text("5215511111111", "wamid.h3", "hola")).await;
-        eventually("the message is processed", || async { ch.count("SELECT COUNT(*) FROM messages WHERE processed = FALSE").await == 0 }).await;
+        ch.app.decided().await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(ch.graph.requests().len(), 2);
     }

@@ -156,6 +156,17 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Waits until the bot has decided every customer message (its rounds also record when
+    /// conversations began, for analytics).
+    pub async fn decided(&self) {
+        crate::mock::eventually("the bot decided every message", || async {
+            self.scalar("SELECT COUNT(*) FROM messages WHERE processed = FALSE")
+                .await
+                == 0
+        })
+        .await;
+    }
+
     /// Runs a query returning one integer, straight against the test database: tests check
     /// stored rows with their own SQL, outside the app's storage module.
     pub async fn scalar(&self, sql: &str) -> i64 {

@@ -121,17 +121,6 @@ async fn customer(app: &TestApp, chat: &str, name: &str, text: &str) -> i64 {
     .await
 }
 
-/// Waits until the bot has decided every customer message (its rounds record when conversations
-/// began, for analytics), so what a test does next does not race it.
-async fn decided(app: &TestApp) {
-    crate::mock::eventually("the bot's rounds", || async {
-        app.scalar("SELECT COUNT(*) FROM messages WHERE processed = FALSE")
-            .await
-            == 0
-    })
-    .await;
-}
-
 /// `operator` takes conversation `id` and attaches an image; returns its stored file's path.
 async fn attach_image(p: &P, operator: i64, id: i64) -> std::path::PathBuf {
     common::assign(&p.app.state, id, operator).await;
@@ -465,16 +454,16 @@ both_databases_with! { privacy_app;
         let ana = app.user("ana@x.io", Role::Operator).await;
         let now = now_ms();
         let old = customer(app, "7001", "Old", "hace mucho").await;
-        decided(app).await;
+        app.decided().await;
         let old_file = attach_image(&p, ana, old).await;
         close_at(app, old, now - 40 * DAY).await;
         let recent = customer(app, "7002", "Recent", "hace poco").await;
-        decided(app).await;
+        app.decided().await;
         let recent_file = attach_image(&p, ana, recent).await;
         close_at(app, recent, now - 10 * DAY).await;
         // Open (written to long ago, never closed).
         let open = customer(app, "7003", "Open", "sigo aquí").await;
-        decided(app).await;
+        app.decided().await;
         app.exec(&format!("UPDATE conversations SET created_at = {0}, last_message_at = {0} WHERE id = {open}", now - 90 * DAY)).await;
 
         // Forever by default: nothing goes.

@@ -143,12 +143,12 @@ pub fn table(r: &AnalyticsReport, name: &str, l: Locale) -> Result<Option<CsvFil
         tracing::error!(error = %e, "analytics CSV not written");
         AppError::Internal
     })?;
-    let p = r.period;
+    let (first, end) = r.period.day_span();
     Ok(Some(CsvFile {
         filename: format!(
             "baton-{name}-{}-{}.csv",
-            an::format_day(p.day_span().0),
-            an::format_day(p.day_span().1 - 1)
+            an::format_day(first),
+            an::format_day(end - 1)
         ),
         body,
     }))

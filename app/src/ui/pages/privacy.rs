@@ -29,20 +29,15 @@ pub fn PrivacySection(editing: PrivacyEditing) -> impl IntoView {
     let PrivacyEditing { save, current } = editing;
     let i18n = use_i18n();
     let err = move |field: &'static str| super::field_error(save.value(), field);
-    let status = move || match save.value().get() {
-        Some(Ok(_)) => Some(
-            view! { <p class="notice ok" role="status">{t!(i18n, privacy.saved)}</p> }.into_any(),
-        ),
-        Some(Err(AppError::Invalid(_))) | None => None,
-        Some(Err(e)) => Some(super::error_notice(e)),
-    };
     view! {
         <section class="card" aria-labelledby="privacy-title">
             <h2 id="privacy-title">{t!(i18n, privacy.title)}</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match current.await {
-                        Ok(p) => view! {
+                        Ok(p) => {
+                            let status = super::settings::save_status(save.value(), move || t_string!(i18n, privacy.saved));
+                            view! {
                             <ActionForm action=save attr:class="form" attr:novalidate=true>
                                 <label class="field">
                                     <span>{t!(i18n, privacy.retention_days)}</span>
@@ -59,7 +54,8 @@ pub fn PrivacySection(editing: PrivacyEditing) -> impl IntoView {
                                 {status}
                                 <button type="submit" class="btn primary">{t!(i18n, privacy.save)}</button>
                             </ActionForm>
-                        }.into_any(),
+                            }.into_any()
+                        }
                         Err(e) => super::load_error(&e),
                     }
                 })}

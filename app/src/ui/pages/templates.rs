@@ -116,14 +116,9 @@ fn TemplateList(ts: Vec<WhatsappTemplate>, delete: ServerAction<DeleteTemplate>)
 fn TemplateForm(save: ServerAction<SaveTemplate>) -> impl IntoView {
     let i18n = use_i18n();
     let err = move |field: &'static str| super::field_error(save.value(), field);
-    let status = move || match save.value().get() {
-        Some(Ok(_)) => Some(
-            view! { <p class="notice ok" role="status">{t!(i18n, settings.templates.saved)}</p> }
-                .into_any(),
-        ),
-        Some(Err(AppError::Invalid(_))) | None => None,
-        Some(Err(e)) => Some(super::error_notice(e)),
-    };
+    let status = super::settings::save_status(save.value(), move || {
+        t_string!(i18n, settings.templates.saved)
+    });
     view! {
         <ActionForm action=save attr:class="form" attr:novalidate=true>
             <input type="hidden" name="id" value="0"/>
