@@ -475,17 +475,31 @@ pub fn on_operator_reply(
     Some(f)
 }
 
-/// One fact about the flow of conversations in a period, as the report reads it back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlowFact {
+/// The flow facts of one kind (`accepted`, `taken_over`, `first_reply`, `closed`),
+/// operator and business day of a period, as the report reads them back: how many there were and
+/// the durations they carry (the storage groups them so that a long history is read as a few
+/// hundred rows, not one per fact).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowGroup {
     pub kind: String,
-    pub at: i64,
     pub operator_id: Option<i64>,
-    pub duration_ms: Option<i64>,
-    pub handled_ms: Option<i64>,
-    /// Set on handoffs (escalations and take-overs from the bot).
-    pub reason: Option<String>,
+    /// The business day (see [`Period::day_of`]).
+    pub day: i64,
+    pub count: i64,
+    /// The facts' `duration_ms` (those that have one).
+    pub durations: Vec<i64>,
+    /// The facts' `handled_ms` (those that have one).
+    pub handled: Vec<i64>,
 }
+
+impl FlowGroup {
+    fn is(&self, kinds: &[&str]) -> bool {
+        kinds.contains(&self.kind.as_str())
+    }
+}
+
+/// The kinds of fact whose duration is a wait in the queue.
+const WAIT_KINDS: [&str; 2] = ["accepted", "taken_over"];
 
 /// CSAT counts (see the module notes).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -542,16 +556,16 @@ impl Numbers {
     }
 }
 
-/// The flow measures of one period from its facts: first replies, waits, resolutions, SLA.
-pub fn flow_numbers(facts: &[FlowFact], sla_target_ms: i64, n: &mut Numbers) {
+/// The flow measures of one period from its fact groups: first replies, waits, resolutions, SLA.
+pub fn flow_numbers(groups: &[FlowGroup], sla_target_ms: i64, n: &mut Numbers) {
     let durations = |kinds: &[&str]| -> Vec<i64> {
-        facts
+        groups
             .iter()
-            .filter(|f| kinds.contains(&f.kind.as_str()))
-            .filter_map(|f| f.duration_ms)
+            .filter(|g| g.is(kinds))
+            .flat_map(|g| g.durations.iter().copied())
             .collect()
     };
-    let waits = durations(&["accepted", "taken_over"]);
+    let waits = durations(&WAIT_KINDS);
     n.sla_hits = waits.iter().filter(|w| **w <= sla_target_ms).count() as i64;
     n.waiting = Spread::of(waits);
     n.first_reply = Spread::of(durations(&["first_reply"]));
@@ -668,15 +682,15 @@ pub struct OperatorRow {
 }
 
 /// The per-operator rows (without names and CSAT), by operator id.
-pub fn operator_rows(facts: &[FlowFact]) -> Vec<OperatorRow> {
+pub fn operator_rows(groups: &[FlowGroup]) -> Vec<OperatorRow> {
     use std::collections::BTreeMap;
     let mut by: BTreeMap<i64, (i64, Vec<i64>, Vec<i64>)> = BTreeMap::new();
-    for f in facts {
-        let Some(op) = f.operator_id else { continue };
-        match f.kind.as_str() {
-            "accepted" | "taken_over" => by.entry(op).or_default().0 += 1,
-            "first_reply" => by.entry(op).or_default().1.extend(f.handled_ms),
-            "closed" => by.entry(op).or_default().2.extend(f.handled_ms),
+    for g in groups {
+        let Some(op) = g.operator_id else { continue };
+        match g.kind.as_str() {
+            "accepted" | "taken_over" => by.entry(op).or_default().0 += g.count,
+            "first_reply" => by.entry(op).or_default().1.extend(&g.handled),
+            "closed" => by.entry(op).or_default().2.extend(&g.handled),
             _ => {}
         }
     }
@@ -691,11 +705,13 @@ pub fn operator_rows(facts: &[FlowFact]) -> Vec<OperatorRow> {
         .collect()
 }
 
-/// Handoffs by weekday (0 = Monday) and hour, in the business's time (`offset` from UTC, ms).
-pub fn heatmap(facts: &[FlowFact], offset: i64) -> [[i64; 24]; 7] {
+/// Handoffs by weekday (0 = Monday) and hour, in the business's time, from handoffs per hour
+/// number (hours since 1970-01-01 in the business's time zone).
+pub fn heatmap(per_hour: &[(i64, i64)]) -> [[i64; 24]; 7] {
     let mut grid = [[0i64; 24]; 7];
-    for f in facts.iter().filter(|f| f.reason.is_some()) {
-        grid[weekday(f.at + offset)][hour(f.at + offset)] += 1;
+    for (h, n) in per_hour {
+        let at = h * HOUR_MS;
+        grid[weekday(at)][hour(at)] += n;
     }
     grid
 }
@@ -752,7 +768,7 @@ pub fn day_rows(
     period: Period,
     opened: &[(i64, i64)],
     handed: &[(i64, i64)],
-    facts: &[FlowFact],
+    groups: &[FlowGroup],
 ) -> Vec<DayRow> {
     let (first, end) = period.day_span();
     (first..end)
@@ -760,11 +776,10 @@ pub fn day_rows(
             let count =
                 |list: &[(i64, i64)]| list.iter().filter(|(d, _)| *d == day).map(|(_, n)| n).sum();
             let waits = Spread::of(
-                facts
+                groups
                     .iter()
-                    .filter(|f| matches!(f.kind.as_str(), "accepted" | "taken_over"))
-                    .filter(|f| period.day_of(f.at) == day)
-                    .filter_map(|f| f.duration_ms)
+                    .filter(|g| g.day == day && g.is(&WAIT_KINDS))
+                    .flat_map(|g| g.durations.iter().copied())
                     .collect(),
             );
             DayRow {
@@ -872,6 +887,90 @@ mod tests {
         // 2026-12-07 is a Monday.
         assert_eq!(weekday(20_794 * DAY_MS + 5 * HOUR_MS), 0);
         assert_eq!(hour(20_794 * DAY_MS + 5 * HOUR_MS + 59_999), 5);
+    }
+
+    fn group(kind: &str, operator_id: Option<i64>, day: i64, durations: &[i64]) -> FlowGroup {
+        FlowGroup {
+            kind: kind.into(),
+            operator_id,
+            day,
+            count: durations.len() as i64,
+            durations: durations.to_vec(),
+            handled: durations.iter().map(|d| d / 2).collect(),
+        }
+    }
+
+    #[test]
+    fn grouped_facts_give_the_same_measures_as_one_list() {
+        let groups = [
+            group("accepted", Some(2), 10, &[30_000, 10_000]),
+            group("accepted", Some(3), 11, &[50_000]),
+            FlowGroup {
+                count: 1,
+                ..group("taken_over", Some(3), 11, &[])
+            },
+            group("first_reply", Some(2), 10, &[4_000, 2_000, 8_000]),
+            group("closed", Some(3), 11, &[100_000]),
+            group("closed", None, 11, &[60_000, 20_000]),
+        ];
+        let mut n = Numbers::default();
+        flow_numbers(&groups, 30_000, &mut n);
+        // Waits 10, 30, 50 s: the take-over without a wait counts as taken but has no wait.
+        assert_eq!(
+            n.waiting,
+            Spread {
+                count: 3,
+                median: Some(30_000),
+                p90: Some(50_000)
+            }
+        );
+        assert_eq!(n.sla_hits, 2);
+        assert_eq!(n.first_reply.median, Some(4_000));
+        assert_eq!(
+            n.resolution,
+            Spread {
+                count: 3,
+                median: Some(60_000),
+                p90: Some(100_000)
+            }
+        );
+        let ops = operator_rows(&groups);
+        assert_eq!(
+            ops.iter()
+                .map(|r| (
+                    r.operator_id,
+                    r.accepted,
+                    r.first_reply_median,
+                    r.resolution_median
+                ))
+                .collect::<Vec<_>>(),
+            [(2, 2, Some(2_000), None), (3, 2, None, Some(50_000))]
+        );
+        let period = Period {
+            from: 10 * DAY_MS,
+            to: 12 * DAY_MS,
+            offset: 0,
+        };
+        let days = day_rows(period, &[(10, 4)], &[(11, 1)], &groups);
+        assert_eq!(
+            days.iter()
+                .map(|d| (d.conversations, d.handed_off, d.wait_median, d.wait_p90))
+                .collect::<Vec<_>>(),
+            [
+                (4, 0, Some(10_000), Some(30_000)),
+                (0, 1, Some(50_000), Some(50_000))
+            ]
+        );
+    }
+
+    #[test]
+    fn the_heatmap_places_each_local_hour() {
+        // Monday 2026-12-07 05:00 and Sunday 2026-12-06 23:00, business time.
+        let monday_five = 20_794 * 24 + 5;
+        let grid = heatmap(&[(monday_five, 3), (monday_five - 6, 2), (monday_five, 1)]);
+        assert_eq!(grid[0][5], 4);
+        assert_eq!(grid[6][23], 2);
+        assert_eq!(grid.iter().flatten().sum::<i64>(), 6);
     }
 
     #[test]

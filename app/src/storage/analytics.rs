@@ -14,7 +14,7 @@
 
 use super::{id_list, with_pool, Store};
 use crate::domain::analytics::{
-    Csat, FlowFact, LowConfidenceRow, Period, ScenarioRow, DAY_MS, HOUR_MS, LOW_CONFIDENCE_ROWS,
+    Csat, FlowGroup, LowConfidenceRow, Period, ScenarioRow, DAY_MS, HOUR_MS, LOW_CONFIDENCE_ROWS,
 };
 use crate::dto::Channel;
 
@@ -239,13 +239,22 @@ macro_rules! record_operator_reply_in {
 pub(crate) use record_operator_reply_in;
 
 #[derive(sqlx::FromRow)]
-struct RawFlow {
+struct RawFlowGroup {
     kind: String,
-    at: i64,
     operator_id: Option<i64>,
-    duration_ms: Option<i64>,
-    handled_ms: Option<i64>,
-    reason: Option<String>,
+    day: i64,
+    count: i64,
+    /// JSON arrays of the group's values, `null` where a fact has none.
+    durations: String,
+    handled: String,
+}
+
+/// The numbers of a JSON array of integers and nulls (a group's values, aggregated by the
+/// database), without the nulls.
+fn json_numbers(json: &str) -> Result<Vec<i64>, sqlx::Error> {
+    let values: Vec<Option<i64>> =
+        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(values.into_iter().flatten().collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -327,31 +336,60 @@ impl Store {
             .bind(p.from / HOUR_MS).bind(p.to / HOUR_MS).fetch_one(pool).await)
     }
 
-    /// The flow facts of `p`: handoffs, takes, first replies and closes.
+    /// The flow facts of `p` (takes, first replies and closes), grouped by kind, operator and
+    /// business day, each group with its values: a few hundred rows however long the history.
     pub async fn analytics_flow(
         &self,
         p: Period,
         channel: Option<Channel>,
-    ) -> Result<Vec<FlowFact>, sqlx::Error> {
+    ) -> Result<Vec<FlowGroup>, sqlx::Error> {
+        let json_array = |column: &str| match self.backend() {
+            super::Backend::Sqlite => format!("json_group_array({column})"),
+            super::Backend::Postgres => format!("CAST(json_agg({column}) AS TEXT)"),
+        };
         let sql = format!(
-            "SELECT kind, at, operator_id, duration_ms, handled_ms, reason FROM analytics_facts \
-             WHERE kind IN ('escalated', 'accepted', 'taken_over', 'first_reply', 'closed') \
-               AND at >= $1 AND at < $2{}",
-            channel_sql(channel)
+            "SELECT kind, operator_id, (at + {off}) / {DAY_MS} AS day, COUNT(*) AS count, \
+               {} AS durations, {} AS handled FROM analytics_facts \
+             WHERE kind IN ('accepted', 'taken_over', 'first_reply', 'closed') \
+               AND at >= $1 AND at < $2{} \
+             GROUP BY kind, operator_id, (at + {off}) / {DAY_MS}",
+            json_array("duration_ms"),
+            json_array("handled_ms"),
+            channel_sql(channel),
+            off = p.offset
         );
-        let rows = with_pool!(self, pool => sqlx::query_as::<_, RawFlow>(&sql)
+        let rows = with_pool!(self, pool => sqlx::query_as::<_, RawFlowGroup>(&sql)
             .bind(p.from).bind(p.to).fetch_all(pool).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| FlowFact {
-                kind: r.kind,
-                at: r.at,
-                operator_id: r.operator_id,
-                duration_ms: r.duration_ms,
-                handled_ms: r.handled_ms,
-                reason: r.reason,
+        rows.into_iter()
+            .map(|r| {
+                Ok(FlowGroup {
+                    durations: json_numbers(&r.durations)?,
+                    handled: json_numbers(&r.handled)?,
+                    kind: r.kind,
+                    operator_id: r.operator_id,
+                    day: r.day,
+                    count: r.count,
+                })
             })
-            .collect())
+            .collect()
+    }
+
+    /// Handoffs (escalations and take-overs from the bot) in `p`, per hour number in the
+    /// business's time zone (hours since 1970-01-01 plus `p`'s offset): the heatmap's counts.
+    pub async fn analytics_handoff_hours(
+        &self,
+        p: Period,
+        channel: Option<Channel>,
+    ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+        let sql = format!(
+            "SELECT (at + {off}) / {HOUR_MS} AS hour, COUNT(*) FROM analytics_facts \
+             WHERE kind IN ('escalated', 'taken_over') AND reason IS NOT NULL \
+               AND at >= $1 AND at < $2{} GROUP BY (at + {off}) / {HOUR_MS}",
+            channel_sql(channel),
+            off = p.offset
+        );
+        with_pool!(self, pool => sqlx::query_as::<_, (i64, i64)>(&sql)
+            .bind(p.from).bind(p.to).fetch_all(pool).await)
     }
 
     /// Scenario matches in `p` and how many a handoff followed, most matched first.

@@ -7,16 +7,17 @@ pub mod export;
 
 use super::{settings, AppState};
 use crate::domain::analytics::{
-    self as an, AnalyticsQuery, AnalyticsReport, Charts, FlowFact, Numbers, Period,
+    self as an, AnalyticsQuery, AnalyticsReport, Charts, FlowGroup, Numbers, Period,
 };
 use crate::dto::Channel;
 use crate::error::AppError;
 use crate::i18n::Locale;
+use futures::TryFutureExt;
 
 /// One period's headline numbers and what the tables and charts are made of.
 struct PeriodData {
     numbers: Numbers,
-    flow: Vec<FlowFact>,
+    flow: Vec<FlowGroup>,
     opened: Vec<(i64, i64)>,
     handoffs: Vec<(i64, String, i64)>,
     csat: Vec<(Option<i64>, an::Csat)>,
@@ -82,19 +83,14 @@ pub async fn report(
     let period = q.period(now, offset);
     let sla_target_secs = settings::queue(state).await?.sla_target_secs;
     let sla_ms = i64::from(sla_target_secs) * 1000;
-    let (cur, prev, scenarios, low_confidence, users) = futures::try_join!(
+    let store = &state.store;
+    let (cur, prev, scenarios, low_confidence, handoff_hours, users) = futures::try_join!(
         period_data(state, period, q.channel, sla_ms),
         period_data(state, period.previous(), q.channel, sla_ms),
-        async { Ok::<_, AppError>(state.store.analytics_scenarios(period, q.channel).await?) },
-        async {
-            Ok::<_, AppError>(
-                state
-                    .store
-                    .analytics_low_confidence(period, q.channel)
-                    .await?,
-            )
-        },
-        async { Ok::<_, AppError>(state.store.list_users().await?) },
+        store.analytics_scenarios(period, q.channel).err_into(),
+        store.analytics_low_confidence(period, q.channel).err_into(),
+        store.analytics_handoff_hours(period, q.channel).err_into(),
+        store.list_users().err_into(),
     )?;
     let mut operators = an::operator_rows(&cur.flow);
     for (op, c) in &cur.csat {
@@ -118,7 +114,7 @@ pub async fn report(
     operators.sort_by(|a, b| b.accepted.cmp(&a.accepted).then(a.name.cmp(&b.name)));
     let handed_per_day: Vec<(i64, i64)> = cur.handoffs.iter().map(|(d, _, n)| (*d, *n)).collect();
     let days = an::day_rows(period, &cur.opened, &handed_per_day, &cur.flow);
-    let heatmap: Vec<Vec<i64>> = an::heatmap(&cur.flow, offset)
+    let heatmap: Vec<Vec<i64>> = an::heatmap(&handoff_hours)
         .iter()
         .map(|r| r.to_vec())
         .collect();
