@@ -30,29 +30,24 @@ fn owner(me: &UserRow, shared: bool) -> Option<i64> {
 }
 
 /// The shared set is the admins'; a personal reply is its owner's alone. Someone else's reply is
-/// "not found" rather than "forbidden": its existence is not theirs to learn.
-async fn check_may_change(state: &AppState, me: &UserRow, id: i64) -> Result<bool, AppError> {
+/// "not found" rather than "forbidden": its existence is not theirs to learn. Returns the reply
+/// as it is now.
+async fn check_may_change(
+    state: &AppState,
+    me: &UserRow,
+    id: i64,
+) -> Result<CannedReply, AppError> {
     let missing = || AppError::NotFound(Problem::CannedMissing);
-    match state.store.canned_owner(id).await?.ok_or_else(missing)? {
-        None if me.role() == Role::Admin => Ok(true),
-        None => Err(AppError::Forbidden),
-        Some(owner) if owner == me.id => Ok(false),
-        Some(_) => Err(missing()),
+    match state.store.canned(id).await?.ok_or_else(missing)? {
+        (None, reply) if me.role() == Role::Admin => Ok(reply),
+        (None, _) => Err(AppError::Forbidden),
+        (Some(owner), reply) if owner == me.id => Ok(reply),
+        (Some(_), _) => Err(missing()),
     }
 }
 
 /// The audit log's settings section for the shared replies (a person's own are not logged).
 const SECTION: &str = "canned_replies";
-
-/// A shared reply as it is now (for the audit log's before).
-async fn shared_reply(state: &AppState, id: i64) -> Result<Option<CannedReply>, AppError> {
-    Ok(state
-        .store
-        .canned_of(None)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id))
-}
 
 /// Adds (`id` None) or changes a reply. `shared` picks the set a new reply joins. A change to
 /// the shared set is recorded in the audit log as `who`'s.
@@ -69,10 +64,9 @@ pub async fn save(
     let mut before = None;
     let (id, shared) = match id {
         Some(id) => {
-            let shared = check_may_change(state, me, id).await?;
-            if shared {
-                before = shared_reply(state, id).await?;
-            }
+            let current = check_may_change(state, me, id).await?;
+            let shared = current.shared;
+            before = shared.then_some(current);
             if !state
                 .store
                 .update_canned(id, &text.shortcut, &text.body, now_ms())
@@ -116,17 +110,12 @@ pub async fn save(
 
 /// Deletes a reply; one of the shared set is recorded in the audit log as `who`'s.
 pub async fn delete(state: &AppState, me: &UserRow, who: &Who, id: i64) -> Result<(), AppError> {
-    let shared = check_may_change(state, me, id).await?;
-    let before = if shared {
-        shared_reply(state, id).await?
-    } else {
-        None
-    };
+    let before = check_may_change(state, me, id).await?;
     if !state.store.delete_canned(id).await? {
         return Err(AppError::NotFound(Problem::CannedMissing));
     }
-    if shared {
-        record_saved(state, who, SECTION, &before.as_ref(), &None).await?;
+    if before.shared {
+        record_saved(state, who, SECTION, &Some(&before), &None).await?;
     }
     Ok(())
 }

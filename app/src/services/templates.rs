@@ -22,11 +22,6 @@ pub async fn list(state: &AppState) -> Result<Vec<WhatsappTemplate>, AppError> {
 /// The audit log's settings section for templates.
 const SECTION: &str = "whatsapp_templates";
 
-async fn find(state: &AppState, id: Option<i64>) -> Result<Option<WhatsappTemplate>, AppError> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(list(state).await?.into_iter().find(|t| t.id == id))
-}
-
 /// Creates a template (`id` `None`) or replaces one, by `who` (an admin), recorded in the audit
 /// log.
 pub async fn save(
@@ -35,7 +30,10 @@ pub async fn save(
     id: Option<i64>,
     draft: &TemplateDraft,
 ) -> Result<WhatsappTemplate, AppError> {
-    let before = find(state, id).await?;
+    let before = match id {
+        Some(id) => state.store.template(id).await?,
+        None => None,
+    };
     let saved = state
         .store
         .save_template(id, draft, now_ms())
@@ -47,7 +45,7 @@ pub async fn save(
 
 /// Deletes a template, by `who` (an admin), recorded in the audit log.
 pub async fn delete(state: &AppState, who: &Who, id: i64) -> Result<(), AppError> {
-    let before = find(state, Some(id)).await?;
+    let before = state.store.template(id).await?;
     if !state.store.delete_template(id).await? {
         return Err(gone());
     }

@@ -50,11 +50,12 @@ impl Store {
         Ok(rows.into_iter().map(CannedRow::into_dto).collect())
     }
 
-    /// The owner of reply `id` (`Some(None)`: shared), or `None` when there is no such reply.
-    pub async fn canned_owner(&self, id: i64) -> Result<Option<Option<i64>>, sqlx::Error> {
-        with_pool!(self, p => sqlx::query_scalar::<_, Option<i64>>(
-            "SELECT owner_id FROM canned_replies WHERE id = $1")
-            .bind(id).fetch_optional(p).await)
+    /// Reply `id` with its owner (`None`: shared), or `None` when there is no such reply.
+    pub async fn canned(&self, id: i64) -> Result<Option<(Option<i64>, CannedReply)>, sqlx::Error> {
+        let row = with_pool!(self, p => sqlx::query_as::<_, CannedRow>(
+            "SELECT id, owner_id, shortcut, body FROM canned_replies WHERE id = $1")
+            .bind(id).fetch_optional(p).await)?;
+        Ok(row.map(|r| (r.owner_id, r.into_dto())))
     }
 
     /// Adds a reply unless `owner` already keeps `max` of them. `Ok(None)`: the limit was reached.

@@ -35,9 +35,7 @@ impl HoursEditing {
             csat,
         }
     }
-}
 
-impl HoursEditing {
     /// Keeps the server's render until both cards' data is in (see `super::settle`).
     pub fn settle(self) -> impl IntoView {
         (super::settle(self.hours), super::settle(self.csat))
