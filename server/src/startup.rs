@@ -16,7 +16,7 @@ use app::bus::{LocalBus, SharedBus};
 use app::services::ingest::IngestWriter;
 use app::services::state::ServiceSettings;
 use app::services::{demo, notifications, operators, AppState};
-use app::storage::{Backend, Store};
+use app::storage::Store;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -99,12 +99,10 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
     let mut state = AppState::new(store.clone(), bus, settings);
     state.cluster = cluster;
     state.widget_hub = Arc::new(app::services::widget::WidgetHub::new(config.widget.clone()));
-    if store.backend() == Backend::Sqlite {
-        // One writer for inbound messages (see `IngestWriter`); it ends with the last state.
-        let (writer, task) = IngestWriter::new(store);
-        tokio::spawn(task);
-        state.ingest_writer = Some(writer);
-    }
+    // One writer for inbound messages (see `IngestWriter`); it ends with the last state.
+    let (writer, task) = IngestWriter::new(store);
+    tokio::spawn(task);
+    state.ingest_writer = Some(writer);
     let channels = Arc::new(config.channels.clone());
     let media_store: Arc<dyn app::services::media::MediaStore> =
         Arc::new(app::services::media::DirStore::new(&config.media.dir));

@@ -264,7 +264,7 @@ pub struct AppState {
     pub pusher: Option<Arc<dyn super::notifications::DevicePusher>>,
     /// What browsers and native wrappers need to subscribe.
     pub push_info: Arc<super::notifications::PushInfo>,
-    /// Group commit for inbound messages (SQLite); `None` stores each message on its own.
+    /// Group commit for inbound messages; `None` stores each message on its own.
     pub ingest_writer: Option<super::ingest::IngestWriter>,
     /// `Send test notification` per person (see [`super::notifications::TESTS_PER_MINUTE`]).
     pub test_push_limits: Arc<Mutex<AttemptLimiter>>,

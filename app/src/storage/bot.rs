@@ -238,70 +238,174 @@ macro_rules! latest_customer_at {
     };
 }
 
-/// [`Store::ingest_customer_message`] on PostgreSQL: contact, conversation and message in one
-/// statement, one round trip. A redelivery (the message's platform id is stored already) touches
-/// nothing: the contact's upsert yields no row, so neither do the conversation's nor the
-/// message's. Two deliveries racing both pass that check; the unique index keeps one message.
-/// `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview, `$7` account,
-/// `$8` body, `$9` media type, `$10` media id, `$11` platform message id, `$12` when the customer
-/// wrote (the platform's time).
+/// [`Store::ingest_customer_messages`] on PostgreSQL: a whole batch (contacts, conversations and
+/// messages) in one statement, one round trip and one commit. Each parameter is an array with one
+/// element per row; `UNNEST ... WITH ORDINALITY` keeps the rows' order, so a conversation's
+/// messages get ids in the order they arrived. A platform id already stored (a redelivery)
+/// touches nothing, and one repeated within the batch is stored once (its first row). Contacts
+/// and conversations are grouped, so each is upserted once per batch, in id order (a steady lock
+/// order): the latest row's name, preview and account win, the newest customer time counts. Two
+/// batches racing with the same platform id both pass the `NOT EXISTS`; the unique index keeps one
+/// message. `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview, `$7`
+/// account, `$8` body, `$9` media type, `$10` media id, `$11` platform message id, `$12` when the
+/// customer wrote (the platform's time), `$13` media state, `$14` media mime, `$15` media name,
+/// `$16` transcript state, `$17` processed.
 const INGEST_POSTGRES: &str = concat!(
-    "WITH ct AS (",
+    "WITH input AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], \
+       $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], \
+       $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[], $17::boolean[]) \
+       WITH ORDINALITY AS i(channel, external_id, name, phone, now, preview, account, body, \
+         media_type, media_id, platform_message_id, customer_at, media_state, media_mime, \
+         media_name, transcript_state, processed, ord)), \
+     fresh AS (SELECT DISTINCT ON (channel, platform_message_id) * FROM input i \
+       WHERE NOT EXISTS (SELECT 1 FROM messages m \
+         WHERE m.channel = i.channel AND m.platform_message_id = i.platform_message_id) \
+       ORDER BY channel, platform_message_id, ord), \
+     ct AS (",
     super::conversations::upsert_contact_sql!(
-        "SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS \
-         (SELECT 1 FROM messages WHERE channel = $1 AND platform_message_id = $11)"
+        "SELECT channel, external_id, \
+           (array_agg(name ORDER BY ord DESC) FILTER (WHERE name IS NOT NULL))[1], \
+           (array_agg(phone ORDER BY ord DESC) FILTER (WHERE phone IS NOT NULL))[1], min(now) \
+         FROM fresh GROUP BY channel, external_id ORDER BY channel, external_id",
+        "id, channel, external_id"
     ),
     "), \
      cv AS ( \
        INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
          last_message_preview, channel_account, created_at, updated_at, last_customer_at) \
-       SELECT id, $1, 'bot', TRUE, 0, $5, $6, $7, $5, $5, $12 FROM ct \
+       SELECT ct.id, ct.channel, 'bot', TRUE, 0, max(f.now), \
+         (array_agg(f.preview ORDER BY f.ord DESC))[1], \
+         (array_agg(f.account ORDER BY f.ord DESC) FILTER (WHERE f.account IS NOT NULL))[1], \
+         min(f.now), max(f.now), max(f.customer_at) \
+       FROM fresh f JOIN ct USING (channel, external_id) GROUP BY ct.id, ct.channel ORDER BY ct.id \
        ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
          last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
          channel_account = COALESCE(excluded.channel_account, conversations.channel_account), \
          last_customer_at = ",
     latest_customer_at!(),
-    " RETURNING id) \
+    " RETURNING id, contact_id) \
      INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
        platform_message_id, processed, created_at, media_state, media_mime, media_name, media_due_at, \
        transcript_state) \
-     SELECT id, $1, 'customer', $8, $9, $10, $11, $17, $5, $13, $14, $15, $5, $16 FROM cv \
+     SELECT cv.id, f.channel, 'customer', f.body, f.media_type, f.media_id, f.platform_message_id, \
+       f.processed, f.now, f.media_state, f.media_mime, f.media_name, f.now, f.transcript_state \
+     FROM fresh f JOIN ct USING (channel, external_id) JOIN cv ON cv.contact_id = ct.id \
+     ORDER BY f.ord \
      ON CONFLICT (channel, platform_message_id) DO NOTHING \
-     RETURNING id, conversation_id"
+     RETURNING id, conversation_id, channel, platform_message_id"
 );
 
-/// Inside an open transaction `$tx`: gets or creates the contact and its conversation (bumping
+/// SQLite, inside an open transaction: gets or creates the contact and its conversation (bumping
 /// its last message) and inserts the customer message unless its platform id is stored already.
-/// Evaluates to `Option<Ingested>`; on `None` the caller decides what to do with the bump.
-macro_rules! ingest_row_in {
-    ($tx:ident, $m:expr) => {{
-        let m: &IncomingRow<'_> = $m;
-        let preview = super::conversations::preview(m.body, m.media_type);
-        let contact = sqlx::query_scalar::<_, i64>(super::conversations::UPSERT_CONTACT)
-            .bind(m.channel.as_str()).bind(m.external_id).bind(m.contact_name).bind(m.phone).bind(m.now)
-            .fetch_one(&mut *$tx).await?;
-        let conversation = sqlx::query_scalar::<_, i64>(concat!(
-            "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
-               last_message_preview, channel_account, created_at, updated_at, last_customer_at) \
-             VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3, $6) \
-             ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
-               last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
-               channel_account = COALESCE(excluded.channel_account, conversations.channel_account), \
-               last_customer_at = ", latest_customer_at!(), " RETURNING id"))
-            .bind(contact).bind(m.channel.as_str()).bind(m.now).bind(&preview).bind(m.account).bind(m.customer_at)
-            .fetch_one(&mut *$tx).await?;
-        sqlx::query_scalar::<_, i64>(
-            "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
-               platform_message_id, processed, created_at, media_state, media_mime, media_name, \
-               media_due_at, transcript_state) \
-             VALUES ($1, $2, 'customer', $3, $4, $5, $6, $12, $7, $8, $9, $10, $7, $11) \
-             ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
-            .bind(conversation).bind(m.channel.as_str()).bind(m.body).bind(m.media_type).bind(m.media_id)
-            .bind(m.platform_message_id).bind(m.now).bind(m.media_state).bind(m.media_mime)
-            .bind(m.media_name).bind(m.transcript_state).bind(m.processed)
-            .fetch_optional(&mut *$tx).await?
-            .map(|message_id| Ingested { conversation_id: conversation, message_id })
-    }};
+/// On `None` the caller decides what to do with the bump.
+async fn ingest_row_sqlite(
+    tx: &mut sqlx::SqliteConnection,
+    m: &IncomingRow<'_>,
+) -> Result<Option<Ingested>, sqlx::Error> {
+    let preview = super::conversations::preview(m.body, m.media_type);
+    let contact = sqlx::query_scalar::<_, i64>(super::conversations::UPSERT_CONTACT)
+        .bind(m.channel.as_str())
+        .bind(m.external_id)
+        .bind(m.contact_name)
+        .bind(m.phone)
+        .bind(m.now)
+        .fetch_one(&mut *tx)
+        .await?;
+    let conversation = sqlx::query_scalar::<_, i64>(concat!(
+        "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, \
+           last_message_at, last_message_preview, channel_account, created_at, updated_at, \
+           last_customer_at) \
+         VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3, $6) \
+         ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
+           last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
+           channel_account = COALESCE(excluded.channel_account, conversations.channel_account), \
+           last_customer_at = ",
+        latest_customer_at!(),
+        " RETURNING id"
+    ))
+    .bind(contact)
+    .bind(m.channel.as_str())
+    .bind(m.now)
+    .bind(&preview)
+    .bind(m.account)
+    .bind(m.customer_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let message = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
+           platform_message_id, processed, created_at, media_state, media_mime, media_name, \
+           media_due_at, transcript_state) \
+         VALUES ($1, $2, 'customer', $3, $4, $5, $6, $12, $7, $8, $9, $10, $7, $11) \
+         ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id",
+    )
+    .bind(conversation)
+    .bind(m.channel.as_str())
+    .bind(m.body)
+    .bind(m.media_type)
+    .bind(m.media_id)
+    .bind(m.platform_message_id)
+    .bind(m.now)
+    .bind(m.media_state)
+    .bind(m.media_mime)
+    .bind(m.media_name)
+    .bind(m.transcript_state)
+    .bind(m.processed)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(message.map(|message_id| Ingested {
+        conversation_id: conversation,
+        message_id,
+    }))
+}
+
+/// [`Store::ingest_customer_messages`] on PostgreSQL: the batch as one statement
+/// ([`INGEST_POSTGRES`]); each row's answer is found by its platform id (the first row with an id
+/// gets the stored message, a repeat gets `None`).
+async fn ingest_postgres(
+    p: &sqlx::PgPool,
+    rows: &[IncomingRow<'_>],
+) -> Result<Vec<Option<Ingested>>, sqlx::Error> {
+    fn column<'r, T>(rows: &[IncomingRow<'r>], f: impl Fn(&IncomingRow<'r>) -> T) -> Vec<T> {
+        rows.iter().map(f).collect()
+    }
+    let previews = column(rows, |m| {
+        super::conversations::preview(m.body, m.media_type)
+    });
+    let stored: Vec<(i64, i64, String, String)> = sqlx::query_as(INGEST_POSTGRES)
+        .bind(column(rows, |m| m.channel.as_str()))
+        .bind(column(rows, |m| m.external_id))
+        .bind(column(rows, |m| m.contact_name))
+        .bind(column(rows, |m| m.phone))
+        .bind(column(rows, |m| m.now))
+        .bind(&previews)
+        .bind(column(rows, |m| m.account))
+        .bind(column(rows, |m| m.body))
+        .bind(column(rows, |m| m.media_type))
+        .bind(column(rows, |m| m.media_id))
+        .bind(column(rows, |m| m.platform_message_id))
+        .bind(column(rows, |m| m.customer_at))
+        .bind(column(rows, |m| m.media_state))
+        .bind(column(rows, |m| m.media_mime))
+        .bind(column(rows, |m| m.media_name))
+        .bind(column(rows, |m| m.transcript_state))
+        .bind(column(rows, |m| m.processed))
+        .fetch_all(p)
+        .await?;
+    let mut by_id: std::collections::HashMap<(&str, &str), Ingested> = stored
+        .iter()
+        .map(|(message_id, conversation_id, channel, platform_id)| {
+            let at = Ingested {
+                conversation_id: *conversation_id,
+                message_id: *message_id,
+            };
+            ((channel.as_str(), platform_id.as_str()), at)
+        })
+        .collect();
+    // `remove`: only a platform id's first row gets the message.
+    Ok(rows
+        .iter()
+        .map(|m| by_id.remove(&(m.channel.as_str(), m.platform_message_id)))
+        .collect())
 }
 
 /// Sets how hard SQLite syncs this connection's commits (`FULL`: the WAL on every commit;
@@ -341,58 +445,27 @@ impl Store {
 
     /// Stores a customer message with its contact and conversation, atomically. Returns `None`
     /// for a redelivery (the platform id is already stored): the unique index decides, so 32
-    /// simultaneous redeliveries store exactly one row.
-    ///
-    /// Ingestion is the one hot path written per backend. PostgreSQL gets a single statement
-    /// (data-modifying CTEs: one round trip, one commit). SQLite stores it as a batch of one
-    /// (see [`Self::ingest_customer_messages`], which the group writer calls under load).
+    /// simultaneous redeliveries store exactly one row. A batch of one (see
+    /// [`Self::ingest_customer_messages`], which the group writer calls under load).
     pub async fn ingest_customer_message(
         &self,
         m: &IncomingRow<'_>,
     ) -> Result<Option<Ingested>, sqlx::Error> {
-        match &self.pool {
-            Pool::Postgres(p) => {
-                let preview = super::conversations::preview(m.body, m.media_type);
-                // A redelivery that lost the race still refreshed the conversation's last-message
-                // time (one statement cannot undo it); its message is not stored twice.
-                let row = sqlx::query_as::<_, (i64, i64)>(INGEST_POSTGRES)
-                    .bind(m.channel.as_str())
-                    .bind(m.external_id)
-                    .bind(m.contact_name)
-                    .bind(m.phone)
-                    .bind(m.now)
-                    .bind(&preview)
-                    .bind(m.account)
-                    .bind(m.body)
-                    .bind(m.media_type)
-                    .bind(m.media_id)
-                    .bind(m.platform_message_id)
-                    .bind(m.customer_at)
-                    .bind(m.media_state)
-                    .bind(m.media_mime)
-                    .bind(m.media_name)
-                    .bind(m.transcript_state)
-                    .bind(m.processed)
-                    .fetch_optional(p)
-                    .await?;
-                Ok(row.map(|(message_id, conversation_id)| Ingested {
-                    conversation_id,
-                    message_id,
-                }))
-            }
-            // One message is a batch of one: the same durable commit as the group writer's.
-            Pool::Sqlite(_) => Ok(self
-                .ingest_customer_messages(std::slice::from_ref(m))
-                .await?
-                .pop()
-                .flatten()),
-        }
+        Ok(self
+            .ingest_customer_messages(std::slice::from_ref(m))
+            .await?
+            .pop()
+            .flatten())
     }
 
-    /// Stores several customer messages in one transaction (group commit); one answer per row,
-    /// as [`Self::ingest_customer_message`] gives. A platform id repeated within the batch is
-    /// stored once. All or nothing: on an error nothing is stored; a batch of redeliveries only is
-    /// rolled back (undoing the conversations' "last message" bump).
+    /// Stores several customer messages at once (group commit); one answer per row, as
+    /// [`Self::ingest_customer_message`] gives. A platform id repeated within the batch is
+    /// stored once (its first row). All or nothing: on an error nothing is stored; a batch of
+    /// redeliveries only changes nothing (no conversation's "last message" is bumped).
+    ///
+    /// Ingestion is the one hot path written per backend. PostgreSQL gets a single statement
+    /// for the whole batch ([`INGEST_POSTGRES`]: one round trip, one commit). SQLite, in process,
+    /// runs a few statements per row in one transaction.
     ///
     /// The webhook is acknowledged once this returns, so the commit must survive a power loss:
     /// SQLite syncs the WAL for this transaction (`synchronous = FULL`; the pool's other writes
@@ -401,30 +474,8 @@ impl Store {
         &self,
         rows: &[IncomingRow<'_>],
     ) -> Result<Vec<Option<Ingested>>, sqlx::Error> {
-        let mut seen = HashSet::new();
-        macro_rules! store_batch {
-            ($tx:ident) => {{
-                let mut out = Vec::with_capacity(rows.len());
-                for m in rows {
-                    out.push(if seen.insert((m.channel, m.platform_message_id)) {
-                        ingest_row_in!($tx, m)
-                    } else {
-                        None
-                    });
-                }
-                if out.iter().any(Option::is_some) {
-                    $tx.commit().await?;
-                } else {
-                    $tx.rollback().await?;
-                }
-                Ok(out)
-            }};
-        }
         match &self.pool {
-            Pool::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                store_batch!(tx)
-            }
+            Pool::Postgres(p) => ingest_postgres(p, rows).await,
             Pool::Sqlite(p) => {
                 let _turn = self.write_gate.lock().await;
                 let mut conn = p.acquire().await?;
@@ -433,7 +484,21 @@ impl Store {
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     #[cfg(test)]
                     tests::observe_synchronous(&mut tx).await;
-                    store_batch!(tx)
+                    let mut seen = HashSet::new();
+                    let mut out = Vec::with_capacity(rows.len());
+                    for m in rows {
+                        out.push(if seen.insert((m.channel, m.platform_message_id)) {
+                            ingest_row_sqlite(&mut tx, m).await?
+                        } else {
+                            None
+                        });
+                    }
+                    if out.iter().any(Option::is_some) {
+                        tx.commit().await?;
+                    } else {
+                        tx.rollback().await?;
+                    }
+                    Ok(out)
                 }
                 .await;
                 if set_synchronous(&mut conn, "NORMAL").await.is_err() {

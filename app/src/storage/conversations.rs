@@ -233,21 +233,23 @@ pub(crate) fn preview(body: &str, media_type: Option<&str>) -> String {
 
 /// Gets or creates a contact by channel identity (`$1` channel, `$2` external id, `$3` name, `$4`
 /// phone, `$5` now), keeping a known name and phone, and a name an operator gave them
-/// (`name_locked`): one statement, safe under concurrency. A macro so ingest's single statement
-/// on PostgreSQL can embed the same text.
+/// (`name_locked`): one statement, safe under concurrency. A macro so ingest's batch statement on
+/// PostgreSQL can embed the same text.
 macro_rules! upsert_contact_sql {
     () => {
-        $crate::storage::conversations::upsert_contact_sql!("VALUES ($1, $2, $3, $4, $5)")
+        $crate::storage::conversations::upsert_contact_sql!("VALUES ($1, $2, $3, $4, $5)", "id")
     };
-    // `$rows`: where the new contact's row comes from (a `VALUES` or a guarded `SELECT`).
-    ($rows:literal) => {
+    // `$rows`: where the new contacts' rows come from (a `VALUES` or a `SELECT`); `$returning`:
+    // the columns the upsert returns.
+    ($rows:literal, $returning:literal) => {
         concat!(
             "INSERT INTO contacts (channel, external_id, name, phone, created_at) ",
             $rows,
             " ON CONFLICT (channel, external_id) DO UPDATE SET \
              name = CASE WHEN contacts.name_locked THEN contacts.name \
                ELSE COALESCE(excluded.name, contacts.name) END, \
-             phone = COALESCE(excluded.phone, contacts.phone) RETURNING id"
+             phone = COALESCE(excluded.phone, contacts.phone) RETURNING ",
+            $returning
         )
     };
 }

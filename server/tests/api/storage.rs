@@ -154,6 +154,21 @@ both_databases! {
         assert_eq!(app.scalar("SELECT COUNT(*) FROM conversations").await, 3);
     }
 
+    async fn a_batch_keeps_arrival_order_and_each_conversations_latest_details(app) {
+        let s = &app.state.store;
+        let first = IncomingRow { body: "first", contact_name: Some("Ana"), customer_at: 30, ..incoming("5", "wamid.o1") };
+        let second = IncomingRow { body: "second", account: Some("acct-1"), customer_at: 20, ..incoming("5", "wamid.o3") };
+        let stored = s.ingest_customer_messages(&[first, incoming("6", "wamid.o2"), second]).await.unwrap();
+        let (a, b) = (stored[0].unwrap(), stored[2].unwrap());
+        assert_eq!(a.conversation_id, b.conversation_id);
+        assert!(a.message_id < b.message_id, "a conversation's messages are numbered in arrival order: {stored:?}");
+        let conv = a.conversation_id;
+        assert_eq!(s.conversation_summary(conv).await.unwrap().unwrap().preview, "second", "the last message is the preview");
+        assert_eq!(app.scalar(&format!("SELECT last_customer_at FROM conversations WHERE id = {conv}")).await, 30, "the newest customer time counts, not the last row's");
+        assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM conversations WHERE id = {conv} AND channel_account = 'acct-1'")).await, 1);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM contacts WHERE external_id = '5' AND name = 'Ana'").await, 1, "a row without a name keeps the known one");
+    }
+
     async fn a_bot_turn_lands_only_at_the_version_decided_on_and_only_once(app) {
         for w in &app.workers {
             w.abort(); // this test plays the bot itself
