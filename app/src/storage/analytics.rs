@@ -6,13 +6,13 @@
 //! - [`before_change_in!`] / [`record_change_in!`]: every ownership change
 //!   (`conversations::apply_ownership_in!`, so the services' transitions and the bot's
 //!   escalations alike);
-//! - [`record_bot_round_in!`] / [`record_bot_replies_in!`]: each bot round
-//!   (`Store::finish_bot_turns`): stretches that began, customer messages and bot replies per
-//!   hour, scenario matches;
+//! - [`record_bot_round_in!`] / [`record_bot_replies_in!`] / [`count_hours_in!`]: each bot
+//!   round (`Store::finish_bot_turns`): stretches that began, scenario matches, and (the round's
+//!   last write) customer messages and bot replies per hour;
 //! - [`record_operator_reply_in!`]: an operator's message (`Store::queue_outbound_with`,
 //!   `Store::insert_attachment`): the first human reply after a handoff.
 
-use super::{id_list, with_pool, Store};
+use super::{with_pool, Store};
 use crate::domain::analytics::{
     Csat, FlowGroup, LowConfidenceRow, Period, ScenarioRow, DAY_MS, HOUR_MS, LOW_CONFIDENCE_ROWS,
 };
@@ -131,12 +131,11 @@ macro_rules! record_change_in {
 }
 pub(crate) use record_change_in;
 
-/// Inside an open transaction `$tx`, for a bot round that claimed the customer messages `$ids`
-/// (`&[i64]`, not empty) of conversations `$conversations`: the stretches that began (threads
-/// seen for the first time) and the customer messages per hour.
+/// Inside an open transaction `$tx`, for a bot round that claimed customer messages of
+/// conversations `$conversations` (`&[i64]`, not empty): the stretches that began (threads seen
+/// for the first time). The messages are counted per hour by [`count_hours_in!`].
 macro_rules! record_bot_round_in {
-    ($tx:ident, $ids:expr, $conversations:expr) => {{
-        let ids: &[i64] = $ids;
+    ($tx:ident, $conversations:expr) => {{
         let conversations = $crate::storage::id_list($conversations);
         sqlx::query(&format!(
             "INSERT INTO analytics_facts (kind, at, conversation_id, stretch_at, channel) \
@@ -151,27 +150,15 @@ macro_rules! record_bot_round_in {
         ))
         .execute(&mut *$tx)
         .await?;
-        sqlx::query(&$crate::storage::analytics::count_hours_sql(
-            ids,
-            "customer_messages",
-        ))
-        .execute(&mut *$tx)
-        .await?;
     }};
 }
 pub(crate) use record_bot_round_in;
 
-/// Inside an open transaction `$tx`: the bot replies `$ids` (`&[i64]`, not empty) per hour, and
-/// those from a scenario as its matches.
+/// Inside an open transaction `$tx`: the bot replies `$ids` (`&[i64]`, not empty) from a
+/// scenario as its matches. The replies are counted per hour by [`count_hours_in!`].
 macro_rules! record_bot_replies_in {
     ($tx:ident, $ids:expr) => {{
         let ids: &[i64] = $ids;
-        sqlx::query(&$crate::storage::analytics::count_hours_sql(
-            ids,
-            "bot_replies",
-        ))
-        .execute(&mut *$tx)
-        .await?;
         sqlx::query(&format!(
             "INSERT INTO analytics_facts (kind, at, conversation_id, stretch_at, channel, scenario_id) \
              SELECT 'scenario', m.created_at, m.conversation_id, COALESCE(c.stretch_at, c.created_at), \
@@ -186,14 +173,35 @@ macro_rules! record_bot_replies_in {
 }
 pub(crate) use record_bot_replies_in;
 
-/// Adds messages `ids` to `column` of their hours.
-pub(crate) fn count_hours_sql(ids: &[i64], column: &str) -> String {
+/// Inside an open transaction `$tx`, as its last write: adds the customer messages and bot
+/// replies `$ids` (`&[i64]`, not empty) to their hours' counts. An hour's row is shared by every
+/// transaction writing that hour, so it is written last: each holds it only until its commit,
+/// rather than through the rest of its work (where concurrent escalations queued behind one
+/// another, and the webhooks waiting on their conversations behind them).
+macro_rules! count_hours_in {
+    ($tx:ident, $ids:expr) => {{
+        sqlx::query(&$crate::storage::analytics::count_hours_sql(&format!(
+            "id IN ({})",
+            $crate::storage::id_list($ids)
+        )))
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use count_hours_in;
+
+/// Adds the customer messages and bot replies among the messages `rows` selects (an SQL
+/// condition on `messages`) to their hours' counts.
+pub(crate) fn count_hours_sql(rows: &str) -> String {
     format!(
-        "INSERT INTO analytics_hours (hour, channel, {column}) \
-         SELECT created_at / {HOUR_MS}, channel, COUNT(*) FROM messages WHERE id IN ({}) \
-         GROUP BY created_at / {HOUR_MS}, channel \
-         ON CONFLICT (hour, channel) DO UPDATE SET {column} = analytics_hours.{column} + excluded.{column}",
-        id_list(ids)
+        "INSERT INTO analytics_hours (hour, channel, customer_messages, bot_replies) \
+         SELECT created_at / {HOUR_MS}, channel, \
+           SUM(CASE WHEN sender = 'customer' THEN 1 ELSE 0 END), \
+           SUM(CASE WHEN sender = 'bot' THEN 1 ELSE 0 END) \
+         FROM messages WHERE {rows} GROUP BY created_at / {HOUR_MS}, channel \
+         ON CONFLICT (hour, channel) DO UPDATE SET \
+           customer_messages = analytics_hours.customer_messages + excluded.customer_messages, \
+           bot_replies = analytics_hours.bot_replies + excluded.bot_replies"
     )
 }
 
@@ -490,16 +498,7 @@ impl Store {
                 .execute(&mut *tx).await?;
             sqlx::query("UPDATE conversations SET stretch_at = created_at WHERE stretch_at IS NULL")
                 .execute(&mut *tx).await?;
-            sqlx::query(&format!(
-                "INSERT INTO analytics_hours (hour, channel, customer_messages, bot_replies) \
-                 SELECT created_at / {HOUR_MS}, channel, \
-                   SUM(CASE WHEN sender = 'customer' THEN 1 ELSE 0 END), \
-                   SUM(CASE WHEN sender = 'bot' THEN 1 ELSE 0 END) \
-                 FROM messages WHERE sender IN ('customer', 'bot') \
-                 GROUP BY created_at / {HOUR_MS}, channel \
-                 ON CONFLICT (hour, channel) DO UPDATE SET \
-                   customer_messages = analytics_hours.customer_messages + excluded.customer_messages, \
-                   bot_replies = analytics_hours.bot_replies + excluded.bot_replies"))
+            sqlx::query(&count_hours_sql("sender IN ('customer', 'bot')"))
                 .execute(&mut *tx).await?;
             tx.commit().await
         })

@@ -611,10 +611,9 @@ impl Store {
                     .fetch_all(&mut *tx).await?.into_iter().collect()
             };
             if !claimed.is_empty() {
-                let ids: Vec<i64> = claimed.iter().copied().collect();
                 let opened: Vec<i64> = turns.iter()
                     .filter(|t| claimed.contains(&t.message_id)).map(|t| t.conversation_id).collect();
-                super::analytics::record_bot_round_in!(tx, &ids, &opened);
+                super::analytics::record_bot_round_in!(tx, &opened);
             }
             let mut out = Vec::with_capacity(turns.len());
             let mut replies = Vec::new();
@@ -671,6 +670,10 @@ impl Store {
                     "UPDATE messages SET scenario_version = CASE id{cases} END WHERE id IN ({})",
                     id_list(&ids)))
                     .execute(&mut *tx).await?;
+            }
+            let counted: Vec<i64> = claimed.iter().chain(&replies).copied().collect();
+            if !counted.is_empty() {
+                super::analytics::count_hours_in!(tx, &counted);
             }
             tx.commit().await?;
             Ok(out)
