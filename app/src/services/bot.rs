@@ -47,29 +47,16 @@ const ROUND: i64 = 128;
 /// How many escalations of one round are written concurrently.
 const ESCALATIONS_AT_ONCE: usize = 8;
 
-/// While messages keep arriving, how long the bot lets a round fill before deciding it: after a
-/// round, more pending messages than none but fewer than [`ROUND`] mean a stream, and chasing it
-/// message by message costs a transaction (and its statements) per few messages, time the
-/// webhooks' own writes then wait for. The first round after a quiet spell never waits.
-const FILL_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
-
 /// Processes every pending customer message, oldest first. Returns how many were handled.
 ///
 /// Work goes in rounds: the pending messages are decided together and their turns written in one
-/// transaction, so under load the bot costs one commit per round rather than one per message
-/// (and lets a round fill for [`FILL_WAIT`] while messages stream in).
+/// transaction, so under load the bot costs one commit per round rather than one per message.
 /// Escalations are written after that, each in its own transaction with its queue start.
 pub async fn process_pending(state: &AppState) -> Result<usize, AppError> {
     let mut handled = 0;
     let mut stalled = 0;
-    let mut rounds = 0;
     loop {
         let mut pending = state.store.pending_customer_messages(ROUND).await?;
-        if rounds > 0 && !pending.is_empty() && pending.len() < ROUND as usize {
-            tokio::time::sleep(FILL_WAIT).await;
-            pending = state.store.pending_customer_messages(ROUND).await?;
-        }
-        rounds += 1;
         pending.iter_mut().for_each(read_transcript);
         if pending.is_empty() {
             return Ok(handled);

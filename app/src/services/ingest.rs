@@ -158,27 +158,13 @@ struct Job {
 /// The most messages one transaction stores.
 const MAX_BATCH: usize = 64;
 
-/// Batches PostgreSQL stores at once: while one batch waits on its commit (or on a conversation
-/// the bot holds), the next is already running, so a batch's round trip does not cap the rate.
-/// Batches lock contacts and conversations in one order, so they never deadlock each other.
-const POSTGRES_WRITERS: usize = 4;
-
 impl IngestWriter {
     /// The writer and its task (run it with `tokio::spawn`; it ends when every writer handle is
-    /// dropped). SQLite gets one writer (it has one writer at a time); PostgreSQL
-    /// [`POSTGRES_WRITERS`].
+    /// dropped).
     pub fn new(store: Store) -> (Self, impl Future<Output = ()> + Send + 'static) {
         let (jobs, rx) = mpsc::channel(1024);
-        let writers = match store.backend() {
-            crate::storage::Backend::Sqlite => 1,
-            crate::storage::Backend::Postgres => POSTGRES_WRITERS,
-        };
-        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
-        let task =
-            futures::future::join_all((0..writers).map(|_| run_writer(store.clone(), rx.clone())));
-        (Self { jobs, store }, async move {
-            task.await;
-        })
+        let task = run_writer(store.clone(), rx);
+        (Self { jobs, store }, task)
     }
 
     async fn store(
@@ -208,11 +194,11 @@ impl IngestWriter {
     }
 }
 
-/// One writer: takes whatever has queued (up to [`MAX_BATCH`]) and stores it, until the queue
+/// The writer: takes whatever has queued (up to [`MAX_BATCH`]) and stores it, until the queue
 /// closes.
-async fn run_writer(store: Store, rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
+async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while rx.lock().await.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let rows: Vec<IncomingRow> = jobs
             .iter()
             .map(|j| row(&j.message, j.now, j.transcribe))
