@@ -228,13 +228,27 @@ pub(super) fn dup_name(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// On a conversation's upsert: the later of the stored and the new customer message time (a
-/// webhook may bring an older message after a newer one; the window counts from the newest).
-macro_rules! latest_customer_at {
-    () => {
-        "CASE WHEN conversations.last_customer_at IS NULL \
-           OR excluded.last_customer_at > conversations.last_customer_at \
-         THEN excluded.last_customer_at ELSE conversations.last_customer_at END"
+/// Gets or creates the conversation of contacts coming from `$rows` (a `VALUES` or a `SELECT` of
+/// contact id, channel, last message time, preview, account, created, updated, customer time),
+/// bumping a known one's last message: the preview and time are the new message's, a known
+/// account is kept unless a new one comes, and the customer time is the later of the stored and
+/// the new one (a webhook may bring an older message after a newer one; the reply window counts
+/// from the newest). One text for both databases' ingest; the caller adds `RETURNING`.
+macro_rules! upsert_conversation_sql {
+    ($rows:literal) => {
+        concat!(
+            "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, \
+               last_message_at, last_message_preview, channel_account, created_at, updated_at, \
+               last_customer_at) ",
+            $rows,
+            " ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
+               last_message_preview = excluded.last_message_preview, \
+               updated_at = excluded.updated_at, \
+               channel_account = COALESCE(excluded.channel_account, conversations.channel_account), \
+               last_customer_at = CASE WHEN conversations.last_customer_at IS NULL \
+                 OR excluded.last_customer_at > conversations.last_customer_at \
+               THEN excluded.last_customer_at ELSE conversations.last_customer_at END"
+        )
     };
 }
 
@@ -243,8 +257,9 @@ macro_rules! latest_customer_at {
 /// element per row; `UNNEST ... WITH ORDINALITY` keeps the rows' order, so a conversation's
 /// messages get ids in the order they arrived. A platform id already stored (a redelivery)
 /// touches nothing, and one repeated within the batch is stored once (its first row). Contacts
-/// and conversations are grouped, so each is upserted once per batch, in id order (a steady lock
-/// order): the latest row's name, preview and account win, the newest customer time counts. Two
+/// and conversations are grouped, so each is upserted once per batch, contacts in (channel,
+/// external id) order and conversations in contact id order (a steady lock order): the latest
+/// row's name, preview and account win, the newest customer time counts. Two
 /// batches racing with the same platform id both pass the `NOT EXISTS`; the unique index keeps one
 /// message. `$1` channel, `$2` external id, `$3` name, `$4` phone, `$5` now, `$6` preview, `$7`
 /// account, `$8` body, `$9` media type, `$10` media id, `$11` platform message id, `$12` when the
@@ -270,19 +285,15 @@ const INGEST_POSTGRES: &str = concat!(
         "id, channel, external_id"
     ),
     "), \
-     cv AS ( \
-       INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, last_message_at, \
-         last_message_preview, channel_account, created_at, updated_at, last_customer_at) \
-       SELECT ct.id, ct.channel, 'bot', TRUE, 0, max(f.now), \
-         (array_agg(f.preview ORDER BY f.ord DESC))[1], \
-         (array_agg(f.account ORDER BY f.ord DESC) FILTER (WHERE f.account IS NOT NULL))[1], \
-         min(f.now), max(f.now), max(f.customer_at) \
-       FROM fresh f JOIN ct USING (channel, external_id) GROUP BY ct.id, ct.channel ORDER BY ct.id \
-       ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
-         last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
-         channel_account = COALESCE(excluded.channel_account, conversations.channel_account), \
-         last_customer_at = ",
-    latest_customer_at!(),
+     cv AS (",
+    upsert_conversation_sql!(
+        "SELECT ct.id, ct.channel, 'bot', TRUE, 0, max(f.now), \
+           (array_agg(f.preview ORDER BY f.ord DESC))[1], \
+           (array_agg(f.account ORDER BY f.ord DESC) FILTER (WHERE f.account IS NOT NULL))[1], \
+           min(f.now), max(f.now), max(f.customer_at) \
+         FROM fresh f JOIN ct USING (channel, external_id) GROUP BY ct.id, ct.channel \
+         ORDER BY ct.id"
+    ),
     " RETURNING id, contact_id) \
      INSERT INTO messages (conversation_id, channel, sender, body, media_type, media_id, \
        platform_message_id, processed, created_at, media_state, media_mime, media_name, media_due_at, \
@@ -312,15 +323,7 @@ async fn ingest_row_sqlite(
         .fetch_one(&mut *tx)
         .await?;
     let conversation = sqlx::query_scalar::<_, i64>(concat!(
-        "INSERT INTO conversations (contact_id, channel, owner, ai_enabled, version, \
-           last_message_at, last_message_preview, channel_account, created_at, updated_at, \
-           last_customer_at) \
-         VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3, $6) \
-         ON CONFLICT (contact_id) DO UPDATE SET last_message_at = excluded.last_message_at, \
-           last_message_preview = excluded.last_message_preview, updated_at = excluded.updated_at, \
-           channel_account = COALESCE(excluded.channel_account, conversations.channel_account), \
-           last_customer_at = ",
-        latest_customer_at!(),
+        upsert_conversation_sql!("VALUES ($1, $2, 'bot', TRUE, 0, $3, $4, $5, $3, $3, $6)"),
         " RETURNING id"
     ))
     .bind(contact)
