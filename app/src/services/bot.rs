@@ -302,15 +302,19 @@ async fn round(state: &AppState, pending: &[PendingMessage]) -> Result<usize, Ap
     if replied {
         state.wake(crate::bus::cluster::Worker::Delivery);
     }
-    // People working a WhatsApp conversation see its reply window move with each customer message.
-    for ((m, ctx, _), w) in plain.iter().zip(&written) {
-        if matches!(w, TurnWritten::Done { .. })
-            && ctx.channel == crate::dto::Channel::Whatsapp
-            && ctx.ownership.state != OwnerState::Bot
-        {
-            conversations::announce_conversation(state, m.conversation_id).await?;
-        }
-    }
+    // People working a WhatsApp conversation see its reply window move with each customer message
+    // (the round's conversations read in one query).
+    let windows_moved: Vec<i64> = plain
+        .iter()
+        .zip(&written)
+        .filter(|((_, ctx, _), w)| {
+            matches!(w, TurnWritten::Done { .. })
+                && ctx.channel == crate::dto::Channel::Whatsapp
+                && ctx.ownership.state != OwnerState::Bot
+        })
+        .map(|((m, _, _), _)| m.conversation_id)
+        .collect();
+    conversations::announce_conversations(state, &windows_moved).await?;
     // Escalations touch one conversation each, so several are written at once; each plans its
     // queue start on what the ones before it left, give or take the ones running beside it.
     let writes: Vec<_> = escalations

@@ -83,6 +83,16 @@ pub async fn announce_conversation(
     Ok(summary)
 }
 
+/// [`announce_conversation`] for several conversations, read in one query.
+pub async fn announce_conversations(state: &AppState, ids: &[i64]) -> Result<(), AppError> {
+    for conversation in state.store.conversation_summaries(ids).await? {
+        state
+            .bus
+            .publish(LiveEventKind::ConversationUpdated { conversation });
+    }
+    Ok(())
+}
+
 /// Applies an ownership transition with a conditional update. When several people act at once,
 /// exactly one change lands; the others are recomputed against the new state (and typically
 /// refused with who has it now).

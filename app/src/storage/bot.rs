@@ -186,6 +186,17 @@ const RANK_SQL: &str =
 
 /// The claim's extra assignments: each decided message's version and outcome. Only integers
 /// and outcome labels (`domain::scenario_versions::Outcome`, checked here) go into the SQL.
+/// `(ids, cases)` for an update by id: the ids as an SQL list, and `WHEN id THEN value` for
+/// each pair (to follow `CASE id`). Both are numbers, so the text is safe to inline.
+fn id_cases(pairs: &[(i64, i64)]) -> (String, String) {
+    let ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
+    let cases = pairs
+        .iter()
+        .map(|(id, value)| format!(" WHEN {id} THEN {value}"))
+        .collect();
+    (id_list(&ids), cases)
+}
+
 fn decided_by(turns: &[BotTurn<'_>]) -> String {
     use crate::domain::scenario_versions::Outcome;
     let decided: Vec<(i64, Option<i64>, String)> = turns
@@ -571,8 +582,10 @@ impl Store {
     ///    from here on, in id order; nothing is written);
     /// 2. the claim: the messages go from `processed = FALSE` to `TRUE`, so two workers never both
     ///    answer one;
-    /// 3. per landed turn: the no-match counter, the ownership change (it cannot miss: the row is
-    ///    held at that version), the reply; then one outbox row per reply.
+    /// 3. per landed turn, the ownership change of an escalation (it cannot miss: the row is
+    ///    held at that version);
+    /// 4. for all landed turns at once: the no-match counters, the replies (one insert, with their
+    ///    scenario version), their conversations' latest message, their outbox rows and counts.
     pub async fn finish_bot_turns(
         &self,
         turns: &[BotTurn<'_>],
@@ -580,15 +593,13 @@ impl Store {
         if turns.is_empty() {
             return Ok(Vec::new());
         }
-        let conversations: Vec<i64> = turns.iter().map(|t| t.conversation_id).collect();
-        let versions: String = turns
+        let expected: Vec<(i64, i64)> = turns
             .iter()
-            .map(|t| format!(" WHEN {} THEN {}", t.conversation_id, t.expected_version))
+            .map(|t| (t.conversation_id, t.expected_version))
             .collect();
-        let held_rows = format!(
-            "WHERE id IN ({}) AND version = CASE id{versions} END",
-            id_list(&conversations)
-        );
+        let (conversations, versions) = id_cases(&expected);
+        let held_rows =
+            format!("WHERE id IN ({conversations}) AND version = CASE id{versions} END");
         // PostgreSQL locks the rows in id order without writing them (and so never deadlocks with
         // another round); SQLite's writer already holds the database, a no-op update will do.
         let guard = match self.backend() {
@@ -619,8 +630,8 @@ impl Store {
                 super::analytics::record_bot_round_in!(tx, &opened);
             }
             let mut out = Vec::with_capacity(turns.len());
-            let mut replies = Vec::new();
-            let mut versioned = Vec::new();
+            let mut unmatched = Vec::new();
+            let mut to_reply = Vec::new();
             for t in turns {
                 if !held.contains(&t.conversation_id) {
                     out.push(TurnWritten::Moved);
@@ -631,8 +642,7 @@ impl Store {
                     continue;
                 }
                 if t.unmatched_count != t.unmatched_before {
-                    sqlx::query("UPDATE conversations SET unmatched_count = $1 WHERE id = $2")
-                        .bind(t.unmatched_count).bind(t.conversation_id).execute(&mut *tx).await?;
+                    unmatched.push((t.conversation_id, t.unmatched_count));
                 }
                 let mut line_ids = Vec::new();
                 if let Some(c) = &t.ownership {
@@ -648,15 +658,52 @@ impl Store {
                             .execute(&mut *tx).await?;
                     }
                 }
-                let mut reply_id = None;
                 if let Some(m) = &t.reply {
-                    reply_id = insert_message_in!(tx, m);
-                    replies.extend(reply_id);
-                    if let (Some(id), Some(v)) = (reply_id, t.scenario_version) {
-                        versioned.push((id, v));
+                    to_reply.push((m, t.scenario_version));
+                }
+                out.push(TurnWritten::Done { reply_id: None, line_ids });
+            }
+            if !unmatched.is_empty() {
+                let (ids, cases) = id_cases(&unmatched);
+                sqlx::query(&format!(
+                    "UPDATE conversations SET unmatched_count = CASE id{cases} END WHERE id IN ({ids})"))
+                    .execute(&mut *tx).await?;
+            }
+            // The replies: one statement for the messages, one for their conversations' latest
+            // message (each conversation has one turn here, so one reply).
+            let mut replies = Vec::new();
+            if !to_reply.is_empty() {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO messages (conversation_id, channel, sender, author_id, body, media_type, media_url, \
+                       platform_message_id, bot_confidence, context_used, delivery_status, created_at, scenario_version) ");
+                insert.push_values(&to_reply, |mut row, (m, version)| {
+                    row.push_bind(m.conversation_id).push_bind(m.channel.as_str()).push_bind(m.sender)
+                        .push_bind(m.author_id).push_bind(m.body).push_bind(m.media_type)
+                        .push_bind(m.media_url).push_bind(m.platform_message_id)
+                        .push_bind(m.bot_confidence).push_bind(m.context_used)
+                        .push_bind(m.delivery_status).push_bind(m.created_at).push_bind(*version);
+                });
+                insert.push(" RETURNING id, conversation_id");
+                let stored: Vec<(i64, i64)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+                let mut latest = sqlx::QueryBuilder::new(
+                    "UPDATE conversations SET last_message_at = v.column2, last_message_preview = v.column3, \
+                       updated_at = v.column2 FROM (");
+                latest.push_values(&to_reply, |mut row, (m, _)| {
+                    row.push_bind(m.conversation_id).push_bind(m.created_at)
+                        .push_bind(super::conversations::preview(m.body, m.media_type));
+                });
+                latest.push(") AS v WHERE conversations.id = v.column1");
+                latest.build().execute(&mut *tx).await?;
+                let turn_of: std::collections::HashMap<i64, usize> = turns.iter().enumerate()
+                    .map(|(i, t)| (t.conversation_id, i)).collect();
+                for (id, conversation_id) in stored {
+                    replies.push(id);
+                    if let Some(TurnWritten::Done { reply_id, .. }) =
+                        turn_of.get(&conversation_id).map(|i| &mut out[*i])
+                    {
+                        *reply_id = Some(id);
                     }
                 }
-                out.push(TurnWritten::Done { reply_id, line_ids });
             }
             if !replies.is_empty() {
                 sqlx::query(&format!(
@@ -665,14 +712,6 @@ impl Store {
                     id_list(&replies)))
                     .execute(&mut *tx).await?;
                 super::analytics::record_bot_replies_in!(tx, &replies);
-            }
-            if !versioned.is_empty() {
-                let ids: Vec<i64> = versioned.iter().map(|(id, _)| *id).collect();
-                let cases: String = versioned.iter().map(|(id, v)| format!(" WHEN {id} THEN {v}")).collect();
-                sqlx::query(&format!(
-                    "UPDATE messages SET scenario_version = CASE id{cases} END WHERE id IN ({})",
-                    id_list(&ids)))
-                    .execute(&mut *tx).await?;
             }
             let counted: Vec<i64> = claimed.iter().chain(&replies).copied().collect();
             if !counted.is_empty() {

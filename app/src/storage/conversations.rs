@@ -361,6 +361,22 @@ impl Store {
         Ok(row.map(SummaryRow::into_dto))
     }
 
+    /// Several conversations' summaries in one query (those that exist), in id order.
+    pub async fn conversation_summaries(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<ConversationSummary>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{SUMMARY_SELECT} WHERE c.id IN ({}) ORDER BY c.id",
+            super::id_list(ids)
+        );
+        let rows = with_pool!(self, p => sqlx::query_as::<_, SummaryRow>(&sql).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(SummaryRow::into_dto).collect())
+    }
+
     /// The oldest `limit` waiting conversations' ids (the app badge counts them).
     pub async fn waiting_ids(&self, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
         with_pool!(self, p => sqlx::query_scalar::<_, i64>(

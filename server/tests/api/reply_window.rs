@@ -125,6 +125,31 @@ async fn delivery_status(ch: &Ch, message_id: i64) -> Option<String> {
 }
 
 both_databases_with! { channel_app;
+    async fn people_working_whatsapp_conversations_see_each_window_reopen_live(ch) {
+        // Two conversations held by people, both past the window; the customers write again.
+        let (_, a) = held(&ch, "573001110001", 30, "win-a@example.com").await;
+        let (_, b) = held(&ch, "573001110002", 30, "win-b@example.com").await;
+        let mut live = ch.app.state.bus.subscribe();
+        let now_s = now_ms() / 1000;
+        for (from, n) in [("573001110001", 1), ("573001110002", 2)] {
+            let r = ch.post_wa(&wa_text_at(from, &format!("wamid.again.{n}"), "sigo aquí", now_s)).await;
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let mut reopened = std::collections::HashSet::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while reopened.len() < 2 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let got = tokio::time::timeout(left, live.recv()).await;
+            let Ok(Ok(p)) = got else { panic!("only {reopened:?} of [{a}, {b}] announced their window") };
+            if let app::dto::LiveEventKind::ConversationUpdated { conversation } = &p.event.kind {
+                if conversation.reply_window_closes_at.is_some_and(|t| t > now_ms() + 23 * HOUR_S * 1000) {
+                    reopened.insert(conversation.id);
+                }
+            }
+        }
+        assert_eq!(reopened, [a, b].into_iter().collect());
+    }
+
     async fn inside_the_window_text_goes_out_past_it_only_a_template_does(ch) {
         let (admin, _) = ch.app.signed_in("boss@x.io", Role::Admin).await;
 

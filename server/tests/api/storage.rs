@@ -204,6 +204,51 @@ both_databases! {
         assert_eq!(app.scalar(&format!("SELECT unmatched_count FROM conversations WHERE id = {}", a.conversation_id)).await, 1);
     }
 
+    async fn a_rounds_replies_are_written_together_each_to_its_own_turn(app) {
+        for w in &app.workers {
+            w.abort(); // this test plays the bot itself
+        }
+        let s = &app.state.store;
+        let mut ins = Vec::new();
+        for (who, id) in [("31", "wamid.r1"), ("32", "wamid.r2"), ("33", "wamid.r3")] {
+            ins.push(s.ingest_customer_message(&incoming(who, id)).await.unwrap().unwrap());
+        }
+        let ids: Vec<i64> = ins.iter().map(|m| m.conversation_id).collect();
+        let ctx = s.bot_contexts(&ids).await.unwrap();
+        let bodies = ["reply one", "reply two", "reply three"];
+        // Turns in an order other than the conversations' (the round's order is the messages').
+        let turns: Vec<BotTurn> = [2, 0, 1].iter().map(|&i| {
+            let m = ins[i];
+            BotTurn {
+                message_id: m.message_id, conversation_id: m.conversation_id,
+                expected_version: ctx[&m.conversation_id].version,
+                unmatched_before: 0, unmatched_count: i as i64,
+                reply: (i != 1).then(|| NewMessage { sender: "bot", delivery_status: Some("sending"),
+                    ..message(m.conversation_id, None, bodies[i], 40 + i as i64) }),
+                ownership: None, scenario_version: Some(7 + i as i64), outcome: Some("scenario:1".into()),
+            }
+        }).collect();
+        let written = s.finish_bot_turns(&turns).await.unwrap();
+        for (t, w) in turns.iter().zip(&written) {
+            let TurnWritten::Done { reply_id, .. } = w else { panic!("{written:?}") };
+            let conv = t.conversation_id;
+            let i = ins.iter().position(|m| m.conversation_id == conv).unwrap();
+            let summary = s.conversation_summary(conv).await.unwrap().unwrap();
+            assert_eq!(app.scalar(&format!("SELECT unmatched_count FROM conversations WHERE id = {conv}")).await, i as i64);
+            let Some(reply) = reply_id else {
+                assert_eq!(i, 1, "only the silent turn has no reply: {written:?}");
+                assert_eq!(summary.preview, "hola");
+                continue;
+            };
+            let at = |col: &str| format!("SELECT COUNT(*) FROM messages WHERE id = {reply} AND conversation_id = {conv} AND {col}");
+            assert_eq!(app.scalar(&at(&format!("body = '{}'", bodies[i]))).await, 1, "turn {i} got its own reply id");
+            assert_eq!(app.scalar(&at(&format!("scenario_version = {}", 7 + i))).await, 1);
+            assert_eq!(summary.preview, bodies[i], "the reply is the conversation's latest message");
+            assert_eq!(app.scalar(&format!("SELECT last_message_at FROM conversations WHERE id = {conv}")).await, 40 + i as i64);
+        }
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM outbox").await, 2, "one send per reply");
+    }
+
     async fn the_queue_lists_the_longest_waiting_first(app) {
         let s = &app.state.store;
         for (i, waited_since) in [(1, 300), (2, 100), (3, 200)] {
