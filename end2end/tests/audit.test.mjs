@@ -95,6 +95,9 @@ for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) test(`$
     panel.getByRole('alertdialog').getByRole('button', { name: 'Erase for good' }).click(),
   ]);
   await page.locator('section.group').first().waitFor();
+  // The list may still be showing a load that began before the erasure; the erasure's live event
+  // refreshes it.
+  await page.locator(`a[href="${href}"]`).waitFor({ state: 'detached', timeout: 5000 }).catch(() => {});
   assert.equal(await page.locator(`a[href="${href}"]`).count(), 0, `${name || href} is gone from the list`);
   // Opening it now finds nothing.
   const r = await page.request.post(`${env.baton.url}/api/conversations/open`, {
