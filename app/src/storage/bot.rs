@@ -1,6 +1,8 @@
 //! Inbound ingestion, the bot's work queue, the delivery outbox, scenarios and settings.
 
-use super::conversations::{apply_ownership_in, insert_message_in, NewMessage, OwnershipChange};
+use super::conversations::{
+    apply_ownership_in, insert_message_in, insert_messages_in, NewMessage, OwnershipChange,
+};
 use super::{id_list, is_unique_violation, with_pool, with_write, Pool, Store, StoreError};
 use crate::domain::delivery::FailureKind;
 use crate::domain::ownership::{OwnerState, Ownership};
@@ -184,19 +186,17 @@ const RANK_SQL: &str =
     "CASE COALESCE(delivery_status, '') WHEN 'sending' THEN 1 WHEN 'sent' THEN 2 \
     WHEN 'delivered' THEN 3 WHEN 'read' THEN 4 WHEN 'failed' THEN 5 ELSE 0 END";
 
-/// The claim's extra assignments: each decided message's version and outcome. Only integers
-/// and outcome labels (`domain::scenario_versions::Outcome`, checked here) go into the SQL.
-/// `(ids, cases)` for an update by id: the ids as an SQL list, and `WHEN id THEN value` for
-/// each pair (to follow `CASE id`). Both are numbers, so the text is safe to inline.
-fn id_cases(pairs: &[(i64, i64)]) -> (String, String) {
-    let ids: Vec<i64> = pairs.iter().map(|(id, _)| *id).collect();
-    let cases = pairs
+/// `WHEN id THEN value` for each pair, to follow `CASE id` in an update by id. Callers pass only
+/// numbers and checked labels, so the text is safe to inline.
+fn when_cases<V: std::fmt::Display>(pairs: &[(i64, V)]) -> String {
+    pairs
         .iter()
         .map(|(id, value)| format!(" WHEN {id} THEN {value}"))
-        .collect();
-    (id_list(&ids), cases)
+        .collect()
 }
 
+/// The claim's extra assignments: each decided message's version and outcome. Only integers
+/// and outcome labels (`domain::scenario_versions::Outcome`, checked here) go into the SQL.
 fn decided_by(turns: &[BotTurn<'_>]) -> String {
     use crate::domain::scenario_versions::Outcome;
     let decided: Vec<(i64, Option<i64>, String)> = turns
@@ -209,23 +209,23 @@ fn decided_by(turns: &[BotTurn<'_>]) -> String {
     if decided.is_empty() {
         return String::new();
     }
-    let versions: String = decided
+    let versions: Vec<(i64, i64)> = decided
         .iter()
-        .map(|(id, v, _)| match v {
-            Some(v) => format!(" WHEN {id} THEN {v}"),
-            None => String::new(),
-        })
+        .filter_map(|(id, v, _)| Some((*id, (*v)?)))
         .collect();
-    let outcomes: String = decided
+    let outcomes: Vec<(i64, String)> = decided
         .iter()
-        .map(|(id, _, o)| format!(" WHEN {id} THEN '{o}'"))
+        .map(|(id, _, o)| (*id, format!("'{o}'")))
         .collect();
     let versions = if versions.is_empty() {
         "NULL".to_string()
     } else {
-        format!("CASE id{versions} END")
+        format!("CASE id{} END", when_cases(&versions))
     };
-    format!(", scenario_version = {versions}, bot_outcome = CASE id{outcomes} END")
+    format!(
+        ", scenario_version = {versions}, bot_outcome = CASE id{} END",
+        when_cases(&outcomes)
+    )
 }
 
 const SCENARIO_COLS: &str = "id, name, triggers, response, enabled, priority, channels";
@@ -597,9 +597,11 @@ impl Store {
             .iter()
             .map(|t| (t.conversation_id, t.expected_version))
             .collect();
-        let (conversations, versions) = id_cases(&expected);
-        let held_rows =
-            format!("WHERE id IN ({conversations}) AND version = CASE id{versions} END");
+        let held_rows = format!(
+            "WHERE id IN ({}) AND version = CASE id{} END",
+            id_list(&expected.iter().map(|(id, _)| *id).collect::<Vec<_>>()),
+            when_cases(&expected)
+        );
         // PostgreSQL locks the rows in id order without writing them (and so never deadlocks with
         // another round); SQLite's writer already holds the database, a no-op update will do.
         let guard = match self.backend() {
@@ -664,36 +666,17 @@ impl Store {
                 out.push(TurnWritten::Done { reply_id: None, line_ids });
             }
             if !unmatched.is_empty() {
-                let (ids, cases) = id_cases(&unmatched);
+                let ids: Vec<i64> = unmatched.iter().map(|(id, _)| *id).collect();
                 sqlx::query(&format!(
-                    "UPDATE conversations SET unmatched_count = CASE id{cases} END WHERE id IN ({ids})"))
+                    "UPDATE conversations SET unmatched_count = CASE id{} END WHERE id IN ({})",
+                    when_cases(&unmatched), id_list(&ids)))
                     .execute(&mut *tx).await?;
             }
             // The replies: one statement for the messages, one for their conversations' latest
             // message (each conversation has one turn here, so one reply).
             let mut replies = Vec::new();
             if !to_reply.is_empty() {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO messages (conversation_id, channel, sender, author_id, body, media_type, media_url, \
-                       platform_message_id, bot_confidence, context_used, delivery_status, created_at, scenario_version) ");
-                insert.push_values(&to_reply, |mut row, (m, version)| {
-                    row.push_bind(m.conversation_id).push_bind(m.channel.as_str()).push_bind(m.sender)
-                        .push_bind(m.author_id).push_bind(m.body).push_bind(m.media_type)
-                        .push_bind(m.media_url).push_bind(m.platform_message_id)
-                        .push_bind(m.bot_confidence).push_bind(m.context_used)
-                        .push_bind(m.delivery_status).push_bind(m.created_at).push_bind(*version);
-                });
-                insert.push(" RETURNING id, conversation_id");
-                let stored: Vec<(i64, i64)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-                let mut latest = sqlx::QueryBuilder::new(
-                    "UPDATE conversations SET last_message_at = v.column2, last_message_preview = v.column3, \
-                       updated_at = v.column2 FROM (");
-                latest.push_values(&to_reply, |mut row, (m, _)| {
-                    row.push_bind(m.conversation_id).push_bind(m.created_at)
-                        .push_bind(super::conversations::preview(m.body, m.media_type));
-                });
-                latest.push(") AS v WHERE conversations.id = v.column1");
-                latest.build().execute(&mut *tx).await?;
+                let stored = insert_messages_in!(tx, &to_reply);
                 let turn_of: std::collections::HashMap<i64, usize> = turns.iter().enumerate()
                     .map(|(i, t)| (t.conversation_id, i)).collect();
                 for (id, conversation_id) in stored {

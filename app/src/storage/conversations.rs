@@ -140,29 +140,53 @@ pub(crate) const SUMMARY_SELECT: &str = "SELECT c.id, ct.name AS contact_name, c
     c.last_customer_at FROM conversations c JOIN contacts ct ON ct.id = c.contact_id \
     LEFT JOIN users u ON u.id = c.assignee_id";
 
-/// Inside an open transaction `$tx`: inserts message `$m` (skipping a redelivered platform id)
-/// and moves the conversation's last-message fields. Evaluates to `Option<i64>`, the new id.
+/// Inside an open transaction `$tx`: inserts messages `$rows` (`&[(&NewMessage, Option<i64>)]`,
+/// not empty, at most one per conversation: each message with its scenario version) in one
+/// statement, skipping redelivered platform ids, and moves each stored message's conversation's
+/// last-message fields in one more. Evaluates to the stored messages' `(id, conversation id)`.
 /// A macro rather than a function so one text serves both backends' transaction types.
+macro_rules! insert_messages_in {
+    ($tx:ident, $rows:expr) => {{
+        let rows: &[(&$crate::storage::conversations::NewMessage<'_>, Option<i64>)] = $rows;
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO messages (conversation_id, channel, sender, author_id, body, media_type, media_url, \
+               platform_message_id, bot_confidence, context_used, delivery_status, created_at, scenario_version) ");
+        insert.push_values(rows, |mut row, (m, version)| {
+            row.push_bind(m.conversation_id).push_bind(m.channel.as_str()).push_bind(m.sender)
+                .push_bind(m.author_id).push_bind(m.body).push_bind(m.media_type)
+                .push_bind(m.media_url).push_bind(m.platform_message_id)
+                .push_bind(m.bot_confidence).push_bind(m.context_used)
+                .push_bind(m.delivery_status).push_bind(m.created_at).push_bind(*version);
+        });
+        insert.push(" ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id, conversation_id");
+        let stored: Vec<(i64, i64)> = insert.build_query_as().fetch_all(&mut *$tx).await?;
+        let landed: std::collections::HashSet<i64> = stored.iter().map(|(_, c)| *c).collect();
+        let moved: Vec<_> = rows.iter().filter(|(m, _)| landed.contains(&m.conversation_id)).collect();
+        if !moved.is_empty() {
+            let mut latest = sqlx::QueryBuilder::new(
+                "UPDATE conversations SET last_message_at = v.column2, last_message_preview = v.column3, \
+                   updated_at = v.column2 FROM (");
+            latest.push_values(moved, |mut row, (m, _)| {
+                row.push_bind(m.conversation_id).push_bind(m.created_at)
+                    .push_bind($crate::storage::conversations::preview(m.body, m.media_type));
+            });
+            latest.push(") AS v WHERE conversations.id = v.column1");
+            latest.build().execute(&mut *$tx).await?;
+        }
+        stored
+    }};
+}
+pub(crate) use insert_messages_in;
+
+/// Inside an open transaction `$tx`: inserts message `$m` (skipping a redelivered platform id)
+/// and moves the conversation's last-message fields ([`insert_messages_in!`] for one). Evaluates
+/// to `Option<i64>`, the new id.
 macro_rules! insert_message_in {
     ($tx:ident, $m:expr) => {{
         let m: &$crate::storage::conversations::NewMessage<'_> = $m;
-        let preview = $crate::storage::conversations::preview(m.body, m.media_type);
-        let id = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO messages (conversation_id, channel, sender, author_id, body, media_type, media_url, \
-               platform_message_id, bot_confidence, context_used, delivery_status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id")
-            .bind(m.conversation_id).bind(m.channel.as_str()).bind(m.sender).bind(m.author_id)
-            .bind(m.body).bind(m.media_type).bind(m.media_url).bind(m.platform_message_id)
-            .bind(m.bot_confidence).bind(m.context_used).bind(m.delivery_status).bind(m.created_at)
-            .fetch_optional(&mut *$tx).await?;
-        if id.is_some() {
-            sqlx::query("UPDATE conversations SET last_message_at = $1, last_message_preview = $2, \
-                         updated_at = $1 WHERE id = $3")
-                .bind(m.created_at).bind(&preview).bind(m.conversation_id)
-                .execute(&mut *$tx).await?;
-        }
-        id
+        $crate::storage::conversations::insert_messages_in!($tx, &[(m, None)])
+            .first()
+            .map(|(id, _)| *id)
     }};
 }
 pub(crate) use insert_message_in;
