@@ -326,6 +326,11 @@ both_databases! {
         let id = app.scalar("SELECT MAX(id) FROM conversations").await;
         let mut ws1 = open_socket(&app, &c1, "").await;
         let mut ws2 = open_socket(&app, &c2, "").await;
+        // The hello comes once the server listens for this socket's events; an escalation
+        // before that would not reach it.
+        for ws in [&mut ws1, &mut ws2] {
+            read_until(ws, |e| e["type"] == "hello").await;
+        }
         use app::domain::ownership::Transition;
         app::services::conversations::transition(&app.state, id, Transition::Escalate, Some("keyword")).await.unwrap();
         for ws in [&mut ws1, &mut ws2] {
