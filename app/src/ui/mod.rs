@@ -108,14 +108,32 @@ pub fn App() -> impl IntoView {
 /// (`services::auth::language_cookie`: at sign-in, on a change, and on "who am I" when this
 /// device's cookie is behind the person's choice); the browser reads `<html lang>`.
 fn provide_language() -> impl IntoView {
-    use leptos_i18n::context::init_i18n_context;
-    let i18n = init_i18n_context::<Locale>();
+    #[cfg(not(feature = "ssr"))]
+    let i18n = leptos_i18n::context::init_i18n_context::<Locale>();
     #[cfg(feature = "ssr")]
-    i18n.set_locale(crate::api::auth::request_locale());
+    let i18n = server_language();
     provide_context(i18n);
     let lang = move || leptos_i18n::Locale::as_str(i18n.get_locale());
     let dir = move || leptos_i18n::Locale::direction(i18n.get_locale()).as_str();
     view! { <leptos_meta::Html attr:lang=lang attr:dir=dir/> }
+}
+
+/// The request's language context on the server, whose language effect never runs there.
+///
+/// `leptos_i18n` gives its context an isomorphic effect (it would write its own language cookie,
+/// which Baton leaves off). On the server that effect first runs in a task of its own, and when
+/// the page finished rendering before that task got its turn (a busy server) it read the context's
+/// language after the page's reactive state was gone, which panics. The context therefore lives
+/// in an owner of its own that is paused as soon as it exists: the effect never runs on the
+/// server, where it has nothing to do, and the owner lives as long as the page.
+#[cfg(feature = "ssr")]
+fn server_language() -> leptos_i18n::I18nContext<Locale> {
+    let owner = Owner::new();
+    let i18n = owner.with(leptos_i18n::context::init_i18n_context::<Locale>);
+    owner.pause();
+    i18n.set_locale(crate::api::auth::request_locale());
+    on_cleanup(move || drop(owner));
+    i18n
 }
 
 /// Switches the interface to the signed-in person's language once they are known (a sign-in on
@@ -172,5 +190,73 @@ pub fn set_page_status(_code: u16) {
         if let Ok(s) = http::StatusCode::from_u16(_code) {
             res.set_status(s);
         }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use any_spawner::{CustomExecutor, Executor, PinnedFuture, PinnedLocalFuture};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Wake, Waker};
+
+    /// Keeps what Leptos spawns, for the test to poll when it chooses.
+    struct Held;
+    static SPAWNED: Mutex<Vec<PinnedFuture<()>>> = Mutex::new(Vec::new());
+    impl CustomExecutor for Held {
+        fn spawn(&self, fut: PinnedFuture<()>) {
+            SPAWNED.lock().unwrap().push(fut);
+        }
+        fn spawn_local(&self, _: PinnedLocalFuture<()>) {
+            unreachable!("the server spawns Send tasks");
+        }
+        fn poll_local(&self) {}
+    }
+
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// `leptos_i18n`'s language effect ran in a task of its own on the server, and a busy server
+    /// could finish and drop a page while that task was reading the page's language: a panic
+    /// (seen once in 800 renders of the page-render smoke on PostgreSQL). On the server that
+    /// effect must never run: it neither reads the language nor follows its changes.
+    #[test]
+    fn the_server_never_runs_the_language_effect_that_could_outlive_its_page() {
+        Executor::init_custom_executor(Held).expect("the only executor of this test binary");
+        let page = Owner::new();
+        let i18n = page.with(|| {
+            provide_meta_context();
+            let _html = provide_language();
+            use_i18n()
+        });
+        assert_eq!(
+            i18n.get_locale_untracked(),
+            Locale::en,
+            "no cookie and no Accept-Language: English"
+        );
+
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        let waker = Waker::from(Arc::clone(&flag));
+        let mut tasks = std::mem::take(&mut *SPAWNED.lock().unwrap());
+        assert!(
+            !tasks.is_empty(),
+            "leptos_i18n no longer spawns its effect: this test can go"
+        );
+        for task in &mut tasks {
+            // The first turn of each task, which a busy server may give it after the page is gone.
+            let _ = task.as_mut().poll(&mut Context::from_waker(&waker));
+        }
+        flag.0.store(false, Ordering::SeqCst);
+        page.with(|| i18n.set_locale(Locale::es));
+        assert!(
+            !flag.0.load(Ordering::SeqCst),
+            "the language effect ran on the server (it read the language, so it follows it)"
+        );
+        drop(page);
     }
 }
