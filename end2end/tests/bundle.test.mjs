@@ -8,7 +8,7 @@ const env = withBatonAndBrowser();
 
 // The budget scripts/lib.sh holds the build to (BUNDLE_BUDGET; the goal is 350 KB), plus 2 KB
 // for the HTTP headers a transfer counts.
-const BUDGET = Number(process.env.BUNDLE_BUDGET || 444_000) + 2_000;
+const BUDGET = Number(process.env.BUNDLE_BUDGET || 449_000) + 2_000;
 
 /** Bytes transferred (compressed, as sent) for the page's scripts and WebAssembly so far. */
 async function codeBytes(page) {
