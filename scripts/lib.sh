@@ -55,7 +55,7 @@ ensure_split_tool() {
 # stops the module at once (`-Cpanic=immediate-abort`: no panic messages, no formatting machinery
 # for them; with `panic = "abort"` the module stopped anyway, after printing), no source locations
 # are kept (`-Zlocation-detail=none`), and the standard library picks its smaller algorithms
-# (`optimize_for_size`). About 45 KB less to download (brotli), so a phone on a mobile network
+# (`optimize_for_size`). About 39 KB less to download (brotli), so a phone on a mobile network
 # gets the console sooner. A panic still ends the page's code as before, only silently; a
 # developer who needs its message builds the dev bundle (`build_site dev`). These are unstable
 # options: the machine's stable toolchain takes them with RUSTC_BOOTSTRAP=1, as scripts/fuzz.sh
