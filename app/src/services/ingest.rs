@@ -163,7 +163,19 @@ impl IngestWriter {
     /// dropped).
     pub fn new(store: Store) -> (Self, impl Future<Output = ()> + Send + 'static) {
         let (jobs, rx) = mpsc::channel(1024);
-        let task = run_writer(store.clone(), rx);
+        // PostgreSQL takes a second batch while the first one commits (it locks contacts and
+        // conversations in one order, so two never deadlock); SQLite has one writer anyway.
+        let writers = match store.backend() {
+            crate::storage::Backend::Postgres => 2,
+            crate::storage::Backend::Sqlite => 1,
+        };
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        let tasks: Vec<_> = (0..writers)
+            .map(|_| run_writer(store.clone(), rx.clone()))
+            .collect();
+        let task = async move {
+            futures::future::join_all(tasks).await;
+        };
         (Self { jobs, store }, task)
     }
 
@@ -194,11 +206,11 @@ impl IngestWriter {
     }
 }
 
-/// The writer: takes whatever has queued (up to [`MAX_BATCH`]) and stores it, until the queue
-/// closes.
-async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>) {
+/// A writer: takes whatever has queued (up to [`MAX_BATCH`]) and stores it, until the queue
+/// closes. Writers sharing the queue take turns at it: one gathers while another stores.
+async fn run_writer(store: Store, rx: std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+    while rx.lock().await.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let rows: Vec<IncomingRow> = jobs
             .iter()
             .map(|j| row(&j.message, j.now, j.transcribe))

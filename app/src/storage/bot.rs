@@ -93,6 +93,16 @@ pub struct BotTurn<'a> {
     pub outcome: Option<String>,
 }
 
+impl BotTurn<'_> {
+    /// Whether the turn writes its conversation's row or speaks in it (a reply, a new no-match
+    /// count, an ownership change), so the row must stay at the decided version until it lands.
+    fn writes_its_conversation(&self) -> bool {
+        self.reply.is_some()
+            || self.ownership.is_some()
+            || self.unmatched_count != self.unmatched_before
+    }
+}
+
 /// What became of one bot turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TurnWritten {
@@ -385,7 +395,12 @@ async fn ingest_postgres(
     let previews = column(rows, |m| {
         super::conversations::preview(m.body, m.media_type)
     });
+    // Planned for each batch, never from a prepared statement's cached generic plan: that plan
+    // is costed once, for the table sizes of that moment, and on a database that starts empty and
+    // fills up (a new deployment, a burst) it kept checking for redeliveries by reading every
+    // stored message, slower with each one until the statistics caught up.
     let stored: Vec<(i64, i64, String, String)> = sqlx::query_as(INGEST_POSTGRES)
+        .persistent(false)
         .bind(column(rows, |m| m.channel.as_str()))
         .bind(column(rows, |m| m.external_id))
         .bind(column(rows, |m| m.contact_name))
@@ -578,8 +593,10 @@ impl Store {
     /// round of the bot) and says what became of each. In lock order (conversation rows before
     /// message rows, as ingestion does; the other order deadlocks with a concurrent redelivery on
     /// PostgreSQL), and set-based, so a round of silent turns costs two statements:
-    /// 1. the guard: each conversation must still be at the version decided on (the rows are held
-    ///    from here on, in id order; nothing is written);
+    /// 1. the guard: each conversation must still be at the version decided on; the rows of turns
+    ///    that write them or speak are held from here on, in id order (nothing is written), and
+    ///    silent turns' rows are only checked (a silent turn writes nothing the conversation's
+    ///    next change could contradict, so it lands as if just before that change);
     /// 2. the claim: the messages go from `processed = FALSE` to `TRUE`, so two workers never both
     ///    answer one;
     /// 3. per landed turn, the ownership change of an escalation (it cannot miss: the row is
@@ -593,29 +610,45 @@ impl Store {
         if turns.is_empty() {
             return Ok(Vec::new());
         }
-        let expected: Vec<(i64, i64)> = turns
-            .iter()
-            .map(|t| (t.conversation_id, t.expected_version))
-            .collect();
-        let held_rows = format!(
-            "WHERE id IN ({}) AND version = CASE id{} END",
-            id_list(&expected.iter().map(|(id, _)| *id).collect::<Vec<_>>()),
-            when_cases(&expected)
-        );
+        // Only a turn that writes its conversation or speaks in it needs the row held to its
+        // commit. A silent turn (a person has the conversation) only marks its message decided:
+        // it is checked at its version without a lock, so a round of them never makes the
+        // webhooks' ingestion (which updates the same rows) wait for the round's commit.
+        let (guarded, checked): (Vec<&BotTurn>, Vec<&BotTurn>) =
+            turns.iter().partition(|t| t.writes_its_conversation());
+        let at_version = |ts: &[&BotTurn]| {
+            let expected: Vec<(i64, i64)> = ts
+                .iter()
+                .map(|t| (t.conversation_id, t.expected_version))
+                .collect();
+            let ids: Vec<i64> = expected.iter().map(|(id, _)| *id).collect();
+            format!(
+                "WHERE id IN ({}) AND version = CASE id{} END",
+                id_list(&ids),
+                when_cases(&expected)
+            )
+        };
         // PostgreSQL locks the rows in id order without writing them (and so never deadlocks with
         // another round); SQLite's writer already holds the database, a no-op update will do.
-        let guard = match self.backend() {
-            super::Backend::Postgres => {
-                format!("SELECT id FROM conversations {held_rows} ORDER BY id FOR UPDATE")
+        let guard = (!guarded.is_empty()).then(|| {
+            let held_rows = at_version(&guarded);
+            match self.backend() {
+                super::Backend::Postgres => {
+                    format!("SELECT id FROM conversations {held_rows} ORDER BY id FOR UPDATE")
+                }
+                super::Backend::Sqlite => {
+                    format!("UPDATE conversations SET version = version {held_rows} RETURNING id")
+                }
             }
-            super::Backend::Sqlite => {
-                format!("UPDATE conversations SET version = version {held_rows} RETURNING id")
-            }
-        };
+        });
+        let check = (!checked.is_empty())
+            .then(|| format!("SELECT id FROM conversations {}", at_version(&checked)));
         with_write!(self, p => {
             let mut tx = p.begin().await?;
-            let held: HashSet<i64> = sqlx::query_scalar::<_, i64>(&guard)
-                .fetch_all(&mut *tx).await?.into_iter().collect();
+            let mut held = HashSet::new();
+            for sql in guard.iter().chain(&check) {
+                held.extend(sqlx::query_scalar::<_, i64>(sql).fetch_all(&mut *tx).await?);
+            }
             let candidates: Vec<i64> = turns.iter()
                 .filter(|t| held.contains(&t.conversation_id)).map(|t| t.message_id).collect();
             let claimed: HashSet<i64> = if candidates.is_empty() {

@@ -131,7 +131,11 @@ impl Store {
         let order = match q.state {
             OwnerState::Waiting => "c.waiting_since ASC, c.id ASC",
             OwnerState::Assigned => "c.assigned_at ASC, c.id ASC",
-            OwnerState::Bot | OwnerState::Closed => "c.last_message_at DESC, c.id DESC",
+            // The minute first: it is what the index holds (see the migration
+            // `recent_without_hot_blocking`); the order is the last message's, newest first.
+            OwnerState::Bot | OwnerState::Closed => {
+                "c.active_minute DESC, c.last_message_at DESC, c.id DESC"
+            }
         };
         let pattern = q.search.map(contains_pattern);
         let sql = format!(

@@ -204,6 +204,52 @@ both_databases! {
         assert_eq!(app.scalar(&format!("SELECT unmatched_count FROM conversations WHERE id = {}", a.conversation_id)).await, 1);
     }
 
+    async fn only_a_turn_that_speaks_or_writes_waits_for_its_conversations_row(app) {
+        // Row locks are PostgreSQL's: SQLite has one writer, which holds the whole database.
+        if app.db != common::Db::Postgres {
+            return;
+        }
+        for w in &app.workers {
+            w.abort(); // this test plays the bot itself
+        }
+        let s = &app.state.store;
+        let [a, b, c] = [
+            s.ingest_customer_message(&incoming("1", "wamid.a")).await.unwrap().unwrap(),
+            s.ingest_customer_message(&incoming("1", "wamid.b")).await.unwrap().unwrap(),
+            s.ingest_customer_message(&incoming("1", "wamid.c")).await.unwrap().unwrap(),
+        ];
+        let version = s.bot_contexts(&[a.conversation_id]).await.unwrap()[&a.conversation_id].version;
+        let turn = |m: Ingested| BotTurn {
+            message_id: m.message_id, conversation_id: m.conversation_id, expected_version: version,
+            unmatched_before: 0, unmatched_count: 0, reply: None,
+            ownership: None, scenario_version: None, outcome: None,
+        };
+        // The conversation's first round (which starts its analytics stretch, a write).
+        let done = TurnWritten::Done { reply_id: None, line_ids: vec![] };
+        assert_eq!(s.finish_bot_turns(&[turn(a)]).await.unwrap(), vec![done.clone()]);
+        // Someone else (the webhooks' ingestion, say) holds the conversation's row.
+        use sqlx::Connection;
+        let mut other = sqlx::PgConnection::connect(app.database_url()).await.unwrap();
+        let mut held = other.begin().await.unwrap();
+        sqlx::query(&format!("UPDATE conversations SET updated_at = updated_at WHERE id = {}", a.conversation_id))
+            .execute(&mut *held).await.unwrap();
+        let patience = std::time::Duration::from_secs(5);
+        // A silent turn (a person has the conversation) lands without waiting for that row.
+        let silent = tokio::time::timeout(patience, s.finish_bot_turns(&[turn(b)])).await;
+        assert_eq!(silent.expect("a silent turn waited for a row it does not write").unwrap(), vec![done]);
+        // A turn that speaks waits until the row is free, then lands.
+        let speaks = BotTurn {
+            reply: Some(NewMessage { sender: "bot", delivery_status: Some("sending"), ..message(c.conversation_id, None, "Hola", 20) }),
+            ..turn(c)
+        };
+        let mut speaking = Box::pin(s.finish_bot_turns(std::slice::from_ref(&speaks)));
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(300), &mut speaking).await.is_err(),
+                "a reply must not land while someone else holds its conversation");
+        held.commit().await.unwrap();
+        let written = tokio::time::timeout(patience, speaking).await.unwrap().unwrap();
+        assert!(matches!(written[0], TurnWritten::Done { reply_id: Some(_), .. }), "{written:?}");
+    }
+
     async fn a_rounds_replies_are_written_together_each_to_its_own_turn(app) {
         for w in &app.workers {
             w.abort(); // this test plays the bot itself
@@ -264,6 +310,69 @@ both_databases! {
         let names: Vec<String> = s.conversation_group(&q).await.unwrap().into_iter().map(|c| c.contact_name).collect();
         assert_eq!(names, ["c2", "c3", "c1"]);
         assert_eq!(s.count_by_owner().await.unwrap(), vec![(OwnerState::Waiting, 3)]);
+    }
+
+    async fn ingestion_finds_redeliveries_by_index_however_fast_the_table_grew(app) {
+        // A PostgreSQL planning matter: SQLite plans every statement afresh.
+        if app.db != common::Db::Postgres {
+            return;
+        }
+        for w in &app.workers {
+            w.abort(); // only ingestion reads the messages table here
+        }
+        let s = &app.state.store;
+        let first = s.ingest_customer_message(&incoming("1", "wamid.0")).await.unwrap().unwrap();
+        // Many batches while the table is tiny (a prepared statement would settle on a plan
+        // costed for this size on every pooled connection)...
+        for i in 1..40 {
+            s.ingest_customer_message(&incoming("1", &format!("wamid.{i}"))).await.unwrap().unwrap();
+        }
+        // ...then the table grows at once (a burst, faster than statistics follow)...
+        app.exec(&format!(
+            "INSERT INTO messages (conversation_id, channel, sender, body, created_at, platform_message_id) \
+             SELECT {}, 'whatsapp', 'customer', 'x', 1, 'bulk.' || g FROM generate_series(1, 20000) g",
+            first.conversation_id)).await;
+        // ...and every later batch still checks its platform ids by index, never by reading
+        // the whole table.
+        for i in 40..60 {
+            s.ingest_customer_message(&incoming("1", &format!("wamid.{i}"))).await.unwrap().unwrap();
+        }
+        // A server process reports what it read when it ends: end the app's connections.
+        s.close().await;
+        let others = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+        for _ in 0..100 {
+            if app.scalar(others).await <= 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let read = app.scalar("SELECT COALESCE(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = 'messages'").await;
+        assert!(read < 20_000, "ingestion scanned {read} stored messages looking for redeliveries instead of using the index");
+    }
+
+    async fn the_bot_group_lists_the_newest_last_message_first(app) {
+        for w in &app.workers {
+            w.abort(); // the bot would move these conversations on
+        }
+        let s = &app.state.store;
+        // (contact, when its last message came): minutes apart and within one minute.
+        for (who, id, now) in [("a", "wamid.a", 61_000), ("b", "wamid.b", 119_000), ("c", "wamid.c", 125_000), ("d", "wamid.d", 61_000)] {
+            s.ingest_customer_message(&IncomingRow { now, customer_at: now, contact_name: Some(who), ..incoming(who, id) }).await.unwrap().unwrap();
+        }
+        let q = GroupQuery { state: OwnerState::Bot, search: None, assignee: None, limit: 10, offset: 0 };
+        let order: Vec<String> = s.conversation_group(&q).await.unwrap().into_iter().map(|c| c.contact_name).collect();
+        assert_eq!(order, ["c", "b", "d", "a"], "newest first; the same moment, the newer conversation first");
+        let page: Vec<String> = s.conversation_group(&GroupQuery { limit: 2, offset: 1, ..q }).await.unwrap()
+            .into_iter().map(|c| c.contact_name).collect();
+        assert_eq!(page, ["b", "d"]);
+        if app.db == common::Db::Postgres {
+            // A customer message's update of its conversation stays heap-only (no index entries
+            // written) only while no index holds the last message's time itself.
+            let indexed = app.scalar("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'conversations' \
+                                      AND indexdef LIKE '%last_message_at%'").await;
+            assert_eq!(indexed, 0, "an index on conversations.last_message_at makes every ingest write every index");
+        }
     }
 
     async fn demo_data_covers_every_owner_state(app) {
