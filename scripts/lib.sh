@@ -62,6 +62,9 @@ ensure_split_tool() {
 # does, so no second toolchain is needed, only the standard library's source (`rust-src`). The
 # flags repeat .cargo/config.toml's, which RUSTFLAGS replaces. Clippy lints this build when the
 # caller set RUSTC_WORKSPACE_WRAPPER, as for every other build.
+# What the browser runs: the app crate's hydrate build for WebAssembly.
+HYDRATE_BUILD=(-p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate)
+
 build_release_wasm() {
   if ! rustup component list --installed | grep -q '^rust-src'; then
     say "adding the standard library's source (rust-src, for the release bundle)"
@@ -69,8 +72,7 @@ build_release_wasm() {
   fi
   RUSTC_BOOTSTRAP=1 CARGO_PROFILE_WASM_RELEASE_PANIC=unwind \
     RUSTFLAGS="--cfg erase_components -Clink-args=--emit-relocs -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-    cargo build -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
-    -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --profile "$1"
+    cargo build -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size "${HYDRATE_BUILD[@]}" --profile "$1"
 }
 
 # build_site PROFILE: the hydrate WASM bundle, CSS and public assets into target/site.
@@ -86,7 +88,7 @@ build_site() {
   say "building the browser bundle ($profile)"
   ensure_split_tool
   if [ "$profile" = dev ]; then
-    cargo build -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate --profile dev
+    cargo build "${HYDRATE_BUILD[@]}" --profile dev
   else
     build_release_wasm "$profile"
   fi

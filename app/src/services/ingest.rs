@@ -136,12 +136,12 @@ fn row(m: &IncomingMessage, now: i64, transcribe: bool) -> IncomingRow<'_> {
     }
 }
 
-/// Group commit: webhook handlers hand their message to one writer task, which stores whatever
-/// has queued up meanwhile at once and then answers each handler. An idle writer stores a lone
-/// message at once; under load one commit covers many messages. On SQLite, which has one writer
-/// at a time, no handler sleeps in the busy handler waiting for the lock; on PostgreSQL a batch
-/// is one statement, so the database parses, plans and syncs its log once per batch rather than
-/// once per message.
+/// Group commit: webhook handlers hand their message to a writer task (one on SQLite, two taking
+/// turns on PostgreSQL), which stores whatever has queued up meanwhile at once and then answers
+/// each handler. An idle writer stores a lone message at once; under load one commit covers many
+/// messages. On SQLite, which has one writer at a time, no handler sleeps in the busy handler
+/// waiting for the lock; on PostgreSQL a batch is one statement, so the database parses, plans and
+/// syncs its log once per batch rather than once per message.
 #[derive(Clone)]
 pub struct IngestWriter {
     jobs: mpsc::Sender<Job>,

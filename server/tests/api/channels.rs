@@ -376,9 +376,7 @@ both_databases_with! { channel_app;
 
     async fn a_message_stored_before_a_crash_is_answered_after_the_restart(ch) {
         ch.scenario("Colors", "color", "Red and blue.").await;
-        for w in &ch.app.workers {
-            w.abort();
-        }
+        ch.app.stop_workers();
         assert_eq!(ch.post_wa(TEXT).await.status(), StatusCode::OK);
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(ch.count("SELECT COUNT(*) FROM messages WHERE processed = FALSE").await, 1);

@@ -293,9 +293,7 @@ async fn an_operator_online_only_on_b_is_offered_what_escalated_on_a() {
     .await;
     // Her instance goes away: after the silence, A counts her offline.
     drop(_ws);
-    for w in &b.workers {
-        w.abort();
-    }
+    b.stop_workers();
     let gone = now_ms() + app::services::state::Presence::SILENCE_MS;
     a.app.state.presence.forget_silent(gone);
     assert!(!a.app.state.presence.is_online(op));
@@ -477,9 +475,7 @@ async fn when_a_dies_b_sends_its_claimed_work_after_the_lease_and_only_once() {
     .await;
     // A dies holding a send: stored, claimed by A, never sent. (The send is due 2 s from now, so
     // only A's claim, made as of then, can take it before the lease runs out.)
-    for w in &a.app.workers {
-        w.abort();
-    }
+    a.app.stop_workers();
     let due = now_ms() + 2_000;
     let message = a
         .app

@@ -167,6 +167,14 @@ impl TestApp {
         .await;
     }
 
+    /// Stops the background workers (the bot, deliveries, the queue), as a crash would, or so a
+    /// test can play them itself.
+    pub fn stop_workers(&self) {
+        for w in &self.workers {
+            w.abort();
+        }
+    }
+
     /// Runs a query returning one integer, straight against the test database: tests check
     /// stored rows with their own SQL, outside the app's storage module.
     pub async fn scalar(&self, sql: &str) -> i64 {

@@ -16,12 +16,6 @@ impl Ch {
         self.app.restart(&pairs(&env)).await
     }
 
-    fn stop_workers(app: &TestApp) {
-        for w in &app.workers {
-            w.abort();
-        }
-    }
-
     async fn post_tg(&self, update_id: i64, chat: i64, message_id: i64, text: &str) {
         let body = json!({"update_id": update_id, "message": {"message_id": message_id, "date": 0,
             "chat": {"id": chat, "type": "private", "first_name": "Li"}, "text": text}});
@@ -56,7 +50,7 @@ fn failing_retries(db: Db) -> &'static str {
 both_databases_with! { channel_app;
     async fn a_database_error_on_one_row_never_makes_a_batch_send_again(ch) {
         ch.scenario("Colors", "color", "Red and blue.").await;
-        Ch::stop_workers(&ch.app);
+        ch.app.stop_workers();
         ch.app.exec(failing_retries(ch.app.db)).await;
         // Two replies in one delivery batch: one goes out, the other gets a 503 whose retry
         // cannot be recorded.
@@ -77,7 +71,7 @@ both_databases_with! { channel_app;
             JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id \
             WHERE m.platform_message_id = 'wamid.OUT1'").await.to_string();
         // Another restart takes back what is still claimed: only the unsent reply goes out again.
-        Ch::stop_workers(&second);
+        second.stop_workers();
         let _third = ch.restart(&[]).await;
         ch.graph.wait_for(3).await;
         eventually("the other reply is sent on the restart", || async {
@@ -94,13 +88,13 @@ both_databases_with! { channel_app;
         ch.graph.script(vec![(200, json!({"messages": [{"id": "wamid.LOST"}]}), 30_000)]);
         ch.post_wa(&wa_text("34622000001", "wamid.c1", "color?")).await;
         ch.graph.wait_for(1).await;
-        Ch::stop_workers(&ch.app);
+        ch.app.stop_workers();
 
         // Another instance leaves the dead one's claim alone (until its lease ends).
         let other = ch.restart(&[("BATON_INSTANCE_ID", "another-instance")]).await;
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         assert_eq!(ch.graph.requests().len(), 1);
-        Ch::stop_workers(&other);
+        other.stop_workers();
 
         // The same instance, restarted, sends it again at once, not after the 60 s lease.
         let started = Instant::now();

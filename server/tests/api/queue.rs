@@ -294,9 +294,7 @@ both_databases! {
         let key: String = app.call(&ana, "devices/vapid_key", &[]).await.json().await.unwrap();
 
         // The first Baton stops working right after the escalation is stored.
-        for w in &app.workers {
-            w.abort();
-        }
+        app.stop_workers();
         let id = conversation(&app, "t-restart", "Eve").await;
         escalate(&app, id, now_ms()).await;
         tokio::time::sleep(Duration::from_millis(700)).await;

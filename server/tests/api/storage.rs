@@ -170,9 +170,7 @@ both_databases! {
     }
 
     async fn a_bot_turn_lands_only_at_the_version_decided_on_and_only_once(app) {
-        for w in &app.workers {
-            w.abort(); // this test plays the bot itself
-        }
+        app.stop_workers(); // this test plays the bot itself
         let s = &app.state.store;
         let a = s.ingest_customer_message(&incoming("1", "wamid.a")).await.unwrap().unwrap();
         let b = s.ingest_customer_message(&incoming("2", "wamid.b")).await.unwrap().unwrap();
@@ -209,9 +207,7 @@ both_databases! {
         if app.db != common::Db::Postgres {
             return;
         }
-        for w in &app.workers {
-            w.abort(); // this test plays the bot itself
-        }
+        app.stop_workers(); // this test plays the bot itself
         let s = &app.state.store;
         let [a, b, c] = [
             s.ingest_customer_message(&incoming("1", "wamid.a")).await.unwrap().unwrap(),
@@ -251,9 +247,7 @@ both_databases! {
     }
 
     async fn a_rounds_replies_are_written_together_each_to_its_own_turn(app) {
-        for w in &app.workers {
-            w.abort(); // this test plays the bot itself
-        }
+        app.stop_workers(); // this test plays the bot itself
         let s = &app.state.store;
         let mut ins = Vec::new();
         for (who, id) in [("31", "wamid.r1"), ("32", "wamid.r2"), ("33", "wamid.r3")] {
@@ -317,9 +311,7 @@ both_databases! {
         if app.db != common::Db::Postgres {
             return;
         }
-        for w in &app.workers {
-            w.abort(); // only ingestion reads the messages table here
-        }
+        app.stop_workers(); // only ingestion reads the messages table here
         let s = &app.state.store;
         let first = s.ingest_customer_message(&incoming("1", "wamid.0")).await.unwrap().unwrap();
         // Many batches while the table is tiny (a prepared statement would settle on a plan
@@ -352,9 +344,7 @@ both_databases! {
     }
 
     async fn the_bot_group_lists_the_newest_last_message_first(app) {
-        for w in &app.workers {
-            w.abort(); // the bot would move these conversations on
-        }
+        app.stop_workers(); // the bot would move these conversations on
         let s = &app.state.store;
         // (contact, when its last message came): minutes apart and within one minute.
         for (who, id, now) in [("a", "wamid.a", 61_000), ("b", "wamid.b", 119_000), ("c", "wamid.c", 125_000), ("d", "wamid.d", 61_000)] {
