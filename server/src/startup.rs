@@ -283,7 +283,15 @@ pub async fn build(config: &Config) -> Result<Built, StartError> {
 /// made them run one at a time. Now the first build generates it and every later one reuses it.
 pub fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+    ROUTES
+        .get_or_init(|| {
+            // Before `leptos_axum` would install plain tokio for what Leptos spawns.
+            if !app::ui::spawner::install(app::ui::spawner::tokio_spawner()) {
+                tracing::warn!("Leptos's tasks run on another executor; see ui::spawner");
+            }
+            generate_route_list(App)
+        })
+        .clone()
 }
 
 /// Sets up push: the VAPID key from `BATON_VAPID_PRIVATE_KEY`, else the one stored in the

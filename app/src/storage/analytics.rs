@@ -174,32 +174,45 @@ macro_rules! record_bot_replies_in {
 pub(crate) use record_bot_replies_in;
 
 /// Inside an open transaction `$tx`, as its last write: adds the customer messages and bot
-/// replies `$ids` (`&[i64]`, not empty) to their hours' counts. An hour's row is shared by every
-/// transaction writing that hour, so it is written last: each holds it only until its commit,
-/// rather than through the rest of its work (where concurrent escalations queued behind one
-/// another, and the webhooks waiting on their conversations behind them).
+/// replies `$ids` (`&[i64]`, not empty) to their hours' counts. An hour's counts are spread over a
+/// few rows ([`hour_shard`]), so transactions running side by side mostly write different ones;
+/// and the row is written last, so a transaction that does meet another there holds it only until
+/// its commit, rather than through the rest of its work (where concurrent escalations queued
+/// behind one another, and the webhooks waiting on their conversations behind them).
 macro_rules! count_hours_in {
     ($tx:ident, $ids:expr) => {{
-        sqlx::query(&$crate::storage::analytics::count_hours_sql(&format!(
-            "id IN ({})",
-            $crate::storage::id_list($ids)
-        )))
+        let ids: &[i64] = $ids;
+        sqlx::query(&$crate::storage::analytics::count_hours_sql(
+            &format!("id IN ({})", $crate::storage::id_list(ids)),
+            $crate::storage::analytics::hour_shard(ids),
+        ))
         .execute(&mut *$tx)
         .await?;
     }};
 }
 pub(crate) use count_hours_in;
 
+/// How many rows share an hour's counts: more than the bot's transactions that run at once (a
+/// round and its escalations, `services::bot::ESCALATIONS_AT_ONCE`).
+const HOUR_SHARDS: i64 = 16;
+
+/// The row of its hours that a transaction counting the messages `ids` adds to: by its first
+/// message, so transactions running side by side (each with messages of its own, numbered in
+/// arrival order) mostly add to different rows.
+pub(crate) fn hour_shard(ids: &[i64]) -> i64 {
+    ids.iter().min().map_or(0, |id| id.rem_euclid(HOUR_SHARDS))
+}
+
 /// Adds the customer messages and bot replies among the messages `rows` selects (an SQL
-/// condition on `messages`) to their hours' counts.
-pub(crate) fn count_hours_sql(rows: &str) -> String {
+/// condition on `messages`) to their hours' counts, in the hours' row `shard`.
+pub(crate) fn count_hours_sql(rows: &str, shard: i64) -> String {
     format!(
-        "INSERT INTO analytics_hours (hour, channel, customer_messages, bot_replies) \
-         SELECT created_at / {HOUR_MS}, channel, \
+        "INSERT INTO analytics_hours (hour, channel, shard, customer_messages, bot_replies) \
+         SELECT created_at / {HOUR_MS}, channel, {shard}, \
            SUM(CASE WHEN sender = 'customer' THEN 1 ELSE 0 END), \
            SUM(CASE WHEN sender = 'bot' THEN 1 ELSE 0 END) \
          FROM messages WHERE {rows} GROUP BY created_at / {HOUR_MS}, channel \
-         ON CONFLICT (hour, channel) DO UPDATE SET \
+         ON CONFLICT (hour, channel, shard) DO UPDATE SET \
            customer_messages = analytics_hours.customer_messages + excluded.customer_messages, \
            bot_replies = analytics_hours.bot_replies + excluded.bot_replies"
     )
@@ -498,7 +511,7 @@ impl Store {
                 .execute(&mut *tx).await?;
             sqlx::query("UPDATE conversations SET stretch_at = created_at WHERE stretch_at IS NULL")
                 .execute(&mut *tx).await?;
-            sqlx::query(&count_hours_sql("sender IN ('customer', 'bot')"))
+            sqlx::query(&count_hours_sql("sender IN ('customer', 'bot')", 0))
                 .execute(&mut *tx).await?;
             tx.commit().await
         })

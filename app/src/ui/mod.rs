@@ -5,6 +5,8 @@ pub mod layout;
 pub mod live;
 pub mod pages;
 pub mod sound;
+#[cfg(feature = "ssr")]
+pub mod spawner;
 pub mod switch;
 
 use crate::api::auth::{get_me, SignIn, SignOut};
@@ -121,16 +123,19 @@ fn provide_language() -> impl IntoView {
 /// The request's language context on the server, whose language effect never runs there.
 ///
 /// `leptos_i18n` gives its context an isomorphic effect (it would write its own language cookie,
-/// which Baton leaves off). On the server that effect first runs in a task of its own, and when
-/// the page finished rendering before that task got its turn (a busy server) it read the context's
-/// language after the page's reactive state was gone, which panics. The context therefore lives
-/// in an owner of its own that is paused as soon as it exists: the effect never runs on the
-/// server, where it has nothing to do, and the owner lives as long as the page.
+/// which Baton leaves off). On the server that effect runs in a task of its own, and when the page
+/// finished rendering before that task got its turn (a busy server) it read the context's language
+/// after the page's reactive state was gone, which panics. The context therefore lives in an
+/// owner of its own that is paused before the effect's task may start (`spawner::hold_spawns`):
+/// the effect never runs on the server, where it has nothing to do, and the owner lives as long
+/// as the page.
 #[cfg(feature = "ssr")]
 fn server_language() -> leptos_i18n::I18nContext<Locale> {
     let owner = Owner::new();
-    let i18n = owner.with(leptos_i18n::context::init_i18n_context::<Locale>);
-    owner.pause();
+    let i18n = spawner::hold_spawns(
+        || owner.with(leptos_i18n::context::init_i18n_context::<Locale>),
+        |_| owner.pause(),
+    );
     i18n.set_locale(crate::api::auth::request_locale());
     on_cleanup(move || drop(owner));
     i18n
@@ -196,22 +201,19 @@ pub fn set_page_status(_code: u16) {
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
-    use any_spawner::{CustomExecutor, Executor, PinnedFuture, PinnedLocalFuture};
+    use any_spawner::PinnedFuture;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
+    use std::sync::{Arc, LazyLock, Mutex};
     use std::task::{Context, Wake, Waker};
 
-    /// Keeps what Leptos spawns, for the test to poll when it chooses.
-    struct Held;
+    /// What Leptos spawned, each task given its first turn the moment it was spawned, as an idle
+    /// worker of a busy server may.
     static SPAWNED: Mutex<Vec<PinnedFuture<()>>> = Mutex::new(Vec::new());
-    impl CustomExecutor for Held {
-        fn spawn(&self, fut: PinnedFuture<()>) {
-            SPAWNED.lock().unwrap().push(fut);
-        }
-        fn spawn_local(&self, _: PinnedLocalFuture<()>) {
-            unreachable!("the server spawns Send tasks");
-        }
-        fn poll_local(&self) {}
+    static FLAG: LazyLock<Arc<Flag>> = LazyLock::new(|| Arc::new(Flag(AtomicBool::new(false))));
+    fn first_turn_at_once(mut task: PinnedFuture<()>) {
+        let waker = Waker::from(Arc::clone(&FLAG));
+        let _ = task.as_mut().poll(&mut Context::from_waker(&waker));
+        SPAWNED.lock().unwrap().push(task);
     }
 
     struct Flag(AtomicBool);
@@ -223,11 +225,15 @@ mod tests {
 
     /// `leptos_i18n`'s language effect ran in a task of its own on the server, and a busy server
     /// could finish and drop a page while that task was reading the page's language: a panic
-    /// (seen once in 800 renders of the page-render smoke on PostgreSQL). On the server that
-    /// effect must never run: it neither reads the language nor follows its changes.
+    /// (seen once in 800 renders of the page-render smoke on PostgreSQL, and again during the
+    /// browser tests after a first fix paused the effect only once its task could already run).
+    /// On the server that effect must never run, even when a worker starts its task at once.
     #[test]
     fn the_server_never_runs_the_language_effect_that_could_outlive_its_page() {
-        Executor::init_custom_executor(Held).expect("the only executor of this test binary");
+        assert!(
+            spawner::install(spawner::Spawner::new(first_turn_at_once)),
+            "the only executor of this test binary"
+        );
         let page = Owner::new();
         let i18n = page.with(|| {
             provide_meta_context();
@@ -239,24 +245,24 @@ mod tests {
             Locale::en,
             "no cookie and no Accept-Language: English"
         );
-
-        let flag = Arc::new(Flag(AtomicBool::new(false)));
-        let waker = Waker::from(Arc::clone(&flag));
         let mut tasks = std::mem::take(&mut *SPAWNED.lock().unwrap());
         assert!(
             !tasks.is_empty(),
             "leptos_i18n no longer spawns its effect: this test can go"
         );
+        // Their next turns, as the executor gives them when woken.
+        let waker = Waker::from(Arc::clone(&FLAG));
         for task in &mut tasks {
-            // The first turn of each task, which a busy server may give it after the page is gone.
             let _ = task.as_mut().poll(&mut Context::from_waker(&waker));
         }
-        flag.0.store(false, Ordering::SeqCst);
+
+        FLAG.0.store(false, Ordering::SeqCst);
         page.with(|| i18n.set_locale(Locale::es));
         assert!(
-            !flag.0.load(Ordering::SeqCst),
+            !FLAG.0.load(Ordering::SeqCst),
             "the language effect ran on the server (it read the language, so it follows it)"
         );
+        drop(tasks);
         drop(page);
     }
 }

@@ -246,6 +246,41 @@ both_databases! {
         assert!(matches!(written[0], TurnWritten::Done { reply_id: Some(_), .. }), "{written:?}");
     }
 
+    async fn bot_turns_side_by_side_count_their_hour_without_waiting_for_each_other(app) {
+        // Row locks are PostgreSQL's: SQLite has one writer, which holds the whole database.
+        if app.db != common::Db::Postgres {
+            return;
+        }
+        app.stop_workers(); // this test plays the bot itself
+        let s = &app.state.store;
+        let first = s.ingest_customer_message(&incoming("41", "wamid.h1")).await.unwrap().unwrap();
+        let second = s.ingest_customer_message(&incoming("42", "wamid.h2")).await.unwrap().unwrap();
+        let ctx = s.bot_contexts(&[first.conversation_id, second.conversation_id]).await.unwrap();
+        let turn = |m: Ingested| BotTurn {
+            message_id: m.message_id, conversation_id: m.conversation_id,
+            expected_version: ctx[&m.conversation_id].version,
+            unmatched_before: 0, unmatched_count: 0, reply: None,
+            ownership: None, scenario_version: None, outcome: None,
+        };
+        let done = TurnWritten::Done { reply_id: None, line_ids: vec![] };
+        assert_eq!(s.finish_bot_turns(&[turn(first)]).await.unwrap(), vec![done.clone()]);
+        // Another transaction is counting that hour (an escalation in its last write, say): it
+        // holds the hour's count that the first turn wrote.
+        use sqlx::Connection;
+        let mut other = sqlx::PgConnection::connect(app.database_url()).await.unwrap();
+        let mut counting = other.begin().await.unwrap();
+        let held = sqlx::query("SELECT hour FROM analytics_hours WHERE hour = 0 FOR UPDATE")
+            .fetch_all(&mut *counting).await.unwrap();
+        assert_eq!(held.len(), 1, "the first turn counted its message");
+        let landed = tokio::time::timeout(std::time::Duration::from_secs(5),
+                                          s.finish_bot_turns(&[turn(second)])).await;
+        assert_eq!(landed.expect("a bot turn waited for another transaction's count of its hour").unwrap(),
+                   vec![done]);
+        counting.commit().await.unwrap();
+        let hour = app::domain::analytics::Period { from: 0, to: app::domain::analytics::HOUR_MS, offset: 0 };
+        assert_eq!(s.analytics_messages(hour, None).await.unwrap(), (2, 0), "both messages counted");
+    }
+
     async fn a_rounds_replies_are_written_together_each_to_its_own_turn(app) {
         app.stop_workers(); // this test plays the bot itself
         let s = &app.state.store;
