@@ -53,6 +53,21 @@ fn incoming<'a>(who: &'a str, id: &'a str) -> IncomingRow<'a> {
     }
 }
 
+/// The bot's turn on `m` that says nothing (a person has its conversation), decided at `version`.
+fn silent_turn(m: Ingested, version: i64) -> BotTurn<'static> {
+    BotTurn {
+        message_id: m.message_id,
+        conversation_id: m.conversation_id,
+        expected_version: version,
+        unmatched_before: 0,
+        unmatched_count: 0,
+        reply: None,
+        ownership: None,
+        scenario_version: None,
+        outcome: None,
+    }
+}
+
 both_databases! {
     async fn emails_are_unique(app) {
         let s = &app.state.store;
@@ -215,11 +230,7 @@ both_databases! {
             s.ingest_customer_message(&incoming("1", "wamid.c")).await.unwrap().unwrap(),
         ];
         let version = s.bot_contexts(&[a.conversation_id]).await.unwrap()[&a.conversation_id].version;
-        let turn = |m: Ingested| BotTurn {
-            message_id: m.message_id, conversation_id: m.conversation_id, expected_version: version,
-            unmatched_before: 0, unmatched_count: 0, reply: None,
-            ownership: None, scenario_version: None, outcome: None,
-        };
+        let turn = |m: Ingested| silent_turn(m, version);
         // The conversation's first round (which starts its analytics stretch, a write).
         let done = TurnWritten::Done { reply_id: None, line_ids: vec![] };
         assert_eq!(s.finish_bot_turns(&[turn(a)]).await.unwrap(), vec![done.clone()]);
@@ -256,12 +267,7 @@ both_databases! {
         let first = s.ingest_customer_message(&incoming("41", "wamid.h1")).await.unwrap().unwrap();
         let second = s.ingest_customer_message(&incoming("42", "wamid.h2")).await.unwrap().unwrap();
         let ctx = s.bot_contexts(&[first.conversation_id, second.conversation_id]).await.unwrap();
-        let turn = |m: Ingested| BotTurn {
-            message_id: m.message_id, conversation_id: m.conversation_id,
-            expected_version: ctx[&m.conversation_id].version,
-            unmatched_before: 0, unmatched_count: 0, reply: None,
-            ownership: None, scenario_version: None, outcome: None,
-        };
+        let turn = |m: Ingested| silent_turn(m, ctx[&m.conversation_id].version);
         let done = TurnWritten::Done { reply_id: None, line_ids: vec![] };
         assert_eq!(s.finish_bot_turns(&[turn(first)]).await.unwrap(), vec![done.clone()]);
         // Another transaction is counting that hour (an escalation in its last write, say): it
