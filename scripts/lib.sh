@@ -51,6 +51,9 @@ ensure_split_tool() {
     --target-dir "$ROOT/target/tools"
 }
 
+# What the browser runs: the app crate's hydrate build for WebAssembly.
+HYDRATE_BUILD=(-p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate)
+
 # The release bundle is built with the standard library compiled for it (`-Zbuild-std`): a panic
 # stops the module at once (`-Cpanic=immediate-abort`: no panic messages, no formatting machinery
 # for them; with `panic = "abort"` the module stopped anyway, after printing), no source locations
@@ -62,9 +65,6 @@ ensure_split_tool() {
 # does, so no second toolchain is needed, only the standard library's source (`rust-src`). The
 # flags repeat .cargo/config.toml's, which RUSTFLAGS replaces. Clippy lints this build when the
 # caller set RUSTC_WORKSPACE_WRAPPER, as for every other build.
-# What the browser runs: the app crate's hydrate build for WebAssembly.
-HYDRATE_BUILD=(-p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate)
-
 build_release_wasm() {
   if ! rustup component list --installed | grep -q '^rust-src'; then
     say "adding the standard library's source (rust-src, for the release bundle)"

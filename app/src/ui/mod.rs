@@ -134,7 +134,7 @@ fn server_language() -> leptos_i18n::I18nContext<Locale> {
     let owner = Owner::new();
     let i18n = spawner::hold_spawns(
         || owner.with(leptos_i18n::context::init_i18n_context::<Locale>),
-        |_| owner.pause(),
+        || owner.pause(),
     );
     i18n.set_locale(crate::api::auth::request_locale());
     on_cleanup(move || drop(owner));

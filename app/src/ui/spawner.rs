@@ -65,33 +65,24 @@ pub fn install(spawner: Spawner) -> bool {
     INSTALLED.load(Ordering::SeqCst)
 }
 
-/// Runs `setup`, holding back the tasks it spawns; they start when `release` has run (it gets
-/// `setup`'s result). Without [`install`] the tasks start as they are spawned, as in plain Leptos.
-pub fn hold_spawns<T>(setup: impl FnOnce() -> T, release: impl FnOnce(&T)) -> T {
-    /// Gives the thread back its outer hold (none, mostly) even if `setup` panics, so that a
-    /// failed render cannot leave the worker holding every later task.
-    struct Hold(Option<Option<Vec<PinnedFuture<()>>>>);
-    impl Hold {
-        /// Ends the hold (once) and returns what it held.
-        fn end(&mut self) -> Vec<PinnedFuture<()>> {
-            let Some(outer) = self.0.take() else {
-                return Vec::new();
-            };
-            HELD.with_borrow_mut(|held| std::mem::replace(held, outer))
-                .unwrap_or_default()
-        }
-    }
+/// Runs `setup`, holding back the tasks it spawns; they start once `release` has run. Without
+/// [`install`] the tasks start as they are spawned, as in plain Leptos.
+pub fn hold_spawns<T>(setup: impl FnOnce() -> T, release: impl FnOnce()) -> T {
+    /// Gives the thread back its outer hold (none, mostly) when the hold ends, even if `setup`
+    /// panics, so that a failed render cannot leave the worker holding every later task.
+    struct Hold(Option<Vec<PinnedFuture<()>>>);
     impl Drop for Hold {
         fn drop(&mut self) {
-            self.end();
+            let outer = self.0.take();
+            HELD.with_borrow_mut(|held| *held = outer);
         }
     }
 
-    let mut hold = Hold(Some(HELD.with_borrow_mut(|held| held.replace(Vec::new()))));
+    let hold = Hold(HELD.with_borrow_mut(|held| held.replace(Vec::new())));
     let value = setup();
-    let held = hold.end();
+    let held = HELD.with_borrow_mut(Option::take).unwrap_or_default();
     drop(hold);
-    release(&value);
+    release();
     for task in held {
         Executor::spawn(task);
     }
